@@ -1,0 +1,182 @@
+//! Roles and pause shared by the vault contracts.
+//!
+//! The roles follow OpenZeppelin's `AccessControl` exactly at the ABI level:
+//! the same function names, events (`RoleGranted`, `RoleRevoked`) and errors
+//! (`AccessControlUnauthorizedAccount`, `AccessControlBadConfirmation`), with
+//! the zero role as every role's admin. It is written here rather than taken
+//! from openzeppelin-stylus 0.3.0 because that crate switches on
+//! alloy-primitives' `tiny-keccak` feature, which replaces the Stylus native
+//! keccak hostio with a software keccak in every contract that depends on it
+//! (see the README's size table). Events go through the contract's host, so
+//! `TestVM` sees them.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::sol;
+use stylus_sdk::{
+    prelude::*,
+    storage::{StorageBool, StorageMap},
+};
+
+/// The admin role: zero, as in OpenZeppelin. It administers every role.
+pub const ADMIN_ROLE: B256 = B256::ZERO;
+
+sol! {
+    /// `account` was granted `role` by `sender`.
+    event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
+    /// `account` lost `role`; `sender` revoked it (or is `account`, renouncing).
+    event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
+    /// The contract was paused by `account`.
+    event Paused(address account);
+    /// The contract was unpaused by `account`.
+    event Unpaused(address account);
+
+    /// The caller `account` lacks `neededRole`.
+    #[derive(Debug, PartialEq, Eq)]
+    error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
+    /// `renounceRole` was not called by the account itself.
+    #[derive(Debug, PartialEq, Eq)]
+    error AccessControlBadConfirmation();
+    /// The contract is paused.
+    #[derive(Debug, PartialEq, Eq)]
+    error EnforcedPause();
+    /// The contract is not paused.
+    #[derive(Debug, PartialEq, Eq)]
+    error ExpectedPause();
+}
+
+/// Why a role or pause check refused the call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AccessError {
+    /// See [`AccessControlUnauthorizedAccount`].
+    Unauthorized(AccessControlUnauthorizedAccount),
+    /// See [`AccessControlBadConfirmation`].
+    BadConfirmation(AccessControlBadConfirmation),
+    /// See [`EnforcedPause`].
+    Paused(EnforcedPause),
+    /// See [`ExpectedPause`].
+    NotPaused(ExpectedPause),
+}
+
+/// Role membership and the pause flag.
+#[storage]
+pub struct Access {
+    members: StorageMap<B256, StorageMap<Address, StorageBool>>,
+    paused: StorageBool,
+}
+
+impl Access {
+    /// Whether `account` holds `role`.
+    pub fn has_role(&self, role: B256, account: Address) -> bool {
+        self.members.getter(role).get(account)
+    }
+
+    /// Refuses unless the caller holds `role`.
+    ///
+    /// # Errors
+    /// [`AccessError::Unauthorized`].
+    pub fn only_role(&self, role: B256) -> Result<(), AccessError> {
+        let account = self.vm().msg_sender();
+        if self.has_role(role, account) {
+            Ok(())
+        } else {
+            Err(AccessError::Unauthorized(AccessControlUnauthorizedAccount { account, neededRole: role }))
+        }
+    }
+
+    /// Grants `role` to `account` without a check; emits `RoleGranted` if new.
+    pub fn grant_unchecked(&mut self, role: B256, account: Address) {
+        if !self.has_role(role, account) {
+            self.members.setter(role).insert(account, true);
+            let sender = self.vm().msg_sender();
+            stylus_sdk::stylus_core::log(self.vm(), RoleGranted { role, account, sender });
+        }
+    }
+
+    /// `grantRole`: the caller must be admin.
+    ///
+    /// # Errors
+    /// [`AccessError::Unauthorized`].
+    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), AccessError> {
+        self.only_role(ADMIN_ROLE)?;
+        self.grant_unchecked(role, account);
+        Ok(())
+    }
+
+    /// `revokeRole`: the caller must be admin.
+    ///
+    /// # Errors
+    /// [`AccessError::Unauthorized`].
+    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), AccessError> {
+        self.only_role(ADMIN_ROLE)?;
+        self.revoke_unchecked(role, account);
+        Ok(())
+    }
+
+    /// `renounceRole`: `confirmation` must be the caller.
+    ///
+    /// # Errors
+    /// [`AccessError::BadConfirmation`].
+    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), AccessError> {
+        if self.vm().msg_sender() != confirmation {
+            return Err(AccessError::BadConfirmation(AccessControlBadConfirmation {}));
+        }
+        self.revoke_unchecked(role, confirmation);
+        Ok(())
+    }
+
+    fn revoke_unchecked(&mut self, role: B256, account: Address) {
+        if self.has_role(role, account) {
+            self.members.setter(role).insert(account, false);
+            let sender = self.vm().msg_sender();
+            stylus_sdk::stylus_core::log(self.vm(), RoleRevoked { role, account, sender });
+        }
+    }
+
+    /// Whether the contract is paused.
+    pub fn paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    /// Refuses while paused.
+    ///
+    /// # Errors
+    /// [`AccessError::Paused`].
+    pub fn when_not_paused(&self) -> Result<(), AccessError> {
+        if self.paused.get() {
+            Err(AccessError::Paused(EnforcedPause {}))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Pauses; the caller must hold `guardian_role`.
+    ///
+    /// # Errors
+    /// [`AccessError::Unauthorized`]; [`AccessError::Paused`] when already paused.
+    pub fn pause(&mut self, guardian_role: B256) -> Result<(), AccessError> {
+        self.only_role(guardian_role)?;
+        self.when_not_paused()?;
+        self.paused.set(true);
+        stylus_sdk::stylus_core::log(self.vm(), Paused { account: self.vm().msg_sender() });
+        Ok(())
+    }
+
+    /// Unpauses; the caller must be admin.
+    ///
+    /// # Errors
+    /// [`AccessError::Unauthorized`]; [`AccessError::NotPaused`] when not paused.
+    pub fn unpause(&mut self) -> Result<(), AccessError> {
+        self.only_role(ADMIN_ROLE)?;
+        if !self.paused.get() {
+            return Err(AccessError::NotPaused(ExpectedPause {}));
+        }
+        self.paused.set(false);
+        stylus_sdk::stylus_core::log(self.vm(), Unpaused { account: self.vm().msg_sender() });
+        Ok(())
+    }
+}

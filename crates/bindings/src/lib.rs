@@ -1,0 +1,70 @@
+//! Bindings from the contracts to external Solidity contracts.
+//!
+//! Each interface is generated from a JSON ABI under `abi/external/` by
+//! alloy's `sol!`; nothing here types a selector by hand. The helpers encode
+//! a generated call, send it through the Stylus host and decode the typed
+//! return value.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use alloy_primitives::Address;
+use alloy_sol_types::{sol, SolCall};
+use stylus_sdk::{
+    prelude::*,
+    stylus_core::calls::{context::Call, errors::Error as HostCallError},
+};
+
+sol!(
+    #[allow(missing_docs)]
+    IERC20,
+    "../../abi/external/IERC20.json"
+);
+
+/// Why an external call failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CallFailure {
+    /// The callee reverted with this data.
+    Reverted(Vec<u8>),
+    /// The callee returned bytes that do not decode as the ABI says.
+    BadReturn,
+}
+
+/// Sends `call` to `to` as a static call and decodes its return.
+///
+/// # Errors
+/// [`CallFailure`] when the callee reverts or returns malformed data.
+pub fn static_call<C: SolCall>(host: &dyn Host, to: Address, call: &C) -> Result<C::Return, CallFailure> {
+    let output = host.static_call(&Call::new(), to, &call.abi_encode()).map_err(into_failure)?;
+    C::abi_decode_returns(&output, true).map_err(|_| CallFailure::BadReturn)
+}
+
+/// Sends `call` to `to` as a state-changing call and decodes its return.
+///
+/// # Errors
+/// [`CallFailure`] when the callee reverts or returns malformed data.
+pub fn call<C: SolCall>(host: &dyn Host, to: Address, call: &C) -> Result<C::Return, CallFailure> {
+    let output = host.call(&Call::new(), to, &call.abi_encode()).map_err(into_failure)?;
+    C::abi_decode_returns(&output, true).map_err(|_| CallFailure::BadReturn)
+}
+
+fn into_failure(error: HostCallError) -> CallFailure {
+    match error {
+        HostCallError::Revert(data) => CallFailure::Reverted(data),
+        HostCallError::AbiDecodingFailed(_) => CallFailure::BadReturn,
+    }
+}
+
+/// `token.balanceOf(account)` through the generated ERC-20 binding.
+///
+/// # Errors
+/// [`CallFailure`] when the token reverts or returns malformed data.
+pub fn erc20_balance_of(
+    host: &dyn Host,
+    token: Address,
+    account: Address,
+) -> Result<alloy_primitives::U256, CallFailure> {
+    static_call(host, token, &IERC20::balanceOfCall { account }).map(|r| r._0)
+}

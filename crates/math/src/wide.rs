@@ -1,0 +1,98 @@
+//! Crate-private 512-bit helpers for the PMM formulas.
+//!
+//! The PMM curve multiplies three or four 1e18-scaled factors before the
+//! single final division. Doing that in 512 bits keeps every intermediate
+//! exact, so each formula rounds exactly once, in the direction it names.
+
+use crate::{MathError, MathResult, U256};
+use alloy_primitives::U512;
+
+/// Widened working type.
+pub(crate) type W = U512;
+
+/// Widens a [`U256`] without loss.
+pub(crate) fn w(x: U256) -> W {
+    let l = x.as_limbs();
+    W::from_limbs([l[0], l[1], l[2], l[3], 0, 0, 0, 0])
+}
+
+/// Small constant as [`W`].
+pub(crate) fn wn(x: u64) -> W {
+    W::from_limbs([x, 0, 0, 0, 0, 0, 0, 0])
+}
+
+/// Narrows back to [`U256`], refusing values that do not fit.
+pub(crate) fn narrow(x: W) -> MathResult<U256> {
+    U256::checked_from_limbs_slice(x.as_limbs()).ok_or(MathError::Overflow)
+}
+
+pub(crate) fn add(a: W, b: W) -> MathResult<W> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
+    a.checked_mul(b).ok_or(MathError::Overflow)
+}
+
+/// `floor(a / d)`.
+pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
+    a.checked_div(d).ok_or(MathError::DivisionByZero)
+}
+
+/// `ceil(a / d)`.
+pub(crate) fn div_ceil(a: W, d: W) -> MathResult<W> {
+    let q = div_floor(a, d)?;
+    if (a % d).is_zero() {
+        Ok(q)
+    } else {
+        add(q, wn(1))
+    }
+}
+
+/// `floor(sqrt(a))` by integer Newton iteration (same scheme as
+/// [`crate::fixed::sqrt_floor`], on 512 bits).
+pub(crate) fn sqrt_floor(a: W) -> W {
+    if a < wn(2) {
+        return a;
+    }
+    // 2^ceil(bits/2) >= sqrt(a); from above, Newton's step falls monotonically.
+    let mut root = wn(1) << a.bit_len().div_ceil(2);
+    loop {
+        let next = (root + a / root) >> 1;
+        if next >= root {
+            return root;
+        }
+        root = next;
+    }
+}
+
+/// `ceil(sqrt(a))`.
+pub(crate) fn sqrt_ceil(a: W) -> MathResult<W> {
+    let r = sqrt_floor(a);
+    if mul(r, r)? == a {
+        Ok(r)
+    } else {
+        add(r, wn(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_and_divisions() {
+        assert_eq!(sqrt_floor(wn(99)), wn(9));
+        assert_eq!(sqrt_ceil(wn(99)), Ok(wn(10)));
+        assert_eq!(sqrt_ceil(wn(100)), Ok(wn(10)));
+        assert_eq!(sqrt_floor(wn(0)), wn(0));
+        assert_eq!(div_ceil(wn(7), wn(2)), Ok(wn(4)));
+        assert_eq!(div_floor(wn(7), wn(0)), Err(MathError::DivisionByZero));
+        let big = W::MAX;
+        let r = sqrt_floor(big);
+        assert!(r.checked_mul(r).is_some_and(|s| s <= big));
+        assert!((r + wn(1)).checked_mul(r + wn(1)).is_none());
+        assert_eq!(narrow(w(U256::MAX)), Ok(U256::MAX));
+        assert_eq!(narrow(w(U256::MAX) + wn(1)), Err(MathError::Overflow));
+    }
+}
