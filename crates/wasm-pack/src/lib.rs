@@ -5,8 +5,10 @@
 //! 1. print the module as text and parse it back, which drops dangling
 //!    reference-type mentions;
 //! 2. strip every custom and unknown section;
-//! 3. append a `project_hash` custom section (all zero here: the bytes a
-//!    `--wasm-file` deploy sends, and the same size as a real hash);
+//! 3. append a `project_hash` custom section; cargo-stylus hashes the
+//!    sources, here a fixed high-entropy stand-in of the same length is used
+//!    so that the compressed size matches a real deployment (a zero hash
+//!    compresses about 12 bytes smaller);
 //! 4. brotli-compress at quality 11, window 22;
 //! 5. prefix the result with `0xEFF00000` (Stylus marker, no dictionary).
 //!
@@ -31,6 +33,12 @@ pub const MAX_PAGES: u64 = 128;
 pub const STYLUS_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
 /// The custom section cargo-stylus appends.
 pub const PROJECT_HASH_SECTION: &str = "project_hash";
+/// Stand-in for the source hash cargo-stylus embeds: 32 bytes that do not
+/// compress, like a real hash.
+pub const PLACEHOLDER_PROJECT_HASH: [u8; 32] = [
+    0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15, 0xf3, 0x9c, 0xc0, 0x60, 0x5c, 0xed, 0xc8, 0x34, 0x10,
+    0x82, 0x27, 0x6b, 0xf3, 0xa2, 0x72, 0x51, 0xf8, 0x6c, 0x6a, 0x11, 0xd0, 0xc1, 0x8e, 0x95,
+];
 /// Brotli quality cargo-stylus uses.
 pub const BROTLI_QUALITY: u32 = 11;
 
@@ -97,7 +105,16 @@ impl PackedContract {
 /// # Errors
 /// Any [`PackError`]: the module would not activate on a Stylus chain.
 pub fn pack(raw: &[u8]) -> Result<PackedContract, PackError> {
-    let wasm = process(raw)?;
+    pack_with_project_hash(raw, PLACEHOLDER_PROJECT_HASH)
+}
+
+/// [`pack`] with the project hash cargo-stylus computed, to reproduce its
+/// output byte for byte.
+///
+/// # Errors
+/// As [`pack`].
+pub fn pack_with_project_hash(raw: &[u8], project_hash: [u8; 32]) -> Result<PackedContract, PackError> {
+    let wasm = process(raw, project_hash)?;
     validate(&wasm)?;
     let code = encode_code(&compress(&wasm)?);
     Ok(PackedContract { raw_len: raw.len(), wasm, code })
@@ -107,11 +124,11 @@ pub fn pack(raw: &[u8]) -> Result<PackedContract, PackError> {
 ///
 /// # Errors
 /// [`PackError::Malformed`] when the module does not parse.
-pub fn process(raw: &[u8]) -> Result<Vec<u8>, PackError> {
+pub fn process(raw: &[u8], project_hash: [u8; 32]) -> Result<Vec<u8>, PackError> {
     let text = wasmprinter::print_bytes(raw).map_err(|e| PackError::Malformed(e.to_string()))?;
     let round_tripped = wat::parse_str(&text).map_err(|e| PackError::Malformed(e.to_string()))?;
     let mut wasm = strip_custom_sections(&round_tripped)?;
-    append_custom_section(&mut wasm, PROJECT_HASH_SECTION, &[0u8; 32]);
+    append_custom_section(&mut wasm, PROJECT_HASH_SECTION, &project_hash);
     Ok(wasm)
 }
 
@@ -284,7 +301,7 @@ mod tests {
     fn strips_custom_sections_and_adds_the_project_hash() {
         let mut raw = wat(MINIMAL);
         append_custom_section(&mut raw, "producers", b"secret toolchain");
-        let wasm = process(&raw).unwrap();
+        let wasm = process(&raw, [0; 32]).unwrap();
         let names: Vec<String> = Parser::new(0)
             .parse_all(&wasm)
             .filter_map(|p| match p.unwrap() {
@@ -298,7 +315,7 @@ mod tests {
     #[test]
     fn refuses_what_nitro_refuses() {
         let float = MINIMAL.replace("i32.const 0", "f32.const 1 drop i32.const 0");
-        assert!(matches!(validate(&process(&wat(&float)).unwrap()), Err(PackError::Unsupported(_))));
+        assert!(matches!(validate(&process(&wat(&float), [0; 32]).unwrap()), Err(PackError::Unsupported(_))));
         let foreign = MINIMAL.replace("\"vm_hooks\"", "\"env\"");
         assert!(matches!(pack(&wat(&foreign)), Err(PackError::ForeignImport(_))));
         let pages = MINIMAL.replace("\"memory\") 1", "\"memory\") 129");
