@@ -11,6 +11,9 @@
 //! admin can still configure, so the incident can be fixed while paused.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+// The SDK's `#[entrypoint]` emits an undocumented `user_entrypoint` on wasm;
+// native builds (clippy, tests) still enforce `missing_docs` everywhere.
+#![cfg_attr(target_arch = "wasm32", allow(missing_docs))]
 
 extern crate alloc;
 
@@ -371,6 +374,9 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::configure_asset`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::configure_asset`].
     #[allow(clippy::too_many_arguments)]
     pub fn configure_asset(
         &mut self,
@@ -395,16 +401,25 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::record_outflow`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::record_outflow`].
     pub fn record_outflow(&mut self, asset: Address, amount: U256) -> Result<(), Error> {
         IReserveSizer::record_outflow(self, asset, amount)
     }
 
     /// See [`IReserveSizer::record_bridge_outflow`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::record_bridge_outflow`].
     pub fn record_bridge_outflow(&mut self, asset: Address, amount: U256) -> Result<(), Error> {
         IReserveSizer::record_bridge_outflow(self, asset, amount)
     }
 
     /// See [`IReserveSizer::set_bucket`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::set_bucket`].
     pub fn set_bucket(
         &mut self,
         asset: Address,
@@ -416,11 +431,17 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::pause`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::pause`].
     pub fn pause(&mut self) -> Result<(), Error> {
         IReserveSizer::pause(self)
     }
 
     /// See [`IReserveSizer::unpause`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::unpause`].
     pub fn unpause(&mut self) -> Result<(), Error> {
         IReserveSizer::unpause(self)
     }
@@ -436,46 +457,73 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::grant_role`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::grant_role`].
     pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
         IReserveSizer::grant_role(self, role, account)
     }
 
     /// See [`IReserveSizer::revoke_role`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::revoke_role`].
     pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
         IReserveSizer::revoke_role(self, role, account)
     }
 
     /// See [`IReserveSizer::renounce_role`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::renounce_role`].
     pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error> {
         IReserveSizer::renounce_role(self, role, confirmation)
     }
 
     /// See [`IReserveSizer::asset_config`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::asset_config`].
     pub fn asset_config(&self, asset: Address) -> Result<(Address, Address, u64, u64, u64, u64), Error> {
         IReserveSizer::asset_config(self, asset)
     }
 
     /// See [`IReserveSizer::peak_minute_outflow`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::peak_minute_outflow`].
     pub fn peak_minute_outflow(&self, asset: Address) -> Result<U256, Error> {
         IReserveSizer::peak_minute_outflow(self, asset)
     }
 
     /// See [`IReserveSizer::required_reserve`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::required_reserve`].
     pub fn required_reserve(&self, asset: Address) -> Result<U256, Error> {
         IReserveSizer::required_reserve(self, asset)
     }
 
     /// See [`IReserveSizer::reserve_status`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::reserve_status`].
     pub fn reserve_status(&self, asset: Address) -> Result<CoverageTuple, Error> {
         IReserveSizer::reserve_status(self, asset)
     }
 
     /// See [`IReserveSizer::bridge_buffer_status`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::bridge_buffer_status`].
     pub fn bridge_buffer_status(&self, asset: Address) -> Result<CoverageTuple, Error> {
         IReserveSizer::bridge_buffer_status(self, asset)
     }
 
     /// See [`IReserveSizer::cantilever_check`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::cantilever_check`].
     pub fn cantilever_check(
         &self,
         asset: Address,
@@ -486,6 +534,9 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::bucket_status`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::bucket_status`].
     pub fn bucket_status(
         &self,
         asset: Address,
@@ -495,6 +546,9 @@ impl ReserveSizer {
     }
 
     /// See [`IReserveSizer::can_release`].
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::can_release`].
     pub fn can_release(&self, asset: Address, amount: U256) -> Result<bool, Error> {
         IReserveSizer::can_release(self, asset, amount)
     }
@@ -520,12 +574,13 @@ impl IReserveSizer for ReserveSizer {
         check_range(2, bridge_latency_seconds, BRIDGE_LATENCY_RANGE)?;
         check_range(3, peak_window_minutes, PEAK_WINDOW_RANGE)?;
         let params = AssetParams { window_minutes, safety_bps, bridge_latency_seconds, peak_window_minutes };
+        let now = self.vm().block_timestamp() / SECONDS_PER_MINUTE;
         let mut state = self.assets.setter(asset);
         let previous_window = AssetParams::unpack(state.params.get()).peak_window_minutes;
         if previous_window != 0 && previous_window != peak_window_minutes {
-            let outflow = load_peak(&state.outflow).with_window_changed();
+            let outflow = rewindowed(load_peak(&state.outflow), now, previous_window);
             store_peak(&mut state.outflow, outflow);
-            let bridge_outflow = load_peak(&state.bridge_outflow).with_window_changed();
+            let bridge_outflow = rewindowed(load_peak(&state.bridge_outflow), now, previous_window);
             store_peak(&mut state.bridge_outflow, bridge_outflow);
         }
         state.holder.set(holder);
@@ -771,6 +826,16 @@ fn load_peak(stream: &StoragePeak) -> PeakTracker {
         window_peak: stream.window_peak.get(),
         previous_window_peak: stream.previous_window_peak.get(),
     }
+}
+
+/// The tracker to keep when the peak window changes at minute `now`: first
+/// rolled to `now` under the old window, so that its window is the one of
+/// `now` (the peaks that count now stay, expired ones stay expired), then
+/// with the current peak absorbing the previous one. Without the roll, a
+/// tracker last written in an earlier window could fall two new windows
+/// back and lose its peak at once.
+fn rewindowed(tracker: PeakTracker, now: u64, old_window: u64) -> PeakTracker {
+    tracker.record(now, U256::ZERO, old_window).unwrap_or(tracker).with_window_changed()
 }
 
 #[inline(never)]

@@ -6,9 +6,9 @@
 //!    reference-type mentions;
 //! 2. strip every custom and unknown section;
 //! 3. append a `project_hash` custom section; cargo-stylus hashes the
-//!    sources, here a fixed high-entropy stand-in of the same length is used
-//!    so that the compressed size matches a real deployment (a zero hash
-//!    compresses about 12 bytes smaller);
+//!    sources, so the compressed size moves by tens of bytes with the hash.
+//!    [`deployed_size_bounds`] packs with several fixed stand-in hashes and
+//!    the size check judges the largest;
 //! 4. brotli-compress at quality 11, window 22;
 //! 5. prefix the result with `0xEFF00000` (Stylus marker, no dictionary).
 //!
@@ -33,12 +33,38 @@ pub const MAX_PAGES: u64 = 128;
 pub const STYLUS_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
 /// The custom section cargo-stylus appends.
 pub const PROJECT_HASH_SECTION: &str = "project_hash";
-/// Stand-in for the source hash cargo-stylus embeds: 32 bytes that do not
-/// compress, like a real hash.
-pub const PLACEHOLDER_PROJECT_HASH: [u8; 32] = [
-    0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15, 0xf3, 0x9c, 0xc0, 0x60, 0x5c, 0xed, 0xc8, 0x34, 0x10,
-    0x82, 0x27, 0x6b, 0xf3, 0xa2, 0x72, 0x51, 0xf8, 0x6c, 0x6a, 0x11, 0xd0, 0xc1, 0x8e, 0x95,
-];
+/// How many stand-in project hashes [`deployed_size_bounds`] tries.
+pub const STAND_IN_HASHES: u64 = 16;
+
+/// Stand-in number `index` for the source hash cargo-stylus embeds: 32
+/// pseudo-random bytes (splitmix64), which compress like a real hash.
+pub fn stand_in_project_hash(index: u64) -> [u8; 32] {
+    let mut state = index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut hash = [0u8; 32];
+    for chunk in hash.chunks_mut(8) {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    hash
+}
+
+/// The smallest and largest deployed code size over [`STAND_IN_HASHES`]
+/// stand-in project hashes (a real hash lands in about the same range).
+///
+/// # Errors
+/// As [`pack`].
+pub fn deployed_size_bounds(raw: &[u8]) -> Result<(usize, usize), PackError> {
+    let mut bounds = (usize::MAX, 0);
+    for index in 0..STAND_IN_HASHES {
+        let len = pack_with_project_hash(raw, stand_in_project_hash(index))?.code_len();
+        bounds = (bounds.0.min(len), bounds.1.max(len));
+    }
+    Ok(bounds)
+}
+
 /// Brotli quality cargo-stylus uses.
 pub const BROTLI_QUALITY: u32 = 11;
 
@@ -105,7 +131,7 @@ impl PackedContract {
 /// # Errors
 /// Any [`PackError`]: the module would not activate on a Stylus chain.
 pub fn pack(raw: &[u8]) -> Result<PackedContract, PackError> {
-    pack_with_project_hash(raw, PLACEHOLDER_PROJECT_HASH)
+    pack_with_project_hash(raw, stand_in_project_hash(0))
 }
 
 /// [`pack`] with the project hash cargo-stylus computed, to reproduce its
