@@ -12,8 +12,8 @@
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 // The SDK's `#[entrypoint]` emits an undocumented `user_entrypoint` on wasm;
-// native builds (clippy, tests) still enforce `missing_docs` everywhere.
-#![cfg_attr(target_arch = "wasm32", allow(missing_docs))]
+// native test and clippy builds still enforce `missing_docs` everywhere.
+#![cfg_attr(any(target_arch = "wasm32", feature = "export-abi"), allow(missing_docs))]
 
 extern crate alloc;
 
