@@ -1,0 +1,72 @@
+//! Why a program could not be loaded or a frame failed.
+
+use std::fmt;
+
+use alloy_primitives::Address;
+use vault_wasm_pack::PackError;
+
+/// Why a program could not be loaded or run, or why a call frame failed
+/// without the program choosing to revert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainError {
+    /// The code is not valid Stylus code (packing, decoding or activation rules).
+    Pack(PackError),
+    /// The program imports a host function this chain does not provide.
+    UnknownImport {
+        /// Import module (always `vm_hooks` for code that passed validation).
+        module: String,
+        /// Import name.
+        name: String,
+    },
+    /// wasmi refused the module or its instantiation.
+    Instantiate(String),
+    /// The program trapped: an `unreachable`, an out-of-bounds access, a
+    /// hostio misuse (see the message) and so on.
+    Trap(String),
+    /// `user_entrypoint` returned a status other than 0 (success) or 1 (revert).
+    BadStatus(i32),
+    /// The call would exceed the maximum call depth.
+    DepthLimit(usize),
+    /// The sender cannot pay the value sent.
+    InsufficientBalance {
+        /// The account paying.
+        from: Address,
+    },
+    /// A state change was attempted in a static context.
+    WriteProtection(&'static str),
+    /// The target holds EVM bytecode, which this chain does not run yet.
+    EvmCode(Address),
+    /// Contract creation from a program (needs EVM init code; not supported yet).
+    CreateUnsupported,
+}
+
+impl fmt::Display for ChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pack(e) => write!(f, "invalid Stylus code: {e}"),
+            Self::UnknownImport { module, name } => {
+                write!(f, "program imports unknown host function `{module}::{name}`")
+            }
+            Self::Instantiate(why) => write!(f, "instantiation failed: {why}"),
+            Self::Trap(why) => write!(f, "program trapped: {why}"),
+            Self::BadStatus(status) => {
+                write!(f, "user_entrypoint returned status {status} (expected 0 or 1)")
+            }
+            Self::DepthLimit(depth) => write!(f, "call depth {depth} exceeds the limit"),
+            Self::InsufficientBalance { from } => write!(f, "{from} cannot pay the call value"),
+            Self::WriteProtection(what) => write!(f, "{what} in a static context"),
+            Self::EvmCode(address) => {
+                write!(f, "{address} holds EVM bytecode; the EVM side is not implemented yet")
+            }
+            Self::CreateUnsupported => write!(f, "contract creation from a program is not implemented yet"),
+        }
+    }
+}
+
+impl std::error::Error for ChainError {}
+
+impl From<PackError> for ChainError {
+    fn from(error: PackError) -> Self {
+        Self::Pack(error)
+    }
+}
