@@ -75,3 +75,14 @@ interface IReserveSizer  {
 
     error ArithmeticOverflow();
 }
+
+// Events: not part of the SDK's export; from the contract's sol! declarations.
+interface IReserveSizerEvents {
+    event AssetConfigured(address indexed asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
+    event OutflowRecorded(address indexed asset, address indexed reporter, bool indexed bridge, uint64 minute, uint256 amount, uint256 minuteTotal, uint256 peak);
+    event BucketConfigured(address indexed asset, uint8 indexed bucket, uint256 target, address holder);
+    event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
+    event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
+    event Paused(address account);
+    event Unpaused(address account);
+}

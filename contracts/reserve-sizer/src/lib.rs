@@ -52,6 +52,8 @@ pub const MAX_OUTFLOW: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
 pub const BUCKET_COUNT: u8 = 5;
 
 sol! {
+    #![sol(abi)]
+
     /// An asset's sizing parameters were set.
     event AssetConfigured(address indexed asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
     /// An outflow (`bridge` false) or a bridge outflow (`bridge` true) was

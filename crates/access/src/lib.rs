@@ -26,6 +26,8 @@ use stylus_sdk::{
 pub const ADMIN_ROLE: B256 = B256::ZERO;
 
 sol! {
+    #![sol(abi)]
+
     /// `account` was granted `role` by `sender`.
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     /// `account` lost `role`; `sender` revoked it (or is `account`, renouncing).
