@@ -521,40 +521,22 @@ fn call<B: Backend>(
     let input = read_bytes(c, hostio, data, len)?;
     let host = c.data_mut();
     let frame = &host.frame;
-    let request = match kind {
-        CallKind::Call => CallRequest {
-            kind,
-            caller: frame.address,
-            address: target,
-            code_address: target,
-            value,
-            input,
-            is_static: frame.is_static,
-            gas,
-            depth: frame.depth + 1,
-        },
-        CallKind::StaticCall => CallRequest {
-            kind,
-            caller: frame.address,
-            address: target,
-            code_address: target,
-            value: U256::ZERO,
-            input,
-            is_static: true,
-            gas,
-            depth: frame.depth + 1,
-        },
-        CallKind::DelegateCall => CallRequest {
-            kind,
-            caller: frame.caller,
-            address: frame.address,
-            code_address: target,
-            value: frame.value,
-            input,
-            is_static: frame.is_static,
-            gas,
-            depth: frame.depth + 1,
-        },
+    // Only who calls, whose state runs, the value and the static flag differ.
+    let (caller, address, value, is_static) = match kind {
+        CallKind::Call => (frame.address, target, value, frame.is_static),
+        CallKind::StaticCall => (frame.address, target, U256::ZERO, true),
+        CallKind::DelegateCall => (frame.caller, frame.address, frame.value, frame.is_static),
+    };
+    let request = CallRequest {
+        kind,
+        caller,
+        address,
+        code_address: target,
+        value,
+        input,
+        is_static,
+        gas,
+        depth: frame.depth + 1,
     };
     let result = if request.is_static && request.transfers_value() {
         FrameResult::failure(ChainError::WriteProtection("value transfer"))
