@@ -2,9 +2,8 @@
 //!
 //! [`Backend`] is what a program can reach outside its own memory:
 //! accounts, storage, logs, block and transaction data, and calls to other
-//! accounts. [`crate::WorldState`] implements it over plain maps; a revm
-//! bridge implements the same trait over revm's journaled state, so the
-//! hostios in [`crate::host`] stay the same.
+//! accounts. [`crate::WorldState`] implements it over journaled maps and
+//! runs EVM frames with revm's interpreter on the same state.
 
 use std::rc::Rc;
 
@@ -71,6 +70,9 @@ pub enum CallKind {
     /// `DELEGATECALL`: runs the target's code on the caller's state, with the
     /// caller's `msg.sender` and `msg.value`.
     DelegateCall,
+    /// `CALLCODE` (EVM only): runs the target's code on the caller's state,
+    /// with the caller as `msg.sender`; value moves from the caller to itself.
+    CallCode,
 }
 
 /// One call frame to run.
@@ -90,7 +92,7 @@ pub struct CallRequest {
     pub input: Vec<u8>,
     /// Whether the frame may not change state.
     pub is_static: bool,
-    /// Gas the caller offered. Not enforced yet (no metering).
+    /// Gas the frame may use (after the 63/64 rule and any stipend).
     pub gas: u64,
     /// 0 for the transaction's own call, +1 per nested frame.
     pub depth: usize,
@@ -99,7 +101,7 @@ pub struct CallRequest {
 impl CallRequest {
     /// Whether this frame moves `value` from `caller` to `address`.
     pub fn transfers_value(&self) -> bool {
-        self.kind == CallKind::Call && !self.value.is_zero()
+        matches!(self.kind, CallKind::Call | CallKind::CallCode) && !self.value.is_zero()
     }
 }
 
@@ -112,22 +114,33 @@ pub struct FrameResult {
     pub output: Vec<u8>,
     /// Why the frame failed, when it was not a plain revert by the program.
     pub error: Option<ChainError>,
+    /// Gas the frame did not use, returned to the caller (zero after an
+    /// exceptional halt, which consumes all of it).
+    pub gas_left: u64,
+    /// Gas refund earned (EIP-3529 storage clears), kept only on success.
+    pub refund: i64,
 }
 
 impl FrameResult {
-    /// A successful frame.
-    pub fn success(output: Vec<u8>) -> Self {
-        Self { success: true, output, error: None }
+    /// A successful frame that left `gas_left` unused.
+    pub fn success(output: Vec<u8>, gas_left: u64) -> Self {
+        Self { success: true, output, error: None, gas_left, refund: 0 }
     }
 
-    /// A frame the program reverted with `output`.
-    pub fn revert(output: Vec<u8>) -> Self {
-        Self { success: false, output, error: None }
+    /// A frame the program reverted with `output`, leaving `gas_left`.
+    pub fn revert(output: Vec<u8>, gas_left: u64) -> Self {
+        Self { success: false, output, error: None, gas_left, refund: 0 }
     }
 
-    /// A frame that failed for `error` (trap, depth, value…), with no output.
+    /// A frame that failed for `error` (trap, out of gas…): no output, all
+    /// gas consumed.
     pub fn failure(error: ChainError) -> Self {
-        Self { success: false, output: Vec::new(), error: Some(error) }
+        Self { success: false, output: Vec::new(), error: Some(error), gas_left: 0, refund: 0 }
+    }
+
+    /// A frame refused before it ran (depth, balance): its gas goes back.
+    pub fn refused(error: ChainError, gas_left: u64) -> Self {
+        Self { gas_left, ..Self::failure(error) }
     }
 }
 
@@ -143,6 +156,14 @@ pub trait Backend: Default + Sized + 'static {
     fn tx(&self) -> &TxEnv;
     /// `SLOAD`.
     fn sload(&mut self, address: Address, key: U256) -> B256;
+    /// Marks an account accessed (EIP-2929); true when it was cold.
+    fn access_account(&mut self, address: Address) -> bool;
+    /// Marks a storage slot accessed (EIP-2929); true when it was cold.
+    fn access_slot(&mut self, address: Address, key: U256) -> bool;
+    /// The slot's value when the transaction began (EIP-2200).
+    fn original_value(&mut self, address: Address, key: U256) -> B256;
+    /// Adds ink burnt by a Stylus frame to the transaction's total.
+    fn record_ink(&mut self, ink: u64);
     /// `SSTORE`, journaled so that a failing frame undoes it.
     fn sstore(&mut self, address: Address, key: U256, value: B256);
     /// `TLOAD` (EIP-1153).
@@ -161,21 +182,29 @@ pub trait Backend: Default + Sized + 'static {
     /// Runs a call frame: checkpoint, value transfer, dispatch on the
     /// target's code (Stylus code through `runtime`), commit or revert.
     fn call(&mut self, runtime: &Rc<Runtime<Self>>, request: CallRequest) -> FrameResult;
-    /// `CREATE`/`CREATE2` from a program. Returns the new address, or the
-    /// failure with its revert data. Not supported by default: creation
-    /// needs EVM init code.
-    ///
-    /// # Errors
-    /// The failed creation's [`FrameResult`] (its output is the revert data).
+    /// `CREATE`/`CREATE2` of EVM init code with `gas`. Returns the new
+    /// address (none on failure) and the frame's result, whose output is the
+    /// revert data on failure.
     fn create(
         &mut self,
         runtime: &Rc<Runtime<Self>>,
-        creator: Address,
-        init_code: Vec<u8>,
-        endowment: U256,
-        salt: Option<B256>,
-    ) -> Result<Address, FrameResult> {
-        let _ = (runtime, creator, init_code, endowment, salt);
-        Err(FrameResult::failure(ChainError::CreateUnsupported))
-    }
+        request: CreateRequest,
+    ) -> (Option<Address>, FrameResult);
+}
+
+/// One contract creation to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateRequest {
+    /// The creating account (its nonce gives a `CREATE` address).
+    pub creator: Address,
+    /// EVM init code.
+    pub init_code: Vec<u8>,
+    /// Wei moved to the new account.
+    pub endowment: U256,
+    /// `Some(salt)` for `CREATE2`.
+    pub salt: Option<B256>,
+    /// Gas for the init code.
+    pub gas: u64,
+    /// Depth of the creation frame.
+    pub depth: usize,
 }

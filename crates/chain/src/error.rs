@@ -34,10 +34,16 @@ pub enum ChainError {
     },
     /// A state change was attempted in a static context.
     WriteProtection(&'static str),
-    /// The target holds EVM bytecode, which this chain does not run yet.
-    EvmCode(Address),
-    /// Contract creation from a program (needs EVM init code; not supported yet).
-    CreateUnsupported,
+    /// An EVM frame halted exceptionally (out of gas, invalid jump, stack
+    /// error…); the name is revm's `InstructionResult`.
+    EvmHalt(String),
+    /// The frame ran out of gas (a Stylus program: out of ink).
+    OutOfGas,
+    /// A contract creation failed: address collision, code too large, or
+    /// code starting with `0xEF` (EIP-3541).
+    CreateFailed(&'static str),
+    /// The call went to a precompile with input it does not accept.
+    Precompile(String),
 }
 
 impl fmt::Display for ChainError {
@@ -55,10 +61,10 @@ impl fmt::Display for ChainError {
             Self::DepthLimit(depth) => write!(f, "call depth {depth} exceeds the limit"),
             Self::InsufficientBalance { from } => write!(f, "{from} cannot pay the call value"),
             Self::WriteProtection(what) => write!(f, "{what} in a static context"),
-            Self::EvmCode(address) => {
-                write!(f, "{address} holds EVM bytecode; the EVM side is not implemented yet")
-            }
-            Self::CreateUnsupported => write!(f, "contract creation from a program is not implemented yet"),
+            Self::EvmHalt(why) => write!(f, "EVM frame halted: {why}"),
+            Self::OutOfGas => write!(f, "out of gas"),
+            Self::CreateFailed(why) => write!(f, "contract creation failed: {why}"),
+            Self::Precompile(why) => write!(f, "precompile failed: {why}"),
         }
     }
 }

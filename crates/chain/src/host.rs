@@ -15,17 +15,19 @@
 use std::{cell::RefCell, collections::BTreeMap, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
-use wasmi::{Caller, Engine, Error, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder};
-
-use crate::{
-    backend::{Backend, CallKind, CallRequest, FrameResult},
-    ChainError,
+use revm::interpreter::{gas as evm_gas, SStoreResult};
+use revm::primitives::SpecId;
+use wasmi::{
+    Caller, Engine, Error, Global, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Val,
 };
 
-/// Gas reported by `evm_gas_left` while there is no metering.
-pub const FIXED_GAS_LEFT: u64 = 30_000_000;
+use crate::{
+    backend::{Backend, CallKind, CallRequest, CreateRequest, FrameResult},
+    pricing, ChainError,
+};
+
 /// Ink per gas (Nitro's default ink price, also reported by `tx_ink_price`).
-pub const INK_PER_GAS: u64 = 10_000;
+pub const INK_PER_GAS: u64 = pricing::INK_PER_GAS;
 /// The deepest call allowed, as in the EVM.
 pub const MAX_CALL_DEPTH: usize = 1024;
 /// Most bytes of memory a program may have (Nitro's 128 pages).
@@ -62,7 +64,27 @@ pub struct HostData<B> {
     return_data: Vec<u8>,
     cache: BTreeMap<B256, CacheSlot>,
     limits: StoreLimits,
+    /// Ink left, when the program carries no metering globals.
+    ink: u64,
+    /// The instrumented program's ink-left global.
+    ink_global: Option<Global>,
+    /// The instrumented program's ink-status global.
+    status_global: Option<Global>,
+    /// Gas refund earned by storage writes.
+    refund: i64,
 }
+
+/// A hostio could not buy the ink it needs.
+#[derive(Debug, Clone, Copy)]
+struct OutOfInk;
+
+impl std::fmt::Display for OutOfInk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("out of ink")
+    }
+}
+
+impl wasmi::errors::HostError for OutOfInk {}
 
 #[derive(Clone, Copy)]
 struct CacheSlot {
@@ -145,6 +167,7 @@ impl<B: Backend> Runtime<B> {
         };
         let reentrant = self.active.borrow().contains(&frame.address);
         self.active.borrow_mut().push(frame.address);
+        let ink_budget = frame.gas.saturating_mul(INK_PER_GAS);
         let data = HostData {
             backend: std::mem::take(backend),
             runtime: Rc::clone(self),
@@ -155,19 +178,34 @@ impl<B: Backend> Runtime<B> {
             return_data: Vec::new(),
             cache: BTreeMap::new(),
             limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY_BYTES).build(),
+            ink: ink_budget,
+            ink_global: None,
+            status_global: None,
+            refund: 0,
         };
         let mut store = Store::new(&self.engine, data);
         store.limiter(|data| &mut data.limits);
         let status = self.enter(&mut store, &module);
         self.active.borrow_mut().pop();
+        let ink_left = current_ink(&store);
         let data = store.into_data();
         *backend = data.backend;
-        match status {
-            Ok(0) => FrameResult::success(data.output),
-            Ok(1) => FrameResult::revert(data.output),
+        let gas_left = ink_left / INK_PER_GAS;
+        let mut result = match status {
+            Ok(0) => {
+                let mut result = FrameResult::success(data.output, gas_left);
+                result.refund = data.refund;
+                result
+            }
+            Ok(1) => FrameResult::revert(data.output, gas_left),
             Ok(other) => FrameResult::failure(ChainError::BadStatus(other)),
             Err(e) => FrameResult::failure(e),
+        };
+        if result.error.is_some() {
+            result.gas_left = 0;
         }
+        backend.record_ink(ink_budget - result.gas_left * INK_PER_GAS);
+        result
     }
 
     fn enter(&self, store: &mut Store<HostData<B>>, module: &Module) -> Result<i32, ChainError> {
@@ -178,7 +216,18 @@ impl<B: Backend> Runtime<B> {
         let memory = instance
             .get_memory(&*store, "memory")
             .ok_or_else(|| ChainError::Instantiate("no exported memory".into()))?;
-        store.data_mut().memory = Some(memory);
+        let ink_global = instance.get_global(&*store, pricing::INK_LEFT_GLOBAL);
+        let status_global = instance.get_global(&*store, pricing::INK_STATUS_GLOBAL);
+        let data = store.data_mut();
+        data.memory = Some(memory);
+        data.ink_global = ink_global;
+        data.status_global = status_global;
+        if let Some(global) = store.data().ink_global {
+            let budget = store.data().ink;
+            global
+                .set(&mut *store, Val::I64(i64::try_from(budget).unwrap_or(i64::MAX)))
+                .map_err(|e| ChainError::Instantiate(e.to_string()))?;
+        }
         let entrypoint = instance
             .get_typed_func::<i32, i32>(&*store, "user_entrypoint")
             .map_err(|e| ChainError::Instantiate(e.to_string()))?;
@@ -186,9 +235,76 @@ impl<B: Backend> Runtime<B> {
             .map_err(|_| ChainError::Instantiate("calldata too long".into()))?;
         match entrypoint.call(&mut *store, len) {
             Ok(status) => Ok(status),
-            Err(e) => e.i32_exit_status().ok_or_else(|| ChainError::Trap(e.to_string())),
+            Err(e) if e.downcast_ref::<OutOfInk>().is_some() => Err(ChainError::OutOfGas),
+            Err(e) => {
+                let status = store.data().status_global.map(|g| g.get(&*store));
+                if matches!(status, Some(Val::I32(1))) {
+                    return Err(ChainError::OutOfGas);
+                }
+                e.i32_exit_status().ok_or_else(|| ChainError::Trap(e.to_string()))
+            }
         }
     }
+}
+
+/// Ink left in a frame's store.
+fn current_ink<B>(store: &impl wasmi::AsContext<Data = HostData<B>>) -> u64 {
+    let context = store.as_context();
+    match context.data().ink_global.map(|g| g.get(context)) {
+        Some(Val::I64(ink)) => u64::try_from(ink).unwrap_or(0),
+        _ => context.data().ink,
+    }
+}
+
+fn set_ink<B>(c: &mut Ctx<'_, B>, ink: u64) {
+    match c.data().ink_global {
+        Some(global) => {
+            let _ = global.set(&mut *c, Val::I64(i64::try_from(ink).unwrap_or(i64::MAX)));
+        }
+        None => c.data_mut().ink = ink,
+    }
+}
+
+/// Spends `ink`, or ends the frame out of ink (all of it is consumed).
+fn buy_ink<B>(c: &mut Ctx<'_, B>, ink: u64) -> Result<(), Error> {
+    let left = current_ink(c);
+    if let Some(remaining) = left.checked_sub(ink) {
+        set_ink(c, remaining);
+        return Ok(());
+    }
+    set_ink(c, 0);
+    if let Some(status) = c.data().status_global {
+        let _ = status.set(&mut *c, Val::I32(1));
+    }
+    Err(Error::host(OutOfInk))
+}
+
+/// Spends EVM `gas`, converted to ink.
+fn buy_gas<B>(c: &mut Ctx<'_, B>, gas: u64) -> Result<(), Error> {
+    buy_ink(c, gas.saturating_mul(INK_PER_GAS))
+}
+
+fn gas_left<B>(c: &Ctx<'_, B>) -> u64 {
+    current_ink(c) / INK_PER_GAS
+}
+
+/// A hostio's own ink: the base price, `ptrs` fixed-size pointer
+/// arguments, `read` bytes read from and `write` bytes written to the
+/// program's memory, and the EVM API price when it reaches the chain.
+fn pay<B>(c: &mut Ctx<'_, B>, ptrs: u64, read: usize, write: usize, evm_api: bool) -> Result<(), Error> {
+    let mut ink = pricing::HOSTIO_INK
+        + ptrs * pricing::PTR_INK
+        + pricing::read_price(read)
+        + pricing::write_price(write);
+    if evm_api {
+        ink += pricing::EVM_API_INK;
+    }
+    buy_ink(c, ink)
+}
+
+/// Cold or warm account access gas (EIP-2929).
+fn account_access_gas(cold: bool) -> u64 {
+    evm_gas::warm_cold_cost(cold)
 }
 
 type Ctx<'a, B> = Caller<'a, HostData<B>>;
@@ -263,23 +379,34 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
     // Calldata, return data, exit.
     hostio!(linker, names, "read_args", |mut c: Ctx<'_, B>, dest: u32| {
+        let len = c.data().frame.input.len();
+        pay(&mut c, 0, 0, len, false)?;
         let input = std::mem::take(&mut c.data_mut().frame.input);
         let written = write_bytes(&mut c, "read_args", dest, &input);
         c.data_mut().frame.input = input;
         written
     });
     hostio!(linker, names, "write_result", |mut c: Ctx<'_, B>, ptr: u32, len: u32| {
+        pay(&mut c, 0, len as usize, 0, false)?;
         c.data_mut().output = read_bytes(&c, "write_result", ptr, len)?;
         Ok(())
     });
-    hostio!(linker, names, "exit_early", |_c: Ctx<'_, B>, status: u32| -> Result<(), Error> {
+    hostio!(linker, names, "exit_early", |mut c: Ctx<'_, B>, status: u32| -> Result<(), Error> {
+        pay(&mut c, 0, 0, 0, false)?;
         Err(Error::i32_exit(i32::try_from(status).unwrap_or(i32::MAX)))
     });
-    hostio!(linker, names, "return_data_size", |c: Ctx<'_, B>| len_u32(c.data().return_data.len()));
+    hostio!(linker, names, "return_data_size", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(len_u32(c.data().return_data.len()))
+    });
     hostio!(linker, names, "read_return_data", |mut c: Ctx<'_, B>, dest: u32, offset: u32, size: u32| {
         let data = std::mem::take(&mut c.data_mut().return_data);
         let start = (offset as usize).min(data.len());
         let end = start.saturating_add(size as usize).min(data.len());
+        if let Err(e) = pay(&mut c, 0, 0, end - start, false) {
+            c.data_mut().return_data = data;
+            return Err(e);
+        }
         let written =
             write_bytes(&mut c, "read_return_data", dest, &data[start..end]).map(|()| len_u32(end - start));
         c.data_mut().return_data = data;
@@ -288,33 +415,58 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
     // Storage.
     hostio!(linker, names, "storage_load_bytes32", |mut c: Ctx<'_, B>, key: u32, dest: u32| {
+        pay(&mut c, 2, 0, 0, false)?;
         let key = read_word(&c, "storage_load_bytes32", key)?;
-        let data = c.data_mut();
-        let value = if let Some(slot) = data.cache.get(&key) {
-            slot.value
+        let cached = c.data().cache.get(&key).map(|slot| slot.value);
+        let value = if let Some(value) = cached {
+            value
         } else {
-            let value = data.backend.sload(data.frame.address, key.into());
+            let data = c.data_mut();
+            let address = data.frame.address;
+            let cold = data.backend.access_slot(address, key.into());
+            let value = data.backend.sload(address, key.into());
             data.cache.insert(key, CacheSlot { value, dirty: false });
+            buy_ink(&mut c, pricing::EVM_API_INK)?;
+            buy_gas(&mut c, evm_gas::sload_cost(SpecId::CANCUN, cold))?;
             value
         };
         write_bytes(&mut c, "storage_load_bytes32", dest, value.as_slice())
     });
     hostio!(linker, names, "storage_cache_bytes32", |mut c: Ctx<'_, B>, key: u32, value: u32| {
+        pay(&mut c, 2, 0, 0, false)?;
+        // Nitro refuses a write with no more than the EIP-2200 sentry left.
+        if gas_left(&c) <= evm_gas::CALL_STIPEND {
+            return Err(Error::host(OutOfInk));
+        }
         let key = read_word(&c, "storage_cache_bytes32", key)?;
         let value = read_word(&c, "storage_cache_bytes32", value)?;
         c.data_mut().cache.insert(key, CacheSlot { value, dirty: true });
         Ok(())
     });
     hostio!(linker, names, "storage_flush_cache", |mut c: Ctx<'_, B>, clear: u32| {
-        let data = c.data_mut();
+        pay(&mut c, 0, 0, 0, true)?;
+        let data = c.data();
         let dirty: Vec<(B256, B256)> =
             data.cache.iter().filter(|(_, slot)| slot.dirty).map(|(key, slot)| (*key, slot.value)).collect();
         if !dirty.is_empty() && data.frame.is_static {
             return Err(trap("storage_flush_cache", ChainError::WriteProtection("storage write")));
         }
         for (key, value) in dirty {
-            data.backend.sstore(data.frame.address, key.into(), value);
+            let gas = gas_left(&c);
+            let data = c.data_mut();
+            let address = data.frame.address;
+            let cold = data.backend.access_slot(address, key.into());
+            let vals = SStoreResult {
+                original_value: data.backend.original_value(address, key.into()).into(),
+                present_value: data.backend.sload(address, key.into()).into(),
+                new_value: value.into(),
+            };
+            data.backend.sstore(address, key.into(), value);
+            data.refund += evm_gas::sstore_refund(SpecId::CANCUN, &vals);
+            let cost = evm_gas::sstore_cost(SpecId::CANCUN, &vals, gas, cold).ok_or(Error::host(OutOfInk))?;
+            buy_gas(&mut c, cost)?;
         }
+        let data = c.data_mut();
         if clear == 0 {
             data.cache.values_mut().for_each(|slot| slot.dirty = false);
         } else {
@@ -323,12 +475,16 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(())
     });
     hostio!(linker, names, "transient_load_bytes32", |mut c: Ctx<'_, B>, key: u32, dest: u32| {
+        pay(&mut c, 2, 0, 0, true)?;
+        buy_gas(&mut c, evm_gas::WARM_STORAGE_READ_COST)?;
         let key = read_word(&c, "transient_load_bytes32", key)?;
         let data = c.data_mut();
         let value = data.backend.tload(data.frame.address, key.into());
         write_bytes(&mut c, "transient_load_bytes32", dest, value.as_slice())
     });
     hostio!(linker, names, "transient_store_bytes32", |mut c: Ctx<'_, B>, key: u32, value: u32| {
+        pay(&mut c, 2, 0, 0, true)?;
+        buy_gas(&mut c, evm_gas::WARM_STORAGE_READ_COST)?;
         let key = read_word(&c, "transient_store_bytes32", key)?;
         let value = read_word(&c, "transient_store_bytes32", value)?;
         let data = c.data_mut();
@@ -344,50 +500,91 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
     // Message, transaction and block.
     hostio!(linker, names, "msg_sender", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let sender = c.data().frame.caller;
         write_bytes(&mut c, "msg_sender", dest, sender.as_slice())
     });
     hostio!(linker, names, "msg_value", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let value = c.data().frame.value.to_be_bytes::<32>();
         write_bytes(&mut c, "msg_value", dest, &value)
     });
-    hostio!(linker, names, "msg_reentrant", |c: Ctx<'_, B>| u32::from(c.data().reentrant));
+    hostio!(linker, names, "msg_reentrant", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(u32::from(c.data().reentrant))
+    });
     hostio!(linker, names, "contract_address", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let address = c.data().frame.address;
         write_bytes(&mut c, "contract_address", dest, address.as_slice())
     });
     hostio!(linker, names, "tx_origin", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let origin = c.data().backend.tx().origin;
         write_bytes(&mut c, "tx_origin", dest, origin.as_slice())
     });
     hostio!(linker, names, "tx_gas_price", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let price = c.data().backend.tx().gas_price.to_be_bytes::<32>();
         write_bytes(&mut c, "tx_gas_price", dest, &price)
     });
-    hostio!(linker, names, "tx_ink_price", |_c: Ctx<'_, B>| -> u32 {
-        u32::try_from(INK_PER_GAS).unwrap_or(u32::MAX)
+    hostio!(linker, names, "tx_ink_price", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(u32::try_from(INK_PER_GAS).unwrap_or(u32::MAX))
     });
-    hostio!(linker, names, "evm_gas_left", |_c: Ctx<'_, B>| -> u64 { FIXED_GAS_LEFT });
-    hostio!(linker, names, "evm_ink_left", |_c: Ctx<'_, B>| -> u64 {
-        FIXED_GAS_LEFT.saturating_mul(INK_PER_GAS)
+    hostio!(linker, names, "evm_gas_left", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(gas_left(&c))
     });
-    hostio!(linker, names, "pay_for_memory_grow", |_c: Ctx<'_, B>, _pages: u32| {});
+    hostio!(linker, names, "evm_ink_left", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(current_ink(&c))
+    });
+    hostio!(linker, names, "pay_for_memory_grow", |mut c: Ctx<'_, B>, pages: u32| {
+        // The SDK calls this before `memory.grow`: page 0 is a no-op probe.
+        if pages == 0 {
+            return buy_ink(&mut c, pricing::HOSTIO_INK);
+        }
+        let data = c.data();
+        let open = u16::try_from(data.memory.map_or(0, |m| m.data_size(&c) / 65_536)).unwrap_or(u16::MAX);
+        let new = u16::try_from(pages).unwrap_or(u16::MAX);
+        let gas = pricing::memory_grow_gas(open, new);
+        pay(&mut c, 0, 0, 0, true)?;
+        buy_gas(&mut c, gas)
+    });
     hostio!(linker, names, "block_basefee", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let basefee = c.data().backend.block().basefee.to_be_bytes::<32>();
         write_bytes(&mut c, "block_basefee", dest, &basefee)
     });
     hostio!(linker, names, "block_coinbase", |mut c: Ctx<'_, B>, dest: u32| {
+        pay(&mut c, 1, 0, 0, false)?;
         let coinbase = c.data().backend.block().coinbase;
         write_bytes(&mut c, "block_coinbase", dest, coinbase.as_slice())
     });
-    hostio!(linker, names, "block_gas_limit", |c: Ctx<'_, B>| c.data().backend.block().gas_limit);
-    hostio!(linker, names, "block_number", |c: Ctx<'_, B>| c.data().backend.block().l1_number);
-    hostio!(linker, names, "block_timestamp", |c: Ctx<'_, B>| c.data().backend.block().timestamp);
-    hostio!(linker, names, "chainid", |c: Ctx<'_, B>| c.data().backend.block().chain_id);
+    hostio!(linker, names, "block_gas_limit", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(c.data().backend.block().gas_limit)
+    });
+    hostio!(linker, names, "block_number", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(c.data().backend.block().l1_number)
+    });
+    hostio!(linker, names, "block_timestamp", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(c.data().backend.block().timestamp)
+    });
+    hostio!(linker, names, "chainid", |mut c: Ctx<'_, B>| {
+        pay(&mut c, 0, 0, 0, false)?;
+        Ok(c.data().backend.block().chain_id)
+    });
 
     // Accounts.
     hostio!(linker, names, "account_balance", |mut c: Ctx<'_, B>, address: u32, dest: u32| {
+        pay(&mut c, 2, 0, 0, true)?;
         let address = read_address(&c, "account_balance", address)?;
+        let cold = c.data_mut().backend.access_account(address);
+        buy_gas(&mut c, account_access_gas(cold))?;
         let balance = c.data_mut().backend.balance(address).to_be_bytes::<32>();
         write_bytes(&mut c, "account_balance", dest, &balance)
     });
@@ -396,7 +593,10 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
                                             offset: u32,
                                             size: u32,
                                             dest: u32| {
+        pay(&mut c, 1, 0, size as usize, true)?;
         let address = read_address(&c, "account_code", address)?;
+        let cold = c.data_mut().backend.access_account(address);
+        buy_gas(&mut c, account_access_gas(cold))?;
         let code: Bytes = c.data_mut().backend.code(address);
         let start = (offset as usize).min(code.len());
         let end = start.saturating_add(size as usize).min(code.len());
@@ -404,11 +604,17 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(len_u32(end - start))
     });
     hostio!(linker, names, "account_code_size", |mut c: Ctx<'_, B>, address: u32| {
+        pay(&mut c, 1, 0, 0, true)?;
         let address = read_address(&c, "account_code_size", address)?;
+        let cold = c.data_mut().backend.access_account(address);
+        buy_gas(&mut c, account_access_gas(cold))?;
         Ok(len_u32(c.data_mut().backend.code(address).len()))
     });
     hostio!(linker, names, "account_codehash", |mut c: Ctx<'_, B>, address: u32, dest: u32| {
+        pay(&mut c, 2, 0, 0, true)?;
         let address = read_address(&c, "account_codehash", address)?;
+        let cold = c.data_mut().backend.access_account(address);
+        buy_gas(&mut c, account_access_gas(cold))?;
         let hash = c.data_mut().backend.code_hash(address);
         write_bytes(&mut c, "account_codehash", dest, hash.as_slice())
     });
@@ -421,6 +627,9 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         if topics > 4 || len < topics * 32 {
             return Err(trap("emit_log", format!("bad log: {topics} topics in {len} bytes")));
         }
+        pay(&mut c, 0, len as usize, 0, true)?;
+        let log_gas = evm_gas::log_cost(u8::try_from(topics).unwrap_or(4), u64::from(len - topics * 32));
+        buy_gas(&mut c, log_gas.unwrap_or(u64::MAX))?;
         let bytes = read_bytes(&c, "emit_log", ptr, len)?;
         let (topic_bytes, data) = bytes.split_at(topics as usize * 32);
         let topics = topic_bytes.chunks_exact(32).map(B256::from_slice).collect();
@@ -430,6 +639,8 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(())
     });
     hostio!(linker, names, "native_keccak256", |mut c: Ctx<'_, B>, ptr: u32, len: u32, dest: u32| {
+        pay(&mut c, 1, len as usize, 0, false)?;
+        buy_ink(&mut c, pricing::keccak_price(len as usize))?;
         let hash = keccak256(read_bytes(&c, "native_keccak256", ptr, len)?);
         write_bytes(&mut c, "native_keccak256", dest, hash.as_slice())
     });
@@ -505,6 +716,11 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
 /// `call_contract`, `delegate_call_contract` and `static_call_contract`:
 /// status 0 on success, 1 on failure; the output becomes the return data.
+///
+/// Gas: the EIP-2929 account access, 9,000 for value and 25,000 more for
+/// value to an empty account, then the callee gets at most 63/64 of what
+/// is left (and no more than `gas`). The caller pays the base cost and
+/// what the callee used.
 #[allow(clippy::too_many_arguments)]
 fn call<B: Backend>(
     c: &mut Ctx<'_, B>,
@@ -517,16 +733,28 @@ fn call<B: Backend>(
     gas: u64,
     ret_len: u32,
 ) -> Result<u32, Error> {
+    pay(c, 3, len as usize, 0, true)?;
     let target = read_address(c, hostio, to)?;
     let input = read_bytes(c, hostio, data, len)?;
+    let start = gas_left(c);
     let host = c.data_mut();
     let frame = &host.frame;
     // Only who calls, whose state runs, the value and the static flag differ.
     let (caller, address, value, is_static) = match kind {
-        CallKind::Call => (frame.address, target, value, frame.is_static),
+        CallKind::Call | CallKind::CallCode => (frame.address, target, value, frame.is_static),
         CallKind::StaticCall => (frame.address, target, U256::ZERO, true),
         CallKind::DelegateCall => (frame.caller, frame.address, frame.value, frame.is_static),
     };
+    let depth = frame.depth + 1;
+    let mut base = account_access_gas(host.backend.access_account(target));
+    if kind == CallKind::Call && !value.is_zero() {
+        base += evm_gas::CALLVALUE;
+        if host.backend.code_hash(target) == B256::ZERO {
+            base += evm_gas::NEWACCOUNT;
+        }
+    }
+    let available = start.checked_sub(base).ok_or(Error::host(OutOfInk))?;
+    let callee_gas = (available - available / 64).min(gas);
     let request = CallRequest {
         kind,
         caller,
@@ -535,22 +763,29 @@ fn call<B: Backend>(
         value,
         input,
         is_static,
-        gas,
-        depth: frame.depth + 1,
+        gas: callee_gas,
+        depth,
     };
     let result = if request.is_static && request.transfers_value() {
-        FrameResult::failure(ChainError::WriteProtection("value transfer"))
+        FrameResult::refused(ChainError::WriteProtection("value transfer"), callee_gas)
     } else {
         let runtime = Rc::clone(&host.runtime);
         host.backend.call(&runtime, request)
     };
+    if result.success {
+        host.refund += result.refund;
+    }
     host.return_data = result.output;
     let size = host.return_data.len();
+    buy_gas(c, base + (callee_gas - result.gas_left.min(callee_gas)))?;
     write_u32(c, hostio, ret_len, size)?;
     Ok(u32::from(!result.success))
 }
 
 /// `create1` and `create2`: the new address, or zero with revert data.
+///
+/// Gas: 32,000, 2 per init-code word (EIP-3860) and for `create2` 6 per
+/// word of hashing; the init code gets 63/64 of what is left.
 #[allow(clippy::too_many_arguments)]
 fn create<B: Backend>(
     c: &mut Ctx<'_, B>,
@@ -562,20 +797,37 @@ fn create<B: Backend>(
     dest: u32,
     revert_len: u32,
 ) -> Result<(), Error> {
+    pay(c, 3, len as usize, 0, true)?;
     let init_code = read_bytes(c, hostio, code, len)?;
     let endowment = U256::from_be_bytes(read_word(c, hostio, endowment)?.0);
-    let host = c.data_mut();
-    if host.frame.is_static {
+    if c.data().frame.is_static {
         return Err(trap(hostio, ChainError::WriteProtection("contract creation")));
     }
+    let words = u64::from(len).div_ceil(32);
+    let mut base = evm_gas::CREATE + evm_gas::initcode_cost(u64::from(len));
+    if salt.is_some() {
+        base += evm_gas::KECCAK256WORD * words;
+    }
+    let start = gas_left(c);
+    let available = start.checked_sub(base).ok_or(Error::host(OutOfInk))?;
+    let callee_gas = available - available / 64;
+    let host = c.data_mut();
     let runtime = Rc::clone(&host.runtime);
-    let creator = host.frame.address;
-    let (address, return_data) = match host.backend.create(&runtime, creator, init_code, endowment, salt) {
-        Ok(address) => (address, Vec::new()),
-        Err(failure) => (Address::ZERO, failure.output),
+    let request = CreateRequest {
+        creator: host.frame.address,
+        init_code,
+        endowment,
+        salt,
+        gas: callee_gas,
+        depth: host.frame.depth + 1,
     };
-    host.return_data = return_data;
+    let (address, result) = host.backend.create(&runtime, request);
+    if result.success {
+        host.refund += result.refund;
+    }
+    host.return_data = if result.success { Vec::new() } else { result.output };
     let size = host.return_data.len();
-    write_bytes(c, hostio, dest, address.as_slice())?;
+    buy_gas(c, base + (callee_gas - result.gas_left.min(callee_gas)))?;
+    write_bytes(c, hostio, dest, address.unwrap_or_default().as_slice())?;
     write_u32(c, hostio, revert_len, size)
 }

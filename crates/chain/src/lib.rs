@@ -35,10 +35,12 @@
 
 pub mod backend;
 mod error;
+pub mod evm;
 pub mod host;
+pub mod pricing;
 pub mod world;
 
-pub use backend::{Backend, BlockEnv, CallKind, CallRequest, FrameResult, TxEnv};
+pub use backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv};
 pub use error::ChainError;
 pub use host::Runtime;
 pub use world::{Account, CallOutcome, Checkpoint, World, WorldState};

@@ -1,11 +1,15 @@
 //! An in-memory world state and the [`World`] that runs transactions on it.
 
-use std::{collections::HashMap, rc::Rc};
+use std::{
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
 
 use crate::{
-    backend::{Backend, BlockEnv, CallKind, CallRequest, FrameResult, TxEnv},
+    backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv},
+    evm,
     host::Runtime,
     ChainError,
 };
@@ -13,7 +17,7 @@ use crate::{
 /// Seconds per L1 block, for the L1 block number estimate.
 pub const L1_BLOCK_SECONDS: u64 = 12;
 
-/// Gas offered to a transaction's call (not enforced yet).
+/// Gas limit of every transaction the world runs.
 pub const TX_GAS: u64 = 30_000_000;
 
 /// One account.
@@ -21,7 +25,9 @@ pub const TX_GAS: u64 = 30_000_000;
 pub struct Account {
     /// Balance in wei.
     pub balance: U256,
-    /// Code: `0xEFF00000 ‖ brotli(wasm)` for Stylus programs.
+    /// Nonce: transactions sent by an EOA, creations made by a contract.
+    pub nonce: u64,
+    /// Code: EVM bytecode, or `0xEFF00000 ‖ brotli(wasm)` for Stylus programs.
     pub code: Bytes,
     /// Storage; absent slots read as zero.
     pub storage: HashMap<U256, B256>,
@@ -33,6 +39,10 @@ enum JournalEntry {
     Storage { address: Address, key: U256, previous: Option<B256> },
     Transient { address: Address, key: U256, previous: Option<B256> },
     Balance { address: Address, previous: U256 },
+    Nonce { address: Address, previous: u64 },
+    Code { address: Address, previous: Bytes },
+    WarmAccount(Address),
+    WarmSlot(Address, U256),
 }
 
 /// A point to revert to.
@@ -42,15 +52,21 @@ pub struct Checkpoint {
     logs: usize,
 }
 
-/// Accounts, logs, block and transaction data, with a journal for reverts.
+/// Accounts, logs, block and transaction data, with a journal for reverts,
+/// EIP-2929 access sets and the per-transaction original slot values.
 #[derive(Debug, Clone, Default)]
 pub struct WorldState {
     accounts: HashMap<Address, Account>,
     transient: HashMap<(Address, U256), B256>,
     logs: Vec<Log>,
     journal: Vec<JournalEntry>,
+    warm_accounts: HashSet<Address>,
+    warm_slots: HashSet<(Address, U256)>,
+    originals: HashMap<(Address, U256), B256>,
+    ink_used: u64,
     block: BlockEnv,
     tx: TxEnv,
+    pub(crate) evm: evm::EvmCache,
 }
 
 impl WorldState {
@@ -69,30 +85,42 @@ impl WorldState {
         Checkpoint { journal: self.journal.len(), logs: self.logs.len() }
     }
 
-    /// Undoes every change since `checkpoint`.
+    /// Undoes every change since `checkpoint`, access-list warming included.
     pub fn revert(&mut self, checkpoint: Checkpoint) {
         while self.journal.len() > checkpoint.journal {
-            match self.journal.pop() {
-                Some(JournalEntry::Created(address)) => {
+            let Some(entry) = self.journal.pop() else { break };
+            match entry {
+                JournalEntry::Created(address) => {
                     self.accounts.remove(&address);
                 }
-                Some(JournalEntry::Storage { address, key, previous }) => {
+                JournalEntry::Storage { address, key, previous } => {
                     let storage = &mut self.accounts.entry(address).or_default().storage;
                     match previous {
                         Some(value) => storage.insert(key, value),
                         None => storage.remove(&key),
                     };
                 }
-                Some(JournalEntry::Transient { address, key, previous }) => {
+                JournalEntry::Transient { address, key, previous } => {
                     match previous {
                         Some(value) => self.transient.insert((address, key), value),
                         None => self.transient.remove(&(address, key)),
                     };
                 }
-                Some(JournalEntry::Balance { address, previous }) => {
+                JournalEntry::Balance { address, previous } => {
                     self.accounts.entry(address).or_default().balance = previous;
                 }
-                None => break,
+                JournalEntry::Nonce { address, previous } => {
+                    self.accounts.entry(address).or_default().nonce = previous;
+                }
+                JournalEntry::Code { address, previous } => {
+                    self.accounts.entry(address).or_default().code = previous;
+                }
+                JournalEntry::WarmAccount(address) => {
+                    self.warm_accounts.remove(&address);
+                }
+                JournalEntry::WarmSlot(address, key) => {
+                    self.warm_slots.remove(&(address, key));
+                }
             }
         }
         self.logs.truncate(checkpoint.logs);
@@ -105,7 +133,31 @@ impl WorldState {
         self.accounts.entry(address).or_default()
     }
 
-    fn transfer(&mut self, from: Address, to: Address, value: U256) -> Result<(), ChainError> {
+    /// Whether `address` has no code, zero nonce and zero balance (EIP-161).
+    pub(crate) fn is_empty(&self, address: Address) -> bool {
+        self.accounts.get(&address).is_none_or(|a| a.code.is_empty() && a.nonce == 0 && a.balance.is_zero())
+    }
+
+    pub(crate) fn nonce(&self, address: Address) -> u64 {
+        self.accounts.get(&address).map_or(0, |a| a.nonce)
+    }
+
+    /// Increments a nonce, journaled; `None` at `u64::MAX`.
+    pub(crate) fn bump_nonce(&mut self, address: Address) -> Option<u64> {
+        let previous = self.nonce(address);
+        let next = previous.checked_add(1)?;
+        self.journal.push(JournalEntry::Nonce { address, previous });
+        self.touch(address).nonce = next;
+        Some(previous)
+    }
+
+    /// Replaces an account's code, journaled.
+    pub(crate) fn put_code(&mut self, address: Address, code: Bytes) {
+        let previous = std::mem::replace(&mut self.touch(address).code, code);
+        self.journal.push(JournalEntry::Code { address, previous });
+    }
+
+    pub(crate) fn transfer(&mut self, from: Address, to: Address, value: U256) -> Result<(), ChainError> {
         let from_balance = self.accounts.get(&from).map_or(U256::ZERO, |a| a.balance);
         let remaining = from_balance.checked_sub(value).ok_or(ChainError::InsufficientBalance { from })?;
         self.journal.push(JournalEntry::Balance { address: from, previous: from_balance });
@@ -114,6 +166,32 @@ impl WorldState {
         self.journal.push(JournalEntry::Balance { address: to, previous: to_balance });
         self.touch(to).balance = to_balance.saturating_add(value);
         Ok(())
+    }
+
+    /// Starts a transaction: clears transient storage, access sets, the
+    /// original values and the ink counter; warms the sender, the target,
+    /// the coinbase (EIP-3651) and the precompiles.
+    fn begin_tx(&mut self, origin: Address, to: Option<Address>) {
+        self.tx = TxEnv { origin, gas_price: self.block.basefee };
+        self.transient.clear();
+        self.warm_accounts.clear();
+        self.warm_slots.clear();
+        self.originals.clear();
+        self.ink_used = 0;
+        self.warm_accounts.insert(origin);
+        self.warm_accounts.insert(self.block.coinbase);
+        self.warm_accounts.extend(to);
+        self.warm_accounts.extend(evm::warm_precompiles());
+        self.evm.set_env(&self.block, &self.tx);
+    }
+
+    fn end_tx(&mut self) {
+        self.journal.clear();
+        self.transient.clear();
+    }
+
+    pub(crate) fn storage_value(&self, address: Address, key: U256) -> B256 {
+        self.accounts.get(&address).and_then(|a| a.storage.get(&key)).copied().unwrap_or_default()
     }
 }
 
@@ -127,10 +205,36 @@ impl Backend for WorldState {
     }
 
     fn sload(&mut self, address: Address, key: U256) -> B256 {
-        self.accounts.get(&address).and_then(|a| a.storage.get(&key)).copied().unwrap_or_default()
+        self.storage_value(address, key)
+    }
+
+    fn access_account(&mut self, address: Address) -> bool {
+        let cold = self.warm_accounts.insert(address);
+        if cold {
+            self.journal.push(JournalEntry::WarmAccount(address));
+        }
+        cold
+    }
+
+    fn access_slot(&mut self, address: Address, key: U256) -> bool {
+        let cold = self.warm_slots.insert((address, key));
+        if cold {
+            self.journal.push(JournalEntry::WarmSlot(address, key));
+        }
+        cold
+    }
+
+    fn original_value(&mut self, address: Address, key: U256) -> B256 {
+        let current = self.storage_value(address, key);
+        *self.originals.entry((address, key)).or_insert(current)
+    }
+
+    fn record_ink(&mut self, ink: u64) {
+        self.ink_used = self.ink_used.saturating_add(ink);
     }
 
     fn sstore(&mut self, address: Address, key: U256, value: B256) {
+        self.original_value(address, key);
         let account = self.touch(address);
         let previous = account.storage.insert(key, value);
         self.journal.push(JournalEntry::Storage { address, key, previous });
@@ -154,6 +258,9 @@ impl Backend for WorldState {
     }
 
     fn code_hash(&mut self, address: Address) -> B256 {
+        if self.is_empty(address) {
+            return B256::ZERO;
+        }
         self.accounts.get(&address).map_or(B256::ZERO, |a| keccak256(&a.code))
     }
 
@@ -162,32 +269,19 @@ impl Backend for WorldState {
     }
 
     fn call(&mut self, runtime: &Rc<Runtime<Self>>, request: CallRequest) -> FrameResult {
-        if request.depth > runtime.max_depth() {
-            return FrameResult::failure(ChainError::DepthLimit(request.depth));
-        }
-        let checkpoint = self.checkpoint();
-        if request.transfers_value() {
-            if let Err(e) = self.transfer(request.caller, request.address, request.value) {
-                return FrameResult::failure(e);
-            }
-        }
-        let code = self.code(request.code_address);
-        let code_address = request.code_address;
-        let result = if vault_wasm_pack::is_stylus_code(&code) {
-            runtime.run(self, request, &code)
-        } else if code.is_empty() {
-            FrameResult::success(Vec::new())
-        } else {
-            FrameResult::failure(ChainError::EvmCode(code_address))
-        };
-        if !result.success {
-            self.revert(checkpoint);
-        }
-        result
+        stacker::maybe_grow(evm::STACK_RED_ZONE, evm::STACK_GROWTH, || evm::call(self, runtime, request))
+    }
+
+    fn create(
+        &mut self,
+        runtime: &Rc<Runtime<Self>>,
+        request: CreateRequest,
+    ) -> (Option<Address>, FrameResult) {
+        stacker::maybe_grow(evm::STACK_RED_ZONE, evm::STACK_GROWTH, || evm::create(self, runtime, request))
     }
 }
 
-/// The result of a transaction's call.
+/// The result of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallOutcome {
     /// Whether the call succeeded; on failure every state change is undone.
@@ -198,6 +292,13 @@ pub struct CallOutcome {
     pub logs: Vec<Log>,
     /// Why the call failed when it was not a plain revert.
     pub error: Option<ChainError>,
+    /// Gas the transaction used: intrinsic gas, execution, minus the
+    /// refund (capped at a fifth of the gas used, EIP-3529).
+    pub gas_used: u64,
+    /// Ink burnt by every Stylus frame of the transaction (10,000 per gas).
+    pub ink_used: u64,
+    /// The address a deployment created.
+    pub created: Option<Address>,
 }
 
 /// An in-process chain: a [`WorldState`], a clock and a Stylus runtime.
@@ -216,9 +317,12 @@ impl Default for World {
 }
 
 impl World {
-    /// An empty world at the default [`BlockEnv`].
+    /// An empty world at the default [`BlockEnv`], with the `ArbSys`
+    /// precompile at `0x64`.
     pub fn new() -> Self {
-        let state = WorldState::default();
+        let mut state = WorldState::default();
+        state.put_code(evm::ARB_SYS, Bytes::from_static(&[0xFE]));
+        state.journal.clear();
         let l1_origin = (state.block.timestamp, state.block.l1_number);
         Self { runtime: Rc::new(Runtime::new()), state, l1_origin }
     }
@@ -226,6 +330,14 @@ impl World {
     /// The Stylus runtime (its hostio list, depth limit).
     pub fn runtime(&self) -> &Runtime<WorldState> {
         &self.runtime
+    }
+
+    /// The Stylus runtime, to change its settings before running anything.
+    ///
+    /// # Panics
+    /// When the runtime is shared (never between transactions).
+    pub fn runtime_mut(&mut self) -> &mut Runtime<WorldState> {
+        Rc::get_mut(&mut self.runtime).expect("the runtime is not shared between transactions")
     }
 
     /// The state.
@@ -253,6 +365,13 @@ impl World {
         block.l1_number = origin_l1 + block.timestamp.saturating_sub(origin_time) / L1_BLOCK_SECONDS;
     }
 
+    /// Mines `blocks` L2 blocks, `seconds` apart.
+    pub fn advance_blocks(&mut self, blocks: u64, seconds: u64) {
+        for _ in 0..blocks {
+            self.advance(seconds);
+        }
+    }
+
     /// Packs a raw rustc wasm as `cargo stylus` deploys it
     /// ([`vault_wasm_pack::pack`]), checks that it loads here, and stores
     /// the code at `address`. Does not run a constructor: call it as the
@@ -276,6 +395,20 @@ impl World {
         Ok(())
     }
 
+    /// Deploys EVM init code (a Solidity artifact's bytecode followed by
+    /// its ABI-encoded constructor arguments) in a transaction from `from`,
+    /// at `from`'s `CREATE` address.
+    ///
+    /// # Errors
+    /// The failed transaction's outcome (revert data, error).
+    pub fn deploy_evm(&mut self, from: Address, init_code: &[u8]) -> Result<Address, Box<CallOutcome>> {
+        let outcome = self.transact(from, None, init_code, U256::ZERO, false);
+        match outcome.created {
+            Some(address) if outcome.success => Ok(address),
+            _ => Err(Box::new(outcome)),
+        }
+    }
+
     /// Stores any code at `address`, unchecked.
     pub fn set_code(&mut self, address: Address, code: impl Into<Bytes>) {
         self.state.accounts.entry(address).or_default().code = code.into();
@@ -291,6 +424,11 @@ impl World {
         self.state.accounts.get(&address).map_or(U256::ZERO, |a| a.balance)
     }
 
+    /// An account's nonce.
+    pub fn nonce(&self, address: Address) -> u64 {
+        self.state.nonce(address)
+    }
+
     /// Writes a storage slot directly.
     pub fn set_storage(&mut self, address: Address, key: U256, value: B256) {
         self.state.accounts.entry(address).or_default().storage.insert(key, value);
@@ -298,7 +436,7 @@ impl World {
 
     /// Reads a storage slot.
     pub fn storage(&self, address: Address, key: U256) -> B256 {
-        self.state.accounts.get(&address).and_then(|a| a.storage.get(&key)).copied().unwrap_or_default()
+        self.state.storage_value(address, key)
     }
 
     /// A copy of an account's whole storage (for before/after comparisons).
@@ -313,44 +451,66 @@ impl World {
 
     /// Runs a transaction: `from` calls `to` with `calldata` and `value`.
     pub fn call(&mut self, from: Address, to: Address, calldata: &[u8], value: U256) -> CallOutcome {
-        self.transact(from, to, calldata, value, false)
+        self.transact(from, Some(to), calldata, value, false)
     }
 
-    /// Runs a read-only call (`eth_call` of a view): any state change traps.
+    /// Runs a read-only call (`eth_call` of a view): any state change fails
+    /// the call.
     pub fn static_call(&mut self, from: Address, to: Address, calldata: &[u8]) -> CallOutcome {
-        self.transact(from, to, calldata, U256::ZERO, true)
+        self.transact(from, Some(to), calldata, U256::ZERO, true)
     }
 
     fn transact(
         &mut self,
         from: Address,
-        to: Address,
+        to: Option<Address>,
         calldata: &[u8],
         value: U256,
         is_static: bool,
     ) -> CallOutcome {
-        self.state.tx = TxEnv { origin: from, gas_price: self.state.block.basefee };
-        self.state.transient.clear();
+        self.state.begin_tx(from, to);
         let first_log = self.state.logs.len();
-        let request = CallRequest {
-            kind: if is_static { CallKind::StaticCall } else { CallKind::Call },
-            caller: from,
-            address: to,
-            code_address: to,
-            value,
-            input: calldata.to_vec(),
-            is_static,
-            gas: TX_GAS,
-            depth: 0,
+        let intrinsic = evm::intrinsic_gas(calldata, to.is_none());
+        let gas = TX_GAS.saturating_sub(intrinsic);
+        let (created, result) = if let Some(to) = to {
+            let request = CallRequest {
+                kind: if is_static { CallKind::StaticCall } else { CallKind::Call },
+                caller: from,
+                address: to,
+                code_address: to,
+                value,
+                input: calldata.to_vec(),
+                is_static,
+                gas,
+                depth: 0,
+            };
+            (None, self.state.call(&self.runtime, request))
+        } else {
+            let request = CreateRequest {
+                creator: from,
+                init_code: calldata.to_vec(),
+                endowment: value,
+                salt: None,
+                gas,
+                depth: 0,
+            };
+            self.state.create(&self.runtime, request)
         };
-        let result = self.state.call(&self.runtime, request);
-        self.state.journal.clear();
-        self.state.transient.clear();
+        if to.is_some() && !is_static {
+            // A call transaction uses the sender's nonce; a deployment bumped it already.
+            self.state.accounts.entry(from).or_default().nonce += 1;
+        }
+        let spent = TX_GAS - result.gas_left;
+        let refund = if result.success { u64::try_from(result.refund.max(0)).unwrap_or(0) } else { 0 };
+        self.state.end_tx();
         CallOutcome {
             success: result.success,
             return_data: result.output,
             logs: self.state.logs[first_log..].to_vec(),
             error: result.error,
+            gas_used: spent - refund.min(spent / 5),
+            ink_used: self.state.ink_used,
+            created,
         }
     }
 }

@@ -107,14 +107,21 @@ fn delegate_call_runs_callee_code_on_caller_state() {
 }
 
 #[test]
-fn calls_to_evm_code_fail_and_calls_to_empty_accounts_succeed() {
+fn stylus_calls_evm_code_and_empty_accounts() {
     let mut world = world();
+    // PUSH1 42 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
     let evm = address!("0000000000000000000000000000000000000e0e");
-    world.set_code(evm, vec![0x00]);
+    world.set_code(evm, vec![0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);
     let outcome = world.call(USER, PROXY, &via_proxy(0, evm, &[1, 2, 3]), U256::ZERO);
-    assert_eq!(outcome.return_data[31], 1);
-    let outcome = world.call(USER, evm, &[], U256::ZERO);
-    assert_eq!(outcome.error, Some(ChainError::EvmCode(evm)));
+    assert_eq!(outcome.return_data[31], 0, "{outcome:?}");
+    assert_eq!(outcome.return_data[32..], U256::from(42).to_be_bytes::<32>());
+
+    // INVALID: an exceptional halt fails the call and takes all its gas.
+    let invalid = address!("0000000000000000000000000000000000000e10");
+    world.set_code(invalid, vec![0xfe]);
+    let outcome = world.call(USER, invalid, &[], U256::ZERO);
+    assert!(matches!(outcome.error, Some(ChainError::EvmHalt(_))), "{outcome:?}");
+    assert_eq!(outcome.gas_used, vault_chain::world::TX_GAS);
 
     let empty = address!("0000000000000000000000000000000000000e0f");
     let outcome = world.call(USER, PROXY, &via_proxy(0, empty, &[1, 2, 3]), U256::ZERO);
