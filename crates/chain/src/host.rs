@@ -23,11 +23,12 @@ use wasmi::{
 
 use crate::{
     backend::{Backend, CallKind, CallRequest, CreateRequest, FrameResult},
-    pricing, ChainError,
+    meter::{self, OutOfInk},
+    ChainError,
 };
 
 /// Ink per gas (Nitro's default ink price, also reported by `tx_ink_price`).
-pub const INK_PER_GAS: u64 = pricing::INK_PER_GAS;
+pub const INK_PER_GAS: u64 = meter::INK_PRICE as u64;
 /// The deepest call allowed, as in the EVM.
 pub const MAX_CALL_DEPTH: usize = 1024;
 /// Most bytes of memory a program may have (Nitro's 128 pages).
@@ -74,17 +75,6 @@ pub struct HostData<B> {
     refund: i64,
 }
 
-/// A hostio could not buy the ink it needs.
-#[derive(Debug, Clone, Copy)]
-struct OutOfInk;
-
-impl std::fmt::Display for OutOfInk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("out of ink")
-    }
-}
-
-impl wasmi::errors::HostError for OutOfInk {}
 
 #[derive(Clone, Copy)]
 struct CacheSlot {
@@ -130,8 +120,9 @@ impl<B: Backend> Runtime<B> {
         self.max_depth = depth;
     }
 
-    /// Decodes, validates and compiles Stylus account code (cached by code
-    /// hash), and checks that every import is a provided hostio.
+    /// Decodes, validates, meters ([`meter::instrument`]) and compiles
+    /// Stylus account code (cached by code hash), and checks that every
+    /// import is a provided hostio.
     ///
     /// # Errors
     /// [`ChainError::Pack`] for code that would not activate,
@@ -144,7 +135,10 @@ impl<B: Backend> Runtime<B> {
         }
         let wasm = vault_wasm_pack::decode_code(code)?;
         vault_wasm_pack::validate(&wasm)?;
-        let module = Module::new(&self.engine, &wasm).map_err(|e| ChainError::Instantiate(e.to_string()))?;
+        // Nitro checks the limits first, then adds its metering.
+        let metered = meter::instrument(&wasm).map_err(|e| ChainError::Instantiate(e.to_string()))?;
+        let module =
+            Module::new(&self.engine, &metered).map_err(|e| ChainError::Instantiate(e.to_string()))?;
         for import in module.imports() {
             if import.module() != "vm_hooks" || !self.hostios.contains(&import.name()) {
                 return Err(ChainError::UnknownImport {
@@ -216,8 +210,8 @@ impl<B: Backend> Runtime<B> {
         let memory = instance
             .get_memory(&*store, "memory")
             .ok_or_else(|| ChainError::Instantiate("no exported memory".into()))?;
-        let ink_global = instance.get_global(&*store, pricing::INK_LEFT_GLOBAL);
-        let status_global = instance.get_global(&*store, pricing::INK_STATUS_GLOBAL);
+        let ink_global = instance.get_global(&*store, meter::STYLUS_INK_LEFT);
+        let status_global = instance.get_global(&*store, meter::STYLUS_INK_STATUS);
         let data = store.data_mut();
         data.memory = Some(memory);
         data.ink_global = ink_global;
@@ -288,18 +282,11 @@ fn gas_left<B>(c: &Ctx<'_, B>) -> u64 {
     current_ink(c) / INK_PER_GAS
 }
 
-/// A hostio's own ink: the base price, `ptrs` fixed-size pointer
-/// arguments, `read` bytes read from and `write` bytes written to the
-/// program's memory, and the EVM API price when it reaches the chain.
-fn pay<B>(c: &mut Ctx<'_, B>, ptrs: u64, read: usize, write: usize, evm_api: bool) -> Result<(), Error> {
-    let mut ink = pricing::HOSTIO_INK
-        + ptrs * pricing::PTR_INK
-        + pricing::read_price(read)
-        + pricing::write_price(write);
-    if evm_api {
-        ink += pricing::EVM_API_INK;
-    }
-    buy_ink(c, ink)
+/// Buys the ink hostio `name` costs by itself ([`meter::hostio_ink`]),
+/// `len` being its variable length; its EVM gas is bought after.
+fn pay<B>(c: &mut Ctx<'_, B>, name: &'static str, len: usize) -> Result<(), Error> {
+    let len = u32::try_from(len).unwrap_or(u32::MAX);
+    buy_ink(c, meter::hostio_ink(name, len).unwrap_or(meter::HOSTIO_INK))
 }
 
 /// Cold or warm account access gas (EIP-2929).
@@ -380,30 +367,30 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
     // Calldata, return data, exit.
     hostio!(linker, names, "read_args", |mut c: Ctx<'_, B>, dest: u32| {
         let len = c.data().frame.input.len();
-        pay(&mut c, 0, 0, len, false)?;
+        pay(&mut c, "read_args", len)?;
         let input = std::mem::take(&mut c.data_mut().frame.input);
         let written = write_bytes(&mut c, "read_args", dest, &input);
         c.data_mut().frame.input = input;
         written
     });
     hostio!(linker, names, "write_result", |mut c: Ctx<'_, B>, ptr: u32, len: u32| {
-        pay(&mut c, 0, len as usize, 0, false)?;
+        pay(&mut c, "write_result", len as usize)?;
         c.data_mut().output = read_bytes(&c, "write_result", ptr, len)?;
         Ok(())
     });
     hostio!(linker, names, "exit_early", |mut c: Ctx<'_, B>, status: u32| -> Result<(), Error> {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "exit_early", 0)?;
         Err(Error::i32_exit(i32::try_from(status).unwrap_or(i32::MAX)))
     });
     hostio!(linker, names, "return_data_size", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "return_data_size", 0)?;
         Ok(len_u32(c.data().return_data.len()))
     });
     hostio!(linker, names, "read_return_data", |mut c: Ctx<'_, B>, dest: u32, offset: u32, size: u32| {
         let data = std::mem::take(&mut c.data_mut().return_data);
         let start = (offset as usize).min(data.len());
         let end = start.saturating_add(size as usize).min(data.len());
-        if let Err(e) = pay(&mut c, 0, 0, end - start, false) {
+        if let Err(e) = pay(&mut c, "read_return_data", end - start) {
             c.data_mut().return_data = data;
             return Err(e);
         }
@@ -415,7 +402,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
     // Storage.
     hostio!(linker, names, "storage_load_bytes32", |mut c: Ctx<'_, B>, key: u32, dest: u32| {
-        pay(&mut c, 2, 0, 0, false)?;
+        pay(&mut c, "storage_load_bytes32", 0)?;
         let key = read_word(&c, "storage_load_bytes32", key)?;
         let cached = c.data().cache.get(&key).map(|slot| slot.value);
         let value = if let Some(value) = cached {
@@ -426,14 +413,13 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
             let cold = data.backend.access_slot(address, key.into());
             let value = data.backend.sload(address, key.into());
             data.cache.insert(key, CacheSlot { value, dirty: false });
-            buy_ink(&mut c, pricing::EVM_API_INK)?;
             buy_gas(&mut c, evm_gas::sload_cost(SpecId::CANCUN, cold))?;
             value
         };
         write_bytes(&mut c, "storage_load_bytes32", dest, value.as_slice())
     });
     hostio!(linker, names, "storage_cache_bytes32", |mut c: Ctx<'_, B>, key: u32, value: u32| {
-        pay(&mut c, 2, 0, 0, false)?;
+        pay(&mut c, "storage_cache_bytes32", 0)?;
         // Nitro refuses a write with no more than the EIP-2200 sentry left.
         if gas_left(&c) <= evm_gas::CALL_STIPEND {
             return Err(Error::host(OutOfInk));
@@ -444,7 +430,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(())
     });
     hostio!(linker, names, "storage_flush_cache", |mut c: Ctx<'_, B>, clear: u32| {
-        pay(&mut c, 0, 0, 0, true)?;
+        pay(&mut c, "storage_flush_cache", 0)?;
         let data = c.data();
         let dirty: Vec<(B256, B256)> =
             data.cache.iter().filter(|(_, slot)| slot.dirty).map(|(key, slot)| (*key, slot.value)).collect();
@@ -475,7 +461,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(())
     });
     hostio!(linker, names, "transient_load_bytes32", |mut c: Ctx<'_, B>, key: u32, dest: u32| {
-        pay(&mut c, 2, 0, 0, true)?;
+        pay(&mut c, "transient_load_bytes32", 0)?;
         buy_gas(&mut c, evm_gas::WARM_STORAGE_READ_COST)?;
         let key = read_word(&c, "transient_load_bytes32", key)?;
         let data = c.data_mut();
@@ -483,7 +469,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         write_bytes(&mut c, "transient_load_bytes32", dest, value.as_slice())
     });
     hostio!(linker, names, "transient_store_bytes32", |mut c: Ctx<'_, B>, key: u32, value: u32| {
-        pay(&mut c, 2, 0, 0, true)?;
+        pay(&mut c, "transient_store_bytes32", 0)?;
         buy_gas(&mut c, evm_gas::WARM_STORAGE_READ_COST)?;
         let key = read_word(&c, "transient_store_bytes32", key)?;
         let value = read_word(&c, "transient_store_bytes32", value)?;
@@ -500,88 +486,89 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
 
     // Message, transaction and block.
     hostio!(linker, names, "msg_sender", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "msg_sender", 0)?;
         let sender = c.data().frame.caller;
         write_bytes(&mut c, "msg_sender", dest, sender.as_slice())
     });
     hostio!(linker, names, "msg_value", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "msg_value", 0)?;
         let value = c.data().frame.value.to_be_bytes::<32>();
         write_bytes(&mut c, "msg_value", dest, &value)
     });
     hostio!(linker, names, "msg_reentrant", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "msg_reentrant", 0)?;
         Ok(u32::from(c.data().reentrant))
     });
     hostio!(linker, names, "contract_address", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "contract_address", 0)?;
         let address = c.data().frame.address;
         write_bytes(&mut c, "contract_address", dest, address.as_slice())
     });
     hostio!(linker, names, "tx_origin", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "tx_origin", 0)?;
         let origin = c.data().backend.tx().origin;
         write_bytes(&mut c, "tx_origin", dest, origin.as_slice())
     });
     hostio!(linker, names, "tx_gas_price", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "tx_gas_price", 0)?;
         let price = c.data().backend.tx().gas_price.to_be_bytes::<32>();
         write_bytes(&mut c, "tx_gas_price", dest, &price)
     });
     hostio!(linker, names, "tx_ink_price", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "tx_ink_price", 0)?;
         Ok(u32::try_from(INK_PER_GAS).unwrap_or(u32::MAX))
     });
     hostio!(linker, names, "evm_gas_left", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "evm_gas_left", 0)?;
         Ok(gas_left(&c))
     });
     hostio!(linker, names, "evm_ink_left", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "evm_ink_left", 0)?;
         Ok(current_ink(&c))
     });
     hostio!(linker, names, "pay_for_memory_grow", |mut c: Ctx<'_, B>, pages: u32| {
-        // The SDK calls this before `memory.grow`: page 0 is a no-op probe.
+        // The SDK probes with 0 pages on entry: that costs the base price.
+        pay(&mut c, "pay_for_memory_grow", pages as usize)?;
         if pages == 0 {
-            return buy_ink(&mut c, pricing::HOSTIO_INK);
+            return Ok(());
         }
+        // Pages this frame has open; the transaction-wide high-water mark
+        // is taken as the same (one program per frame).
         let data = c.data();
         let open = u16::try_from(data.memory.map_or(0, |m| m.data_size(&c) / 65_536)).unwrap_or(u16::MAX);
         let new = u16::try_from(pages).unwrap_or(u16::MAX);
-        let gas = pricing::memory_grow_gas(open, new);
-        pay(&mut c, 0, 0, 0, true)?;
-        buy_gas(&mut c, gas)
+        buy_gas(&mut c, meter::memory_grow_gas(open, open, new))
     });
     hostio!(linker, names, "block_basefee", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "block_basefee", 0)?;
         let basefee = c.data().backend.block().basefee.to_be_bytes::<32>();
         write_bytes(&mut c, "block_basefee", dest, &basefee)
     });
     hostio!(linker, names, "block_coinbase", |mut c: Ctx<'_, B>, dest: u32| {
-        pay(&mut c, 1, 0, 0, false)?;
+        pay(&mut c, "block_coinbase", 0)?;
         let coinbase = c.data().backend.block().coinbase;
         write_bytes(&mut c, "block_coinbase", dest, coinbase.as_slice())
     });
     hostio!(linker, names, "block_gas_limit", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "block_gas_limit", 0)?;
         Ok(c.data().backend.block().gas_limit)
     });
     hostio!(linker, names, "block_number", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "block_number", 0)?;
         Ok(c.data().backend.block().l1_number)
     });
     hostio!(linker, names, "block_timestamp", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "block_timestamp", 0)?;
         Ok(c.data().backend.block().timestamp)
     });
     hostio!(linker, names, "chainid", |mut c: Ctx<'_, B>| {
-        pay(&mut c, 0, 0, 0, false)?;
+        pay(&mut c, "chainid", 0)?;
         Ok(c.data().backend.block().chain_id)
     });
 
     // Accounts.
     hostio!(linker, names, "account_balance", |mut c: Ctx<'_, B>, address: u32, dest: u32| {
-        pay(&mut c, 2, 0, 0, true)?;
+        pay(&mut c, "account_balance", 0)?;
         let address = read_address(&c, "account_balance", address)?;
         let cold = c.data_mut().backend.access_account(address);
         buy_gas(&mut c, account_access_gas(cold))?;
@@ -593,7 +580,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
                                             offset: u32,
                                             size: u32,
                                             dest: u32| {
-        pay(&mut c, 1, 0, size as usize, true)?;
+        pay(&mut c, "account_code", size as usize)?;
         let address = read_address(&c, "account_code", address)?;
         let cold = c.data_mut().backend.access_account(address);
         buy_gas(&mut c, account_access_gas(cold))?;
@@ -604,14 +591,14 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(len_u32(end - start))
     });
     hostio!(linker, names, "account_code_size", |mut c: Ctx<'_, B>, address: u32| {
-        pay(&mut c, 1, 0, 0, true)?;
+        pay(&mut c, "account_code_size", 0)?;
         let address = read_address(&c, "account_code_size", address)?;
         let cold = c.data_mut().backend.access_account(address);
         buy_gas(&mut c, account_access_gas(cold))?;
         Ok(len_u32(c.data_mut().backend.code(address).len()))
     });
     hostio!(linker, names, "account_codehash", |mut c: Ctx<'_, B>, address: u32, dest: u32| {
-        pay(&mut c, 2, 0, 0, true)?;
+        pay(&mut c, "account_codehash", 0)?;
         let address = read_address(&c, "account_codehash", address)?;
         let cold = c.data_mut().backend.access_account(address);
         buy_gas(&mut c, account_access_gas(cold))?;
@@ -627,7 +614,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         if topics > 4 || len < topics * 32 {
             return Err(trap("emit_log", format!("bad log: {topics} topics in {len} bytes")));
         }
-        pay(&mut c, 0, len as usize, 0, true)?;
+        pay(&mut c, "emit_log", len as usize)?;
         let log_gas = evm_gas::log_cost(u8::try_from(topics).unwrap_or(4), u64::from(len - topics * 32));
         buy_gas(&mut c, log_gas.unwrap_or(u64::MAX))?;
         let bytes = read_bytes(&c, "emit_log", ptr, len)?;
@@ -639,8 +626,7 @@ fn link<B: Backend>(linker: &mut Linker<HostData<B>>) -> Vec<&'static str> {
         Ok(())
     });
     hostio!(linker, names, "native_keccak256", |mut c: Ctx<'_, B>, ptr: u32, len: u32, dest: u32| {
-        pay(&mut c, 1, len as usize, 0, false)?;
-        buy_ink(&mut c, pricing::keccak_price(len as usize))?;
+        pay(&mut c, "native_keccak256", len as usize)?;
         let hash = keccak256(read_bytes(&c, "native_keccak256", ptr, len)?);
         write_bytes(&mut c, "native_keccak256", dest, hash.as_slice())
     });
@@ -733,7 +719,7 @@ fn call<B: Backend>(
     gas: u64,
     ret_len: u32,
 ) -> Result<u32, Error> {
-    pay(c, 3, len as usize, 0, true)?;
+    pay(c, "call_contract", len as usize)?;
     let target = read_address(c, hostio, to)?;
     let input = read_bytes(c, hostio, data, len)?;
     let start = gas_left(c);
@@ -797,7 +783,7 @@ fn create<B: Backend>(
     dest: u32,
     revert_len: u32,
 ) -> Result<(), Error> {
-    pay(c, 3, len as usize, 0, true)?;
+    pay(c, "create1", len as usize)?;
     let init_code = read_bytes(c, hostio, code, len)?;
     let endowment = U256::from_be_bytes(read_word(c, hostio, endowment)?.0);
     if c.data().frame.is_static {

@@ -37,7 +37,7 @@ pub mod backend;
 mod error;
 pub mod evm;
 pub mod host;
-pub mod pricing;
+pub mod meter;
 pub mod world;
 
 pub use backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv};
