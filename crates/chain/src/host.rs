@@ -75,7 +75,6 @@ pub struct HostData<B> {
     refund: i64,
 }
 
-
 #[derive(Clone, Copy)]
 struct CacheSlot {
     value: B256,

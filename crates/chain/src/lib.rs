@@ -33,6 +33,7 @@
 //!   ignored, and so is the 63/64 rule.
 //! - Precompiles (`ArbSys` and others) and the `console` debug module.
 
+pub mod artifacts;
 pub mod backend;
 mod error;
 pub mod evm;

@@ -1,0 +1,84 @@
+//! The committed Solidity fixtures (`tests/solidity/artifacts/*.json`,
+//! built by `scripts/build-fixtures`), ready to deploy on a [`World`].
+
+use std::{fs, path::PathBuf};
+
+use alloy_primitives::{hex, Address};
+
+use crate::{CallOutcome, World};
+
+/// One compiled Solidity contract.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// The contract name (the artifact's file stem).
+    pub name: String,
+    /// Its JSON ABI.
+    pub abi: serde_json::Value,
+    /// Creation bytecode (constructor arguments are appended to it).
+    pub bytecode: Vec<u8>,
+    /// Runtime bytecode.
+    pub deployed_bytecode: Vec<u8>,
+}
+
+/// Why an artifact could not be loaded.
+#[derive(Debug)]
+pub enum ArtifactError {
+    /// The file could not be read.
+    Io(PathBuf, std::io::Error),
+    /// The file is not a `{abi, bytecode, deployedBytecode}` artifact.
+    Format(PathBuf, String),
+}
+
+impl std::fmt::Display for ArtifactError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(path, e) => {
+                write!(f, "cannot read {} ({e}): run scripts/build-fixtures", path.display())
+            }
+            Self::Format(path, why) => write!(f, "{} is not an artifact: {why}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ArtifactError {}
+
+/// The directory holding the committed artifacts.
+pub fn artifacts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/solidity/artifacts")
+}
+
+impl Artifact {
+    /// Loads `tests/solidity/artifacts/<name>.json`.
+    ///
+    /// # Errors
+    /// [`ArtifactError`] when the file is missing or malformed.
+    pub fn load(name: &str) -> Result<Self, ArtifactError> {
+        let path = artifacts_dir().join(format!("{name}.json"));
+        let text = fs::read_to_string(&path).map_err(|e| ArtifactError::Io(path.clone(), e))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ArtifactError::Format(path.clone(), e.to_string()))?;
+        let code = |field: &str| -> Result<Vec<u8>, ArtifactError> {
+            let text = json[field]
+                .as_str()
+                .ok_or_else(|| ArtifactError::Format(path.clone(), format!("no `{field}` string")))?;
+            hex::decode(text).map_err(|e| ArtifactError::Format(path.clone(), format!("`{field}`: {e}")))
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            bytecode: code("bytecode")?,
+            deployed_bytecode: code("deployedBytecode")?,
+            abi: json["abi"].clone(),
+        })
+    }
+
+    /// Deploys the contract from `from` with ABI-encoded constructor `args`
+    /// (without a selector), in one transaction.
+    ///
+    /// # Errors
+    /// The failed deployment's outcome.
+    pub fn deploy(&self, world: &mut World, from: Address, args: &[u8]) -> Result<Address, Box<CallOutcome>> {
+        let mut init_code = self.bytecode.clone();
+        init_code.extend_from_slice(args);
+        world.deploy_evm(from, &init_code)
+    }
+}
