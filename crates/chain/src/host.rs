@@ -194,10 +194,13 @@ impl<B: Backend> Runtime<B> {
             Ok(other) => FrameResult::failure(ChainError::BadStatus(other)),
             Err(e) => FrameResult::failure(e),
         };
-        if result.error.is_some() {
+        let ink_used = if result.error.is_some() {
             result.gas_left = 0;
-        }
-        backend.record_ink(ink_budget - result.gas_left * INK_PER_GAS);
+            ink_budget
+        } else {
+            ink_budget.saturating_sub(ink_left)
+        };
+        backend.record_ink(ink_used);
         result
     }
 

@@ -308,6 +308,8 @@ pub struct World {
     state: WorldState,
     /// `(timestamp, l1_number)` the L1 estimate counts from.
     l1_origin: (u64, u64),
+    /// Gas limit of the next transaction.
+    gas_limit: u64,
 }
 
 impl Default for World {
@@ -324,7 +326,7 @@ impl World {
         state.put_code(evm::ARB_SYS, Bytes::from_static(&[0xFE]));
         state.journal.clear();
         let l1_origin = (state.block.timestamp, state.block.l1_number);
-        Self { runtime: Rc::new(Runtime::new()), state, l1_origin }
+        Self { runtime: Rc::new(Runtime::new()), state, l1_origin, gas_limit: TX_GAS }
     }
 
     /// The Stylus runtime (its hostio list, depth limit).
@@ -449,9 +451,25 @@ impl World {
         self.state.logs()
     }
 
-    /// Runs a transaction: `from` calls `to` with `calldata` and `value`.
+    /// Runs a transaction: `from` calls `to` with `calldata` and `value`,
+    /// with a gas limit of [`TX_GAS`].
     pub fn call(&mut self, from: Address, to: Address, calldata: &[u8], value: U256) -> CallOutcome {
         self.transact(from, Some(to), calldata, value, false)
+    }
+
+    /// [`World::call`] with its own gas limit.
+    pub fn call_with_gas(
+        &mut self,
+        from: Address,
+        to: Address,
+        calldata: &[u8],
+        value: U256,
+        gas_limit: u64,
+    ) -> CallOutcome {
+        self.gas_limit = gas_limit;
+        let outcome = self.transact(from, Some(to), calldata, value, false);
+        self.gas_limit = TX_GAS;
+        outcome
     }
 
     /// Runs a read-only call (`eth_call` of a view): any state change fails
@@ -471,7 +489,18 @@ impl World {
         self.state.begin_tx(from, to);
         let first_log = self.state.logs.len();
         let intrinsic = evm::intrinsic_gas(calldata, to.is_none());
-        let gas = TX_GAS.saturating_sub(intrinsic);
+        let Some(gas) = self.gas_limit.checked_sub(intrinsic) else {
+            self.state.end_tx();
+            return CallOutcome {
+                success: false,
+                return_data: Vec::new(),
+                logs: Vec::new(),
+                error: Some(ChainError::OutOfGas),
+                gas_used: self.gas_limit,
+                ink_used: 0,
+                created: None,
+            };
+        };
         let (created, result) = if let Some(to) = to {
             let request = CallRequest {
                 kind: if is_static { CallKind::StaticCall } else { CallKind::Call },
@@ -500,7 +529,7 @@ impl World {
             // A call transaction uses the sender's nonce; a deployment bumped it already.
             self.state.accounts.entry(from).or_default().nonce += 1;
         }
-        let spent = TX_GAS - result.gas_left;
+        let spent = self.gas_limit - result.gas_left;
         let refund = if result.success { u64::try_from(result.refund.max(0)).unwrap_or(0) } else { 0 };
         self.state.end_tx();
         CallOutcome {
