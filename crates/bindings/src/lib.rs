@@ -1,7 +1,9 @@
 //! Bindings from the contracts to external Solidity contracts.
 //!
 //! Each interface is generated from a JSON ABI under `abi/external/` by
-//! alloy's `sol!`; nothing here types a selector by hand. The helpers encode
+//! alloy's `sol!`; nothing here types a selector by hand: `IERC20`,
+//! `IDODOPool` (DODO's official DSP ABI), `IPriceOracle` and the peg
+//! managers (assumed ABIs, see `abi/external/README.md`). The helpers encode
 //! a generated call, send it through the Stylus host and decode the typed
 //! return value.
 #![cfg_attr(not(test), no_std)]
@@ -21,6 +23,32 @@ sol!(
     #[allow(missing_docs)]
     IERC20,
     "../../abi/external/IERC20.json"
+);
+
+/// DODO V2 pool interface from DODO's official DSP ABI (`IDODOPool`),
+/// with the structs it declares.
+#[allow(missing_docs)]
+pub mod dodo {
+    alloy_sol_types::sol!(IDODOPool, "../../abi/external/dodo/DSP.json");
+}
+pub use dodo::IDODOPool;
+
+sol!(
+    #[allow(missing_docs)]
+    IPriceOracle,
+    "../../abi/external/IPriceOracle.json"
+);
+
+sol!(
+    #[allow(missing_docs)]
+    IStablecoinPegManager,
+    "../../abi/external/IStablecoinPegManager.json"
+);
+
+sol!(
+    #[allow(missing_docs)]
+    ICommodityPegManager,
+    "../../abi/external/ICommodityPegManager.json"
 );
 
 /// Why an external call failed.
