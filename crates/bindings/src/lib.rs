@@ -35,6 +35,26 @@ pub use dodo::IDODOPool;
 
 sol!(
     #[allow(missing_docs)]
+    ArbSys,
+    "../../abi/external/ArbSys.json"
+);
+
+/// Arbitrum's `ArbSys` precompile.
+pub const ARB_SYS: Address = Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64]);
+
+/// The L2 block number from `ArbSys(0x64).arbBlockNumber()`. On Arbitrum
+/// `block.number` is an estimate of the L1 block; contracts that count
+/// blocks count these.
+///
+/// # Errors
+/// [`CallFailure`] when the precompile is absent or answers malformed data.
+pub fn arb_block_number(host: &dyn Host) -> Result<u64, CallFailure> {
+    let number = static_call(host, ARB_SYS, &ArbSys::arbBlockNumberCall {})?._0;
+    u64::try_from(number).map_err(|_| CallFailure::BadReturn)
+}
+
+sol!(
+    #[allow(missing_docs)]
     IPriceOracle,
     "../../abi/external/IPriceOracle.json"
 );
