@@ -3,7 +3,7 @@
 //! [`WorldState`].
 //!
 //! Every call, from a transaction, an EVM `CALL`-family opcode or a Stylus
-//! `call_contract`, goes through [`call`]: depth check, access warming,
+//! `call_contract`, goes through one function, `call`: depth check, access warming,
 //! checkpoint, value transfer, dispatch on the target's code, then commit
 //! or revert. Calls nest by recursion; each level grows the native stack
 //! on demand (`stacker`), so deep Stylus↔EVM chains cannot overflow it.
