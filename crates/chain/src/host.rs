@@ -39,6 +39,8 @@ pub struct Runtime<B> {
     engine: Engine,
     linker: Linker<HostData<B>>,
     hostios: Vec<&'static str>,
+    console: RefCell<Vec<String>>,
+    debug: bool,
     programs: RefCell<HashMap<B256, Module>>,
     active: RefCell<Vec<Address>>,
     max_depth: usize,
@@ -93,14 +95,34 @@ impl<B: Backend> Runtime<B> {
         let engine = Engine::default();
         let mut linker = Linker::new(&engine);
         let hostios = link(&mut linker);
+        link_console(&mut linker);
         Self {
             engine,
             linker,
             hostios,
+            console: RefCell::default(),
+            debug: true,
             programs: RefCell::default(),
             active: RefCell::default(),
             max_depth: MAX_CALL_DEPTH,
         }
+    }
+
+    /// Whether programs may import the `console` debug module (true by
+    /// default, as on a development chain).
+    pub fn debug(&self) -> bool {
+        self.debug
+    }
+
+    /// Allows or refuses the `console` debug module for programs loaded
+    /// from now on (Nitro refuses it outside debug chains).
+    pub fn set_debug(&mut self, debug: bool) {
+        self.debug = debug;
+    }
+
+    /// Takes the lines programs printed with the SDK's `console!`.
+    pub fn take_console(&self) -> Vec<String> {
+        std::mem::take(&mut self.console.borrow_mut())
     }
 
     /// Names of the `vm_hooks` functions this runtime provides.
@@ -133,13 +155,22 @@ impl<B: Backend> Runtime<B> {
             return Ok(module.clone());
         }
         let wasm = vault_wasm_pack::decode_code(code)?;
-        vault_wasm_pack::validate(&wasm)?;
+        if self.debug {
+            vault_wasm_pack::validate_debug(&wasm)?;
+        } else {
+            vault_wasm_pack::validate(&wasm)?;
+        }
         // Nitro checks the limits first, then adds its metering.
         let metered = meter::instrument(&wasm).map_err(|e| ChainError::Instantiate(e.to_string()))?;
         let module =
             Module::new(&self.engine, &metered).map_err(|e| ChainError::Instantiate(e.to_string()))?;
         for import in module.imports() {
-            if import.module() != "vm_hooks" || !self.hostios.contains(&import.name()) {
+            let known = match import.module() {
+                "vm_hooks" => self.hostios.contains(&import.name()),
+                "console" => self.debug && CONSOLE_HOSTIOS.contains(&import.name()),
+                _ => false,
+            };
+            if !known {
                 return Err(ChainError::UnknownImport {
                     module: import.module().to_owned(),
                     name: import.name().to_owned(),
@@ -351,6 +382,46 @@ fn write_u32<B>(caller: &mut Ctx<'_, B>, hostio: &str, ptr: u32, value: usize) -
 
 fn len_u32(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// The `console` debug module's functions this runtime provides.
+pub const CONSOLE_HOSTIOS: [&str; 5] = ["log_txt", "log_i32", "log_i64", "tee_i32", "tee_i64"];
+
+/// Links the `console` debug module: each call appends a line to the
+/// runtime's console. The float variants are not linked: programs with
+/// floats do not activate.
+fn link_console<B: Backend>(linker: &mut Linker<HostData<B>>) {
+    fn print<B>(c: &Ctx<'_, B>, line: String) {
+        c.data().runtime.console.borrow_mut().push(line);
+    }
+    let defined = [
+        linker
+            .func_wrap("console", "log_txt", |c: Ctx<'_, B>, ptr: u32, len: u32| {
+                let text = read_bytes(&c, "console::log_txt", ptr, len)?;
+                print(&c, String::from_utf8_lossy(&text).into_owned());
+                Ok(())
+            })
+            .is_ok(),
+        linker
+            .func_wrap("console", "log_i32", |c: Ctx<'_, B>, value: i32| print(&c, value.to_string()))
+            .is_ok(),
+        linker
+            .func_wrap("console", "log_i64", |c: Ctx<'_, B>, value: i64| print(&c, value.to_string()))
+            .is_ok(),
+        linker
+            .func_wrap("console", "tee_i32", |c: Ctx<'_, B>, value: i32| {
+                print(&c, value.to_string());
+                value
+            })
+            .is_ok(),
+        linker
+            .func_wrap("console", "tee_i64", |c: Ctx<'_, B>, value: i64| {
+                print(&c, value.to_string());
+                value
+            })
+            .is_ok(),
+    ];
+    assert!(defined.iter().all(|ok| *ok), "console functions defined once");
 }
 
 /// Defines hostio `name` and records it in `names`.

@@ -383,8 +383,44 @@ impl World {
     /// [`ChainError::Pack`] when the wasm would not activate;
     /// [`ChainError::UnknownImport`] when it needs a hostio not provided.
     pub fn deploy_stylus(&mut self, address: Address, raw_wasm: &[u8]) -> Result<(), ChainError> {
-        let packed = vault_wasm_pack::pack(raw_wasm)?;
-        self.deploy_code(address, packed.code)
+        let wasm = vault_wasm_pack::process(raw_wasm, vault_wasm_pack::stand_in_project_hash(0))?;
+        if self.runtime.debug() {
+            vault_wasm_pack::validate_debug(&wasm)?;
+        } else {
+            vault_wasm_pack::validate(&wasm)?;
+        }
+        let code = vault_wasm_pack::encode_code(&vault_wasm_pack::compress(&wasm)?);
+        self.deploy_code(address, code)
+    }
+
+    /// [`World::deploy_stylus`], then the constructor, called by `deployer`
+    /// with ABI-encoded `args` as stylus-sdk 0.9 routes it (selector
+    /// `keccak256("stylus_constructor()")[..4]` whatever the parameters).
+    ///
+    /// # Errors
+    /// As [`World::deploy_stylus`], or the constructor's failed outcome
+    /// (as [`ChainError::Trap`] with its revert data in hex).
+    pub fn deploy_stylus_and_construct(
+        &mut self,
+        deployer: Address,
+        address: Address,
+        raw_wasm: &[u8],
+        args: &[u8],
+    ) -> Result<CallOutcome, ChainError> {
+        self.deploy_stylus(address, raw_wasm)?;
+        let mut calldata = keccak256("stylus_constructor()")[..4].to_vec();
+        calldata.extend_from_slice(args);
+        let outcome = self.call(deployer, address, &calldata, U256::ZERO);
+        if outcome.success {
+            Ok(outcome)
+        } else {
+            Err(outcome.error.clone().unwrap_or_else(|| {
+                ChainError::Trap(format!(
+                    "constructor reverted: 0x{}",
+                    alloy_primitives::hex::encode(&outcome.return_data)
+                ))
+            }))
+        }
     }
 
     /// Stores already packed Stylus code at `address` after checking it loads.

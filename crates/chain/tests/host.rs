@@ -218,3 +218,25 @@ fn clock_advances_l1_estimate_slower_than_l2_blocks() {
     assert_eq!(world.block().timestamp, start.timestamp + 12);
     assert_eq!(world.block().l1_number, start.l1_number + 1);
 }
+
+#[test]
+fn console_prints_on_a_debug_chain_and_is_refused_otherwise() {
+    let wat = r#"(module
+        (import "console" "log_txt" (func $log_txt (param i32 i32)))
+        (import "console" "log_i32" (func $log_i32 (param i32)))
+        (memory (export "memory") 1 1)
+        (data (i32.const 0) "gm")
+        (func (export "user_entrypoint") (param i32) (result i32)
+          (call $log_txt (i32.const 0) (i32.const 2))
+          (call $log_i32 (i32.const -7))
+          (i32.const 0)))"#;
+    let mut world = World::new();
+    deploy_wat(&mut world, PROXY, wat).unwrap();
+    assert!(world.call(USER, PROXY, &[], U256::ZERO).success);
+    assert_eq!(world.runtime().take_console(), ["gm", "-7"]);
+
+    let mut production = World::new();
+    production.runtime_mut().set_debug(false);
+    let refused = deploy_wat(&mut production, PROXY, wat).unwrap_err();
+    assert!(matches!(refused, ChainError::Pack(_)), "{refused:?}");
+}

@@ -218,6 +218,19 @@ fn stylus_features() -> WasmFeatures {
 /// # Errors
 /// The first rule the module breaks.
 pub fn validate(wasm: &[u8]) -> Result<(), PackError> {
+    validate_imports_from(wasm, &["vm_hooks"])
+}
+
+/// [`validate`] on a debug chain, which also lets a program import the
+/// `console` module (the SDK's `console!` logging).
+///
+/// # Errors
+/// The first rule the module breaks.
+pub fn validate_debug(wasm: &[u8]) -> Result<(), PackError> {
+    validate_imports_from(wasm, &["vm_hooks", "console"])
+}
+
+fn validate_imports_from(wasm: &[u8], modules: &[&str]) -> Result<(), PackError> {
     if wasm.len() > MAX_WASM_SIZE {
         return Err(PackError::TooLarge(wasm.len()));
     }
@@ -230,7 +243,7 @@ pub fn validate(wasm: &[u8]) -> Result<(), PackError> {
             Payload::ImportSection(imports) => {
                 for import in imports {
                     let import = import.map_err(|e| PackError::Malformed(e.to_string()))?;
-                    if import.module != "vm_hooks" || !matches!(import.ty, TypeRef::Func(_)) {
+                    if !modules.contains(&import.module) || !matches!(import.ty, TypeRef::Func(_)) {
                         return Err(PackError::ForeignImport(format!("{}::{}", import.module, import.name)));
                     }
                 }
