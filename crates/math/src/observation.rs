@@ -1,7 +1,7 @@
 //! Per-block observations: a cumulative TWAP ring buffer and a sustain
 //! tracker, keyed by **L2** block number (`u64`).
 //!
-//! # TWAP
+//! # TWAP of [`ObservationRing`] (carry-forward)
 //!
 //! Each block `b` has the value `v(b)` = the deviation of the latest
 //! observation at or before `b` (carried forward; the standard cumulative
@@ -22,6 +22,38 @@
 //! That is why the trigger must also pass the [`SustainTracker`], which does
 //! not credit unobserved blocks.
 //!
+//! # Stored ring (what the FlashContainment contract keeps)
+//!
+//! A contract cannot hold an [`ObservationRing`] in memory: it keeps one
+//! observation per storage slot ([`Observation::to_limbs`]) and a
+//! [`RingCursor`] (capacity and the number of observations ever stored).
+//! [`RingCursor::append`] and [`RingCursor::twap`] are the whole ring logic,
+//! over any [`ObservationSlots`] (storage in the contract, a `Vec` in tests).
+//!
+//! The stored ring credits unobserved blocks differently, so that one
+//! manipulated observation weighs exactly one block once a later
+//! observation exists, however many blocks nobody observed:
+//!
+//! * an observed block counts its own observation;
+//! * a block strictly **between** two observations `a` and `b` counts
+//!   [`gap_fill`]`(a, b)`: the one of the two closer to zero when they have
+//!   the same sign, zero when they differ in sign or either is zero. An
+//!   unobserved block is never credited more than both of its neighbours
+//!   agree on;
+//! * a block **after** the latest observation counts the latest observation
+//!   (carried forward: nothing later is known yet). This tail closes as soon
+//!   as anyone observes a later block, and the gap is then re-credited by the
+//!   rule above.
+//!
+//! Consequence ([`RingCursor::twap`]): if every other observation lies within
+//! `±h`, the `W`-block TWAP with one observation `X` stays within
+//! `(max(|X|, h) + (W − 1)·h) / W`: `X` weighs one block, however many
+//! blocks around it went unobserved — unless `X` is the newest observation
+//! and the current block is later, where it is carried forward until the
+//! next observation. With its neighbouring blocks observed, replacing an
+//! honest value `d` by `X` moves the TWAP by `(X − d)/W` (± 1 for the
+//! truncation). `tests/observation_properties.rs` checks both.
+//!
 //! # Sustain rule (decision)
 //!
 //! [`SustainTracker`] counts consecutive **observed** L2 blocks whose
@@ -39,14 +71,28 @@
 //! * same block again, or an older block: ignored (the tracker is unchanged).
 //!   Block 0 (L2 genesis, no transactions) therefore never counts.
 //!
+//! A streak is **live** at block `T` while its last observation is in `T` or
+//! in `T − 1` ([`SustainTracker::live_streak`]): block `T` may simply not have
+//! been observed yet. Once a whole block passes without an observation the
+//! streak no longer counts, and the next observation restarts it (the gap
+//! rule above).
+//!
 //! Both types are plain data: a contract can keep the fields in its own
 //! storage and call the pure functions ([`Observation::next`],
 //! [`Observation::cumulative_at`], [`twap_from_cumulatives`],
 //! [`SustainTracker::observe`]); the simulator can use [`ObservationRing`]
 //! directly.
+//!
+//! # Pool deviation
+//!
+//! [`pool_deviation_bps`] compares a DODO pool's mid price (quote per base in
+//! raw token units, 1e18 fixed point) with an oracle's human price (quote per
+//! base, 18 decimals) exactly, whatever the two tokens' decimals. It equals
+//! [`crate::deviation::price_deviation_bps`] of the two prices in a common
+//! unit.
 
 use crate::deviation::Bps;
-use crate::{MathError, MathResult};
+use crate::{MathError, MathResult, U256};
 
 /// One recorded observation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -291,6 +337,373 @@ impl SustainTracker {
     pub fn is_sustained_at(&self, current_block: u64, n: u64) -> bool {
         self.last_block == current_block && self.is_sustained(n)
     }
+
+    /// The streak that counts at `current_block`: [`Self::streak`] while the
+    /// last observation is in `current_block` or in the block just before
+    /// (whose successor may not have been observed yet), otherwise 0: a whole
+    /// unobserved block ends the streak. Also 0 for a `current_block` before
+    /// the last observation (a clock going backwards proves nothing).
+    pub fn live_streak(&self, current_block: u64) -> u64 {
+        match current_block.checked_sub(self.last_block) {
+            Some(0 | 1) => self.streak,
+            _ => 0,
+        }
+    }
+}
+
+/// Value credited to each unobserved block strictly between an observation
+/// `before` and the next one, `after`, in a stored ring: the one closer to
+/// zero when both have the same sign, zero when they differ in sign or
+/// either is zero. Never further from zero than either neighbour, so a block
+/// nobody observed cannot carry a manipulated value beyond what the honest
+/// side of the gap shows.
+pub const fn gap_fill(before: Bps, after: Bps) -> Bps {
+    if before > 0 && after > 0 {
+        if before < after {
+            before
+        } else {
+            after
+        }
+    } else if before < 0 && after < 0 {
+        if before > after {
+            before
+        } else {
+            after
+        }
+    } else {
+        0
+    }
+}
+
+impl Observation {
+    /// The observation that follows `self` at a later `block` in a stored
+    /// ring: `self`'s block counts `self`'s deviation and each block of the
+    /// gap counts [`gap_fill`]`(self, new)`.
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] unless `block > self.block`;
+    /// [`MathError::Overflow`] never in practice (`|Σ| < 2^96`).
+    pub fn next_filled(&self, block: u64, deviation_bps: Bps) -> MathResult<Self> {
+        let gap =
+            block.checked_sub(self.block).and_then(|d| d.checked_sub(1)).ok_or(MathError::InvalidInput)?;
+        let fill = i128::from(gap_fill(self.deviation_bps, deviation_bps));
+        let cumulative = fill
+            .checked_mul(i128::from(gap))
+            .and_then(|x| x.checked_add(i128::from(self.deviation_bps)))
+            .and_then(|x| x.checked_add(self.cumulative))
+            .ok_or(MathError::Overflow)?;
+        Ok(Self { block, deviation_bps, cumulative })
+    }
+
+    /// Stored-ring cumulative `Σ v(b)` for the blocks before `block`, for a
+    /// `block` from `self.block` up to `next.block`: the gap to `next` is
+    /// credited [`gap_fill`]; with no `next` (`self` is the newest
+    /// observation), `self`'s deviation is carried forward.
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] when `block < self.block` or `block` is
+    /// past `next.block`; [`MathError::Overflow`] never in practice.
+    pub fn cumulative_at_filled(&self, next: Option<&Self>, block: u64) -> MathResult<i128> {
+        let Some(next) = next else { return self.cumulative_at(block) };
+        if block > next.block {
+            return Err(MathError::InvalidInput);
+        }
+        match block.checked_sub(self.block) {
+            None => Err(MathError::InvalidInput),
+            Some(0) => Ok(self.cumulative),
+            Some(elapsed) => i128::from(gap_fill(self.deviation_bps, next.deviation_bps))
+                .checked_mul(i128::from(elapsed - 1))
+                .and_then(|x| x.checked_add(i128::from(self.deviation_bps)))
+                .and_then(|x| x.checked_add(self.cumulative))
+                .ok_or(MathError::Overflow),
+        }
+    }
+
+    /// The observation as four 64-bit limbs (one storage word, least
+    /// significant first): the block, the deviation's two's-complement bits,
+    /// then the low and high halves of the cumulative's two's complement.
+    pub const fn to_limbs(self) -> [u64; 4] {
+        let cumulative = self.cumulative.cast_unsigned();
+        // Truncations keep the low 64 bits of each half, by design.
+        #[allow(clippy::cast_possible_truncation)]
+        let (low, high) = (cumulative as u64, (cumulative >> 64) as u64);
+        [self.block, self.deviation_bps.cast_unsigned() as u64, low, high]
+    }
+
+    /// The inverse of [`Self::to_limbs`] (an all-zero word is the default
+    /// observation).
+    pub const fn from_limbs(limbs: [u64; 4]) -> Self {
+        let [block, deviation, low, high] = limbs;
+        // The deviation was stored from 32 bits: the truncation is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let deviation_bps = (deviation as u32).cast_signed();
+        let cumulative = ((high as u128) << 64 | low as u128).cast_signed();
+        Self { block, deviation_bps, cumulative }
+    }
+}
+
+/// Read access to the slots of a stored ring (physical index `< capacity`).
+pub trait ObservationSlots {
+    /// The observation in `slot`.
+    fn read(&self, slot: u64) -> Observation;
+}
+
+/// Where a stored ring of `capacity` slots stands after `count`
+/// observations: the next one goes into slot `count % capacity`, and the
+/// last `min(count, capacity)` are retained, the oldest in slot
+/// `(count − len) % capacity`. A full ring overwrites its oldest slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingCursor {
+    /// Number of slots (0 refuses every append).
+    pub capacity: u64,
+    /// Observations stored since the ring was created.
+    pub count: u64,
+}
+
+impl RingCursor {
+    /// Number of retained observations.
+    pub const fn len(&self) -> u64 {
+        if self.count < self.capacity {
+            self.count
+        } else {
+            self.capacity
+        }
+    }
+
+    /// Whether nothing has been stored.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Slot of the `index`-th retained observation, oldest first.
+    pub const fn slot(&self, index: u64) -> Option<u64> {
+        if index >= self.len() {
+            return None;
+        }
+        // count − len + index < count: no overflow.
+        Some((self.count - self.len() + index) % self.capacity)
+    }
+
+    /// Slot of the newest observation.
+    pub const fn latest_slot(&self) -> Option<u64> {
+        match self.len().checked_sub(1) {
+            Some(index) => self.slot(index),
+            None => None,
+        }
+    }
+
+    /// Appends the deviation observed in `block` after `latest` (the
+    /// observation in [`Self::latest_slot`], `None` when empty). Returns the
+    /// slot to write, the observation to write there and the cursor after
+    /// it; `None` when `block` is not after `latest` (a repeat in the same
+    /// block is ignored: the first observation of a block stands).
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] for a zero capacity; [`MathError::Overflow`]
+    /// when `count` is at `u64::MAX` (never in practice).
+    pub fn append(
+        self,
+        latest: Option<Observation>,
+        block: u64,
+        deviation_bps: Bps,
+    ) -> MathResult<Option<(u64, Observation, Self)>> {
+        if self.capacity == 0 {
+            return Err(MathError::InvalidInput);
+        }
+        let observation = match latest {
+            Some(last) if block <= last.block => return Ok(None),
+            Some(last) => last.next_filled(block, deviation_bps)?,
+            None => Observation::first(block, deviation_bps),
+        };
+        let count = self.count.checked_add(1).ok_or(MathError::Overflow)?;
+        Ok(Some((self.count % self.capacity, observation, Self { capacity: self.capacity, count })))
+    }
+
+    /// The stored-ring TWAP over the `window` blocks ending at (and
+    /// including) `current_block`, truncated toward zero, with unobserved
+    /// blocks credited as the module docs say. `Ok(None)` when the retained
+    /// history does not reach back to block `current_block − window + 1`
+    /// (no answer without evidence). Reads at most `log2(len) + 3` slots.
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] for `window == 0` or a `current_block`
+    /// before the newest observation; [`MathError::Overflow`] never in
+    /// practice.
+    pub fn twap<S: ObservationSlots + ?Sized>(
+        &self,
+        slots: &S,
+        current_block: u64,
+        window: u64,
+    ) -> MathResult<Option<Bps>> {
+        if window == 0 {
+            return Err(MathError::InvalidInput);
+        }
+        let (Some(latest_slot), Some(oldest_slot)) = (self.latest_slot(), self.slot(0)) else {
+            return Ok(None);
+        };
+        let latest = slots.read(latest_slot);
+        if current_block < latest.block {
+            return Err(MathError::InvalidInput);
+        }
+        let end = current_block.checked_add(1).ok_or(MathError::Overflow)?;
+        let Some(start) = end.checked_sub(window) else { return Ok(None) };
+        if slots.read(oldest_slot).block > start {
+            return Ok(None);
+        }
+        // Invariant: block(lo) <= start < block(hi); hi = len stands for +∞.
+        let (mut lo, mut hi) = (0, self.len());
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            let slot = self.slot(mid).ok_or(MathError::InvalidInput)?;
+            if slots.read(slot).block <= start {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let at = slots.read(self.slot(lo).ok_or(MathError::InvalidInput)?);
+        let next = self.slot(lo + 1).map(|slot| slots.read(slot));
+        let c_start = at.cumulative_at_filled(next.as_ref(), start)?;
+        let c_end = latest.cumulative_at(end)?;
+        mean_toward_zero(c_end.checked_sub(c_start).ok_or(MathError::Overflow)?, window).map(Some)
+    }
+}
+
+/// `sum / count` truncated toward zero, as [`twap_from_cumulatives`] computes
+/// it, by binary long division: no 128-bit division routine is linked into
+/// a contract that uses only this (a property test checks they agree).
+///
+/// # Errors
+/// [`MathError::InvalidInput`] for `count == 0`; [`MathError::Overflow`] when
+/// the mean does not fit [`Bps`].
+pub fn mean_toward_zero(sum: i128, count: u64) -> MathResult<Bps> {
+    if count == 0 {
+        return Err(MathError::InvalidInput);
+    }
+    let divisor = u128::from(count);
+    let (mut rest, mut quotient, mut remainder) = (sum.unsigned_abs(), 0u128, 0u128);
+    for _ in 0..128 {
+        // remainder < divisor ≤ 2^64 before the shift: no overflow.
+        remainder = remainder << 1 | rest >> 127;
+        rest <<= 1;
+        quotient <<= 1;
+        if remainder >= divisor {
+            remainder -= divisor;
+            quotient |= 1;
+        }
+    }
+    let magnitude = Bps::try_from(quotient).map_err(|_| MathError::Overflow)?;
+    Ok(if sum < 0 { -magnitude } else { magnitude })
+}
+
+/// Largest token decimals [`pool_deviation_bps`] accepts.
+pub const MAX_TOKEN_DECIMALS: u8 = 36;
+
+/// Scaled prices must stay below `2^225` in [`pool_deviation_bps`] (about
+/// `5.4e67`: a whole-token price of `5.4e49` at 18 decimals).
+pub const SCALED_PRICE_LIMIT: U256 = U256::from_limbs([0, 0, 0, 1 << 33]);
+
+/// `value × 10^exponent`, or `None` when it does not fit 256 bits: one
+/// 64-bit limb product per step of at most `10^19` (a small, exact
+/// schoolbook multiplication; no general 256 × 256 multiply is needed).
+fn scale_by_pow10(value: U256, exponent: u8) -> Option<U256> {
+    let mut value = value;
+    let mut left = exponent;
+    while left > 0 {
+        let step = left.min(19);
+        left -= step;
+        value = mul_small(value, 10u64.pow(u32::from(step)))?;
+    }
+    Some(value)
+}
+
+/// `value × factor`, or `None` when it does not fit 256 bits.
+fn mul_small(value: U256, factor: u64) -> Option<U256> {
+    let mut limbs = [0u64; 4];
+    let mut carry = 0u128;
+    for (out, limb) in limbs.iter_mut().zip(value.as_limbs()) {
+        let product = u128::from(*limb) * u128::from(factor) + carry;
+        // The low 64 bits stay in this limb; the rest carries.
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            *out = product as u64;
+        }
+        carry = product >> 64;
+    }
+    (carry == 0).then(|| U256::from_limbs(limbs))
+}
+
+/// Deviation in bps of a DODO pool's mid price from an oracle price, with
+/// the pool's token decimals.
+///
+/// DODO's `getMidPrice` is quote per base in raw token units, 1e18 fixed
+/// point: `mid = rawQuote / rawBase × 1e18`. The oracle's price is quote per
+/// base in whole tokens with 18 decimals. With `base_decimals = b` and
+/// `quote_decimals = q`, the pool's price in the oracle's units is
+/// `mid × 10^b / 10^q`, so the deviation is
+/// `(mid × 10^b − oracle × 10^q) / (oracle × 10^q) × 10,000`. Only the
+/// difference of the exponents is applied, to one side, by multiplication:
+/// nothing is rounded before the single truncation toward zero (rounding
+/// never creates a trigger), and the result saturates upward at
+/// [`crate::deviation::MAX_DEVIATION_BPS`]. Example: base 18 decimals,
+/// quote 6, 1:1 in whole tokens: `mid = 1e6`, `oracle = 1e18`, deviation 0.
+///
+/// The value is exactly
+/// [`crate::deviation::price_deviation_bps`]`(mid × 10^b, oracle × 10^q)`
+/// (a property test checks it), computed by a 31-step binary long division
+/// on 256 bits instead of a general 512-bit division: that keeps the
+/// contracts small. It needs both scaled prices below
+/// [`SCALED_PRICE_LIMIT`].
+///
+/// # Errors
+/// [`MathError::InvalidInput`] for decimals above [`MAX_TOKEN_DECIMALS`];
+/// [`MathError::DivisionByZero`] for a zero oracle price;
+/// [`MathError::Overflow`] when a scaled price reaches [`SCALED_PRICE_LIMIT`].
+pub fn pool_deviation_bps(
+    mid_price: U256,
+    oracle_price: U256,
+    base_decimals: u8,
+    quote_decimals: u8,
+) -> MathResult<Bps> {
+    if base_decimals > MAX_TOKEN_DECIMALS || quote_decimals > MAX_TOKEN_DECIMALS {
+        return Err(MathError::InvalidInput);
+    }
+    let (price, reference) = if base_decimals >= quote_decimals {
+        (scale_by_pow10(mid_price, base_decimals - quote_decimals), Some(oracle_price))
+    } else {
+        (Some(mid_price), scale_by_pow10(oracle_price, quote_decimals - base_decimals))
+    };
+    let (Some(price), Some(reference)) = (price, reference) else { return Err(MathError::Overflow) };
+    if reference.is_zero() {
+        return Err(MathError::DivisionByZero);
+    }
+    if price >= SCALED_PRICE_LIMIT || reference >= SCALED_PRICE_LIMIT {
+        return Err(MathError::Overflow);
+    }
+    let (diff, negative) =
+        if price >= reference { (price - reference, false) } else { (reference - price, true) };
+    // floor(diff × 10,000 / reference) bit by bit, from bit 30 down (`step`
+    // is `reference << bit`, halved each round; exact, since only shifts
+    // that were made by the left shift are undone): with
+    // diff, reference < 2^225, diff × 10,000 < 2^239 and reference << 30 <
+    // 2^255, so nothing overflows. A remainder still ≥ reference at the end
+    // means the quotient is 2^31 or more: saturate (only reachable upward,
+    // since a negative deviation is at most 10,000).
+    let mut remainder = mul_small(diff, 10_000).ok_or(MathError::Overflow)?;
+    let mut step = reference << 30;
+    let mut magnitude: Bps = 0;
+    for _ in 0..31 {
+        magnitude <<= 1;
+        if remainder >= step {
+            remainder -= step;
+            magnitude |= 1;
+        }
+        step >>= 1;
+    }
+    if remainder >= reference {
+        magnitude = crate::deviation::MAX_DEVIATION_BPS;
+    }
+    Ok(if negative { -magnitude } else { magnitude })
 }
 
 #[cfg(test)]
@@ -362,5 +775,151 @@ mod tests {
         let t = t.observe(11, -50, 50);
         assert_eq!((t.sign, t.streak), (0, 0));
         assert!(!t.is_sustained(0));
+    }
+
+    /// A `Vec` of slots, as a contract's storage would hold them.
+    struct Slots(Vec<Observation>);
+
+    impl ObservationSlots for Slots {
+        fn read(&self, slot: u64) -> Observation {
+            self.0[usize::try_from(slot).unwrap()]
+        }
+    }
+
+    fn stored(capacity: u64, entries: &[(u64, Bps)]) -> (Slots, RingCursor) {
+        let mut slots = Slots(vec![Observation::default(); usize::try_from(capacity).unwrap()]);
+        let mut cursor = RingCursor { capacity, count: 0 };
+        for &(block, dev) in entries {
+            let latest = cursor.latest_slot().map(|s| slots.read(s));
+            if let Some((slot, obs, next)) = cursor.append(latest, block, dev).unwrap() {
+                slots.0[usize::try_from(slot).unwrap()] = obs;
+                cursor = next;
+            }
+        }
+        (slots, cursor)
+    }
+
+    #[test]
+    fn gap_fill_takes_the_side_closer_to_zero() {
+        assert_eq!(gap_fill(10, 30), 10);
+        assert_eq!(gap_fill(30, 10), 10);
+        assert_eq!(gap_fill(-10, -30), -10);
+        assert_eq!(gap_fill(-30, -10), -10);
+        assert_eq!(gap_fill(10, -30), 0);
+        assert_eq!(gap_fill(0, 30), 0);
+        assert_eq!(gap_fill(-5, 0), 0);
+        assert_eq!(gap_fill(Bps::MAX, Bps::MAX), Bps::MAX);
+    }
+
+    #[test]
+    fn stored_ring_fills_gaps_and_carries_the_tail() {
+        // Block 10: 0; block 11: a 5,000 spike; blocks 12..=14 unobserved;
+        // block 15: 20.
+        let (slots, cursor) = stored(8, &[(10, 0), (11, 5_000), (11, -7), (15, 20)]);
+        assert_eq!(cursor.count, 3, "the repeat in block 11 is ignored");
+        let o = slots.read(2);
+        // 0 (block 10) + 5,000 (block 11) + 3 × gap_fill(5,000, 20) = 3 × 20.
+        assert_eq!((o.block, o.cumulative), (15, 5_060));
+        // Window 11..=15: 5,000 + 20 + 20 + 20 + 20 = 5,080 → 1,016.
+        assert_eq!(cursor.twap(&slots, 15, 5), Ok(Some(1_016)));
+        // Window 12..=16: 4 × 20 + the tail (block 16 = 20) → 20.
+        assert_eq!(cursor.twap(&slots, 16, 5), Ok(Some(20)));
+        // The window may start inside the gap: 13..=15 = 60 → 20.
+        assert_eq!(cursor.twap(&slots, 15, 3), Ok(Some(20)));
+        // Window 10..=15 (the whole history): 5,080 / 6 = 846.
+        assert_eq!(cursor.twap(&slots, 15, 6), Ok(Some(846)));
+        // Block 9 was never observed: no answer, not a guess.
+        assert_eq!(cursor.twap(&slots, 15, 7), Ok(None));
+        assert_eq!(cursor.twap(&slots, 15, 0), Err(MathError::InvalidInput));
+        assert_eq!(cursor.twap(&slots, 14, 2), Err(MathError::InvalidInput));
+        // Windows larger than the chain's age cannot be answered.
+        let (slots, cursor) = stored(8, &[(0, 1)]);
+        assert_eq!(cursor.twap(&slots, 3, 5), Ok(None));
+        assert_eq!(cursor.twap(&slots, 3, 4), Ok(Some(1)));
+    }
+
+    #[test]
+    fn stored_ring_with_the_spike_newest_carries_it_until_the_next_observation() {
+        let (slots, cursor) = stored(4, &[(10, 0), (11, 0), (12, 900)]);
+        // Current block 12: the spike weighs one block of three.
+        assert_eq!(cursor.twap(&slots, 12, 3), Ok(Some(300)));
+        // Block 14 before anyone observes it: the tail carries the spike.
+        assert_eq!(cursor.twap(&slots, 14, 3), Ok(Some(900)));
+        // Observed again in block 14 at 0: the gap (block 13) is filled with 0.
+        let (slots, cursor) = stored(4, &[(10, 0), (11, 0), (12, 900), (14, 0)]);
+        assert_eq!(cursor.twap(&slots, 14, 3), Ok(Some(300)));
+    }
+
+    #[test]
+    fn stored_ring_wraps() {
+        let entries: Vec<(u64, Bps)> = (1..=7).map(|b| (b, i32::try_from(b).unwrap() * 10)).collect();
+        let (slots, cursor) = stored(3, &entries);
+        assert_eq!((cursor.len(), cursor.count), (3, 7));
+        // Blocks 5, 6, 7 retained; the oldest is in slot (7 − 3) % 3 = 1.
+        assert_eq!(cursor.slot(0), Some(1));
+        assert_eq!(cursor.latest_slot(), Some(0));
+        assert_eq!(slots.read(0).block, 7);
+        assert_eq!(cursor.slot(3), None);
+        // 50 + 60 + 70 = 180 → 60.
+        assert_eq!(cursor.twap(&slots, 7, 3), Ok(Some(60)));
+        assert_eq!(cursor.twap(&slots, 7, 4), Ok(None));
+        let empty = RingCursor { capacity: 0, count: 0 };
+        assert_eq!(empty.append(None, 1, 1), Err(MathError::InvalidInput));
+        assert_eq!(empty.latest_slot(), None);
+        assert_eq!(empty.twap(&slots, 7, 1), Ok(None));
+    }
+
+    #[test]
+    fn limbs_round_trip() {
+        for o in [
+            Observation::default(),
+            Observation { block: u64::MAX, deviation_bps: Bps::MIN, cumulative: i128::MIN },
+            Observation { block: 7, deviation_bps: -1, cumulative: -1 },
+            Observation { block: 1, deviation_bps: Bps::MAX, cumulative: i128::MAX },
+        ] {
+            assert_eq!(Observation::from_limbs(o.to_limbs()), o);
+        }
+        assert_eq!(
+            Observation { block: 3, deviation_bps: -1, cumulative: -2 }.to_limbs(),
+            [3, u64::from(u32::MAX), u64::MAX - 1, u64::MAX]
+        );
+    }
+
+    #[test]
+    fn live_streak_lasts_one_unobserved_block() {
+        let t = SustainTracker::new().observe(5, 60, 50).observe(6, 60, 50);
+        assert_eq!((t.live_streak(6), t.live_streak(7), t.live_streak(8)), (2, 2, 0));
+        assert_eq!(t.live_streak(5), 0, "before the last observation");
+    }
+
+    #[test]
+    fn pool_deviation_maps_decimals() {
+        let e = |x: u32| U256::from(10u8).pow(U256::from(x));
+        // Base 18 decimals, quote 6: 1:1 in whole tokens is mid = 1e6.
+        assert_eq!(pool_deviation_bps(e(6), e(18), 18, 6), Ok(0));
+        // 1.0025 whole quote per base → +25 bps.
+        assert_eq!(pool_deviation_bps(e(6) + U256::from(2_500u64), e(18), 18, 6), Ok(25));
+        // Base 6, quote 18: 1:1 is mid = 1e30.
+        assert_eq!(pool_deviation_bps(e(30), e(18), 6, 18), Ok(0));
+        assert_eq!(pool_deviation_bps(e(30) - e(27), e(18), 6, 18), Ok(-10));
+        // Same decimals: the plain ratio.
+        assert_eq!(pool_deviation_bps(e(18) * U256::from(2u8), e(18), 18, 18), Ok(10_000));
+        assert_eq!(pool_deviation_bps(e(18), U256::ZERO, 6, 18), Err(MathError::DivisionByZero));
+        assert_eq!(pool_deviation_bps(e(18), e(18), 37, 18), Err(MathError::InvalidInput));
+        assert_eq!(pool_deviation_bps(U256::MAX, e(18), 36, 0), Err(MathError::Overflow));
+        assert_eq!(pool_deviation_bps(e(18), U256::MAX, 0, 36), Err(MathError::Overflow));
+        // Below the limit the largest deviations saturate upward, like
+        // `price_deviation_bps`.
+        let below = SCALED_PRICE_LIMIT - U256::from(1u8);
+        assert_eq!(pool_deviation_bps(below, U256::from(1u8), 0, 0), Ok(Bps::MAX));
+        assert_eq!(pool_deviation_bps(SCALED_PRICE_LIMIT, U256::from(1u8), 0, 0), Err(MathError::Overflow));
+        assert_eq!(pool_deviation_bps(U256::from(1u8), below, 0, 0), Ok(-9_999));
+        assert_eq!(pool_deviation_bps(U256::ZERO, below, 0, 0), Ok(-10_000));
+        // Around 2^31 − 1 bps: (p − 10,000) × 10,000 / 10,000 = p − 10,000.
+        let r = U256::from(10_000u16);
+        let at = |bps: u64| pool_deviation_bps(r + U256::from(bps), r, 0, 0);
+        assert_eq!(at((1 << 31) - 2), Ok(Bps::MAX - 1));
+        assert_eq!(at((1 << 31) - 1), Ok(Bps::MAX));
+        assert_eq!(at(1 << 31), Ok(Bps::MAX), "saturated");
     }
 }
