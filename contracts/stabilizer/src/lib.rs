@@ -1,2 +1,1824 @@
-//! Stabilizer (Appendix A).
+//! Stabilizer (§10, §12, App. A): corrects a sustained, real deviation of
+//! **one** public DODO pool with private-mesh liquidity, within hard limits.
+//!
+//! App. A's interface has no pool argument, so one Stabilizer instance
+//! serves exactly one public pool (set with `setContracts`); deploy one per
+//! pool.
+//!
+//! # Sources of truth
+//!
+//! * **FlashContainment** owns `θ`, `N`, the TWAP window and the per-block
+//!   cap (its registration of the pool, which is write-once). The
+//!   Stabilizer reads them live (`checkDeviation`, `sustained`,
+//!   `remainingVolume`) and spends the cap with `consumeVolume`; it keeps no
+//!   copy. At configuration it reads the registration once to check that it
+//!   names the same oracle (`OracleMismatch`) and to take the tokens'
+//!   decimals (immutable there).
+//! * The Stabilizer owns `MIN_BLOCKS`, `k`, `maxSlippageBps`,
+//!   `maxGasPrice`, the oracle's maximum age for trading, the peg managers
+//!   and the kill switches.
+//!
+//! # Trade flow (`executePrivateSwap`)
+//!
+//! The Stabilizer holds a working float of both pool tokens. A correcting
+//! trade sells `tradeSize` of `tokenIn` from the float into the public pool
+//! (DODO settlement: transfer, then `sellBase`/`sellQuote` to itself), then
+//! sells the `tokenOut` it received to the PrivateMeshPool for `tokenIn`
+//! (`swap`, triangulated through XAU), which refills the float. The mesh
+//! ends holding the inventory the public pool shed; the float ends at least
+//! `tradeSize·(1 − maxSlippageBps)` of `tokenIn` (the mesh's
+//! `minAmountOut`). Before anything moves, the per-block cap is spent
+//! (`consumeVolume`) and the execution block recorded.
+//!
+//! # Guards (each a named error; nothing changes when one refuses)
+//!
+//! Keeper role; pause; congestion guard (`tx.gasprice`, which is the
+//! basefee on Arbitrum: this is not MEV protection); the token pair;
+//! per-direction kill switch; `MIN_BLOCKS` in L2 blocks (ArbSys);
+//! FlashContainment's sustained trigger (`SingleBlockSpike` when only one
+//! block is past `θ`); direction (`correcting_direction` of the TWAP, and
+//! the pool's spot mid price on that side of the peg); fresh oracle; peg
+//! managers (`TokenOffPeg`, `PegManagerDisagrees`); `tradeSize ≤
+//! min(k·|dev|, remaining cap)` in base units; the ReserveSizer's
+//! `canRelease(tokenIn, size)` (the mesh releases `tokenIn` to refill the
+//! float); the float. After the public leg, which the whole transaction
+//! reverts with: its output against the oracle less `maxSlippageBps`
+//! (`SlippageExceeded`), then the pool's own mid price, which must not
+//! pass the peg (`PegOvershoot`) nor move away from it (`WrongDirection`).
+//!
+//! # Size decisions
+//!
+//! The overshoot rule is checked on the pool's real mid price after its
+//! leg (`getMidPrice`), not by replaying DODO's PMM formulas before it:
+//! the replay (`vault_math::sizing::check_no_overshoot`) cost about 35 KB of
+//! raw wasm. For the same reason the keeper view returns the cap (`k·|dev|`,
+//! the per-block cap, the float), and the keeper searches below it for the
+//! peg-reaching size off chain (`vault_math::sizing::max_correcting_base_in`
+//! / `max_correcting_quote_in` on the pool's `getPMMStateForCall`). Errors,
+//! events and external calls are encoded by hand (selector ‖ words, with
+//! the selectors from the generated bindings), through one encoder.
+//!
+//! # Peg managers (decision)
+//!
+//! Optional. Each pool token may be watched by the `StablecoinPegManager`
+//! or the `CommodityPegManager`. The token sold into the public pool must be
+//! within `maxPegDeviationBps` of its own peg and `isPegged` (a depegged
+//! token is never sold). Their deviations `d_base`, `d_quote` also give a
+//! second opinion: `d_base − d_quote` is the part of the pool's deviation
+//! that the tokens' own pegs explain; only the rest is corrected, and it
+//! must keep the pool deviation's sign (`PegManagerDisagrees` otherwise).
+//! A manager can therefore shrink a correction, never enlarge it, and never
+//! block one the tokens' pegs do not explain.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+// The SDK's `#[entrypoint]` emits an undocumented `user_entrypoint` on wasm;
+// native test and clippy builds still enforce `missing_docs` everywhere.
+#![cfg_attr(any(target_arch = "wasm32", feature = "export-abi"), allow(missing_docs))]
+
+extern crate alloc;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{Address, B256, I256, U256};
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+use stylus_sdk::{
+    prelude::*,
+    storage::{StorageAddress, StorageU256},
+    stylus_core::calls::context::Call,
+    ArbResult,
+};
+use vault_access::{
+    Access, AccessControlBadConfirmation, AccessControlUnauthorizedAccount, AccessError, EnforcedPause,
+    ExpectedPause, ADMIN_ROLE,
+};
+use vault_bindings::{
+    ArbSys, ICommodityPegManager, IDODOPool, IPriceOracle, IStablecoinPegManager, ARB_SYS, IERC20,
+};
+use vault_math::deviation::Bps;
+use vault_math::sizing::{self, Direction};
+use vault_math::stabilizer as stab;
+
+/// Role of the keepers: the only callers of `executePrivateSwap`.
+pub const KEEPER_ROLE: B256 =
+    B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"KEEPER_ROLE").finalize());
+/// Role of accounts that may pause and disable a direction.
+pub const GUARDIAN_ROLE: B256 =
+    B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"GUARDIAN_ROLE").finalize());
+
+/// Bounds on `MIN_BLOCKS`, L2 blocks between executions (parameter 0).
+/// At least 1: at most one execution per L2 block.
+pub const MIN_BLOCKS_RANGE: (u64, u64) = (1, 10_000);
+/// Bounds on `k`, base raw units traded per 100% deviation (parameter 1).
+pub const K_RANGE: (U256, U256) =
+    (U256::from_limbs([1, 0, 0, 0]), U256::from_limbs([u64::MAX, u64::MAX, 0, 0]));
+/// Bounds on `maxSlippageBps` (parameter 2): 0.01% to 10%.
+pub const MAX_SLIPPAGE_RANGE: (u64, u64) = (1, 1_000);
+/// Bounds on `maxGasPrice` in wei (parameter 3).
+pub const MAX_GAS_PRICE_RANGE: (U256, U256) =
+    (U256::from_limbs([1, 0, 0, 0]), U256::from_limbs([u64::MAX, u64::MAX, 0, 0]));
+/// Bounds on the oracle's maximum age in seconds (parameter 4).
+pub const MAX_ORACLE_AGE_RANGE: (u64, u64) = (1, 86_400);
+/// Bounds on `maxPegDeviationBps` (parameter 5).
+pub const MAX_PEG_DEVIATION_RANGE: (u64, u64) = (1, 5_000);
+/// Bounds on a token's peg-manager kind (parameters 6 and 7): 0 none,
+/// 1 `StablecoinPegManager`, 2 `CommodityPegManager`.
+pub const PEG_KIND_RANGE: (u64, u64) = (0, 2);
+
+/// The project's own contracts, declared from their exported interfaces.
+#[allow(missing_docs)]
+pub mod own {
+    alloy_sol_types::sol! {
+        interface IFlashContainment {
+            function checkDeviation(address pool) external view returns (int256, bool);
+            function sustained(address pool) external view returns (bool, int8, uint64);
+            function remainingVolume(address pool) external view returns (uint256);
+            function consumeVolume(address pool, uint256 amount) external;
+            function poolConfig(address pool) external view returns (address, uint64, uint64, uint64, uint64, uint64, uint64, uint256);
+        }
+        interface IPrivateMeshPool {
+            function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address to) external returns (uint256);
+        }
+        interface IReserveSizer {
+            function canRelease(address asset, uint256 amount) external view returns (bool);
+        }
+    }
+}
+use own::{IFlashContainment, IPrivateMeshPool, IReserveSizer};
+
+/// The Stabilizer's external functions, as [`Stabilizer::route_call`]
+/// routes them (errors and events are declared below).
+#[allow(missing_docs)]
+pub mod abi {
+    #[allow(unused_imports)]
+    use alloc::{borrow::ToOwned, string::String, vec, vec::Vec};
+
+    alloy_sol_types::sol! {
+        #[sol(abi)]
+        interface IStabilizer {
+            function KEEPER_ROLE() external view returns (bytes32);
+            function GUARDIAN_ROLE() external view returns (bytes32);
+            function checkDeviation() external view returns (int256 deviationBps, bool shouldRebalance);
+            function keeperTrade() external view returns (uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
+            function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut) external;
+            function setContracts(address pool, address containment, address mesh, address reserveSizer, address oracle) external;
+            function setParameters(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge) external;
+            function setPegManagers(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps) external;
+            function setDirectionEnabled(address tokenIn, bool enabled) external;
+            function contracts() external view returns (address[9] memory);
+            function parameters() external view returns (uint256[11] memory);
+            function pause() external;
+            function unpause() external;
+            function paused() external view returns (bool);
+            function hasRole(bytes32 role, address account) external view returns (bool);
+            function grantRole(bytes32 role, address account) external;
+            function revokeRole(bytes32 role, address account) external;
+            function renounceRole(bytes32 role, address confirmation) external;
+        }
+    }
+}
+
+sol! {
+    #![sol(abi)]
+
+    /// The pool and the contracts the Stabilizer uses were set.
+    event ContractsSet(address indexed pool, address baseToken, address quoteToken, address containment, address mesh, address reserveSizer, address oracle);
+    /// The trading parameters were set.
+    event ParametersSet(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge);
+    /// The peg managers were set (kinds: 0 none, 1 stablecoin, 2 commodity).
+    event PegManagersSet(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps);
+    /// Selling `tokenIn` into the pool was enabled or disabled by `account`.
+    event DirectionSet(address indexed tokenIn, bool enabled, address account);
+    /// A correcting trade: `amountIn` of `tokenIn` sold into `pool` for
+    /// `amountOut` of `tokenOut`, which the mesh bought back for
+    /// `meshReturned` of `tokenIn`; `twapDeviationBps` is the trigger, then
+    /// the oracle price and the pool's mid price before and after (quote per
+    /// base, 1e18, raw units): the spot deviations follow off chain.
+    event Stabilized(address indexed pool, address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 meshReturned, int256 twapDeviationBps, uint256 oraclePrice, uint256 midPriceBefore, uint256 midPriceAfter, uint64 l2Block);
+
+    /// A required address is zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroAddress();
+    /// A parameter is outside its range: 0 `minBlocks`, 1 `k`,
+    /// 2 `maxSlippageBps`, 3 `maxGasPrice`, 4 `maxOracleAge`,
+    /// 5 `maxPegDeviationBps`, 6 base peg kind, 7 quote peg kind.
+    #[derive(Debug, PartialEq, Eq)]
+    error ParameterOutOfRange(uint8 parameter, uint256 value, uint256 min, uint256 max);
+    /// FlashContainment's registration of the pool names another oracle.
+    #[derive(Debug, PartialEq, Eq)]
+    error OracleMismatch(address oracle, address registered);
+    /// A call to `target` reverted or answered malformed data.
+    #[derive(Debug, PartialEq, Eq)]
+    error ExternalCallFailed(address target);
+    /// `tx.gasprice` (the basefee on Arbitrum) is above `maxGasPrice`: a
+    /// congestion guard.
+    #[derive(Debug, PartialEq, Eq)]
+    error CongestionGuard(uint256 gasPrice, uint256 maxGasPrice);
+    /// The tokens are not the pool's base and quote, one each.
+    #[derive(Debug, PartialEq, Eq)]
+    error UnknownTokenPair(address tokenIn, address tokenOut);
+    /// Selling `tokenIn` is disabled (kill switch).
+    #[derive(Debug, PartialEq, Eq)]
+    error DirectionDisabled(address tokenIn);
+    /// `tradeSize` is zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroAmount();
+    /// Fewer than `MIN_BLOCKS` L2 blocks since the last execution.
+    #[derive(Debug, PartialEq, Eq)]
+    error TooEarly(uint64 l2Block, uint64 nextAllowedBlock);
+    /// The deviation is not sustained (FlashContainment's trigger is off).
+    #[derive(Debug, PartialEq, Eq)]
+    error DeviationNotSustained(int256 deviationBps, uint64 streak);
+    /// Only a single observed block is past the threshold: a spike.
+    #[derive(Debug, PartialEq, Eq)]
+    error SingleBlockSpike(int256 deviationBps);
+    /// Selling `tokenIn` would widen the deviation.
+    #[derive(Debug, PartialEq, Eq)]
+    error WrongDirection(int256 deviationBps, address tokenIn);
+    /// The oracle reverted or answered a zero price.
+    #[derive(Debug, PartialEq, Eq)]
+    error OracleFailed(address oracle);
+    /// The oracle's price is older than `maxOracleAge`.
+    #[derive(Debug, PartialEq, Eq)]
+    error StaleOracle(uint256 updatedAt, uint64 maxOracleAge);
+    /// The token to sell is off its own peg by `deviationBps`.
+    #[derive(Debug, PartialEq, Eq)]
+    error TokenOffPeg(address token, int256 deviationBps);
+    /// The peg managers explain or contradict the pool's deviation.
+    #[derive(Debug, PartialEq, Eq)]
+    error PegManagerDisagrees(int256 poolDeviationBps, int256 baseDeviationBps, int256 quoteDeviationBps);
+    /// `tradeSize` is above `min(k·|dev|, remaining per-block cap)`.
+    #[derive(Debug, PartialEq, Eq)]
+    error TradeTooLarge(uint256 tradeSize, uint256 maxTradeSize);
+    /// The trade would move the pool's price past the peg.
+    #[derive(Debug, PartialEq, Eq)]
+    error PegOvershoot(uint256 tradeSize);
+    /// The ReserveSizer refuses the release of `amount` of `token`.
+    #[derive(Debug, PartialEq, Eq)]
+    error ReserveReleaseRefused(address token, uint256 amount);
+    /// The float holds `balance` of `token`, less than `needed`.
+    #[derive(Debug, PartialEq, Eq)]
+    error InsufficientFloat(address token, uint256 balance, uint256 needed);
+    /// The public pool paid `amountOut`, below `minAmountOut` (the oracle
+    /// value less `maxSlippageBps`).
+    #[derive(Debug, PartialEq, Eq)]
+    error SlippageExceeded(uint256 amountOut, uint256 minAmountOut);
+    /// A token transfer or approval failed.
+    #[derive(Debug, PartialEq, Eq)]
+    error TransferFailed(address token);
+    /// The mesh refused the settlement; `reason` is its revert data.
+    #[derive(Debug, PartialEq, Eq)]
+    error MeshSwapFailed(bytes reason);
+    /// `ArbSys` did not answer the L2 block number.
+    #[derive(Debug, PartialEq, Eq)]
+    error ClockUnavailable();
+    /// A formula overflowed or refused its input.
+    #[derive(Debug, PartialEq, Eq)]
+    error ArithmeticOverflow();
+}
+
+/// A refused call: the ABI encoding of one of the custom errors declared
+/// above (or of `vault_access`'s), which becomes the revert data.
+///
+/// It holds the encoded bytes rather than an enum of the error structs (an
+/// enum with one generated encoder per error cost about 15 KB of wasm):
+/// every refusal is built by [`Error::new`] from the error's `SELECTOR`
+/// and its fields, in the order of its `sol!` declaration. The tests
+/// decode every refusal with the `sol!` type's own decoder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(Vec<u8>);
+
+impl From<Error> for Vec<u8> {
+    fn from(error: Error) -> Self {
+        error.0
+    }
+}
+
+impl From<AccessError> for Error {
+    #[inline(never)]
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Unauthorized(e) => unauthorized(e.account, e.neededRole),
+            AccessError::BadConfirmation(_) => Self::new(AccessControlBadConfirmation::SELECTOR, &[]),
+            AccessError::Paused(_) => Self::new(EnforcedPause::SELECTOR, &[]),
+            AccessError::NotPaused(_) => Self::new(ExpectedPause::SELECTOR, &[]),
+        }
+    }
+}
+
+impl From<vault_math::MathError> for Error {
+    fn from(_: vault_math::MathError) -> Self {
+        Self::new(ArithmeticOverflow::SELECTOR, &[])
+    }
+}
+
+impl Error {
+    /// `selector ‖ words`.
+    #[inline(never)]
+    fn new(selector: [u8; 4], words: &[Word]) -> Self {
+        Self(encode(selector, words))
+    }
+
+    /// The revert data.
+    pub fn data(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Lists the errors in the exported interface, as `#[derive(SolidityError)]`
+/// does for an enum of them.
+#[cfg(feature = "export-abi")]
+impl stylus_sdk::abi::export::internal::InnerTypes for Error {
+    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
+        use alloy_sol_types::SolError;
+        use core::any::TypeId;
+        use stylus_sdk::abi::export::internal::InnerType;
+        fn item<E: SolError + 'static>() -> InnerType {
+            InnerType { name: format!("error {};", E::SIGNATURE.replace(',', ", ")), id: TypeId::of::<E>() }
+        }
+        vec![
+            item::<AccessControlUnauthorizedAccount>(),
+            item::<AccessControlBadConfirmation>(),
+            item::<EnforcedPause>(),
+            item::<ExpectedPause>(),
+            item::<ZeroAddress>(),
+            item::<ParameterOutOfRange>(),
+            item::<OracleMismatch>(),
+            item::<ExternalCallFailed>(),
+            item::<CongestionGuard>(),
+            item::<UnknownTokenPair>(),
+            item::<DirectionDisabled>(),
+            item::<ZeroAmount>(),
+            item::<TooEarly>(),
+            item::<DeviationNotSustained>(),
+            item::<SingleBlockSpike>(),
+            item::<WrongDirection>(),
+            item::<OracleFailed>(),
+            item::<StaleOracle>(),
+            item::<TokenOffPeg>(),
+            item::<PegManagerDisagrees>(),
+            item::<TradeTooLarge>(),
+            item::<PegOvershoot>(),
+            item::<ReserveReleaseRefused>(),
+            item::<InsufficientFloat>(),
+            item::<SlippageExceeded>(),
+            item::<TransferFailed>(),
+            item::<MeshSwapFailed>(),
+            item::<ClockUnavailable>(),
+            item::<ArithmeticOverflow>(),
+        ]
+    }
+}
+
+/// Stabilizer storage. Small values are packed: see [`Params`] and [`Status`].
+#[entrypoint]
+#[storage]
+pub struct Stabilizer {
+    access: Access,
+    pool: StorageAddress,
+    base: StorageAddress,
+    quote: StorageAddress,
+    containment: StorageAddress,
+    mesh: StorageAddress,
+    reserve_sizer: StorageAddress,
+    oracle: StorageAddress,
+    stable_pm: StorageAddress,
+    commodity_pm: StorageAddress,
+    k: StorageU256,
+    max_gas_price: StorageU256,
+    /// [`Params`], packed.
+    params: StorageU256,
+    /// [`Status`], packed.
+    status: StorageU256,
+}
+
+/// `(pool, baseToken, quoteToken, containment, mesh, reserveSizer, oracle,
+/// stablecoinPegManager, commodityPegManager)`.
+pub type ContractsTuple = [Address; 9];
+/// `(minBlocks, k, maxSlippageBps, maxGasPrice, maxOracleAge,
+/// maxPegDeviationBps, baseKind, quoteKind, sellBaseEnabled,
+/// sellQuoteEnabled, lastExecutionBlock)`.
+pub type ParamsTuple = [U256; 11];
+/// `(tradeSize, tokenIn, tokenOut, minAmountOut)`.
+pub type TradeTuple = (U256, Address, Address, U256);
+
+/// The Stabilizer's own interface.
+pub trait IStabilizer {
+    /// App. A: the pool's TWAP deviation in bps (FlashContainment's) and
+    /// whether a correction is due now: FlashContainment's trigger, not
+    /// paused, the correcting direction enabled and `MIN_BLOCKS` elapsed.
+    ///
+    /// # Errors
+    /// `ExternalCallFailed` when FlashContainment refuses (for example
+    /// before its TWAP window is covered); `ClockUnavailable`.
+    fn check_deviation(&self) -> Result<(I256, bool), Error>;
+
+    /// The trade a keeper may send now: `(tradeSize, tokenIn, tokenOut,
+    /// minAmountOut)` with `tradeSize` the cap every pre-trade rule allows
+    /// (`k·|dev|`, the per-block cap and the float). It is not capped at the
+    /// peg: the keeper lowers it to the largest size that does not pass the
+    /// peg (exact PMM off chain, `vault_math::sizing::max_correcting_*_in`).
+    /// `minAmountOut` is the least the public leg must pay for `tradeSize`.
+    ///
+    /// # Errors
+    /// The pre-trade refusal `executePrivateSwap` would give (role and gas
+    /// checks aside).
+    fn keeper_trade(&self) -> Result<TradeTuple, Error>;
+
+    /// App. A: sells `trade_size` of `token_in` into the pool and settles
+    /// the proceeds in the mesh (see the crate documentation).
+    ///
+    /// # Errors
+    /// In order: `AccessControlUnauthorizedAccount` (keeper role);
+    /// `EnforcedPause`; `CongestionGuard`; `UnknownTokenPair`;
+    /// `DirectionDisabled`; `ZeroAmount`; `ClockUnavailable`; `TooEarly`;
+    /// `SingleBlockSpike` or `DeviationNotSustained`; `WrongDirection`
+    /// (TWAP); `OracleFailed`; `StaleOracle`; `TokenOffPeg`;
+    /// `PegManagerDisagrees`; `WrongDirection` (spot mid price);
+    /// `TradeTooLarge`; `ReserveReleaseRefused`; `InsufficientFloat`; then
+    /// while trading `TransferFailed`, `SlippageExceeded`, `PegOvershoot` or
+    /// `WrongDirection` (the pool's mid price after its leg),
+    /// `MeshSwapFailed`; `ExternalCallFailed` for a failing dependency.
+    ///
+    /// # Events
+    /// `Stabilized`.
+    fn execute_private_swap(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+    ) -> Result<(), Error>;
+
+    /// Sets the pool and the contracts (admin). Reads the pool's tokens and
+    /// FlashContainment's registration, and approves the mesh on both tokens.
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `ZeroAddress`;
+    /// `ExternalCallFailed` (pool tokens, unregistered pool);
+    /// `OracleMismatch`; `TransferFailed` (approval).
+    ///
+    /// # Events
+    /// `ContractsSet`.
+    fn set_contracts(
+        &mut self,
+        pool: Address,
+        containment: Address,
+        mesh: Address,
+        reserve_sizer: Address,
+        oracle: Address,
+    ) -> Result<(), Error>;
+
+    /// Sets the trading parameters (admin).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `ParameterOutOfRange` (0–4).
+    ///
+    /// # Events
+    /// `ParametersSet`.
+    fn set_parameters(
+        &mut self,
+        min_blocks: u64,
+        k: U256,
+        max_slippage_bps: u64,
+        max_gas_price: U256,
+        max_oracle_age: u64,
+    ) -> Result<(), Error>;
+
+    /// Sets the peg managers (admin; zero addresses allowed with kind 0).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `ParameterOutOfRange` (5–7);
+    /// `ZeroAddress` for a kind whose manager is zero.
+    ///
+    /// # Events
+    /// `PegManagersSet`.
+    fn set_peg_managers(
+        &mut self,
+        stablecoin: Address,
+        commodity: Address,
+        base_kind: u8,
+        quote_kind: u8,
+        max_peg_deviation_bps: u64,
+    ) -> Result<(), Error>;
+
+    /// Kill switch: enables or disables selling `token_in`. A guardian may
+    /// only disable; only the admin enables.
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `UnknownTokenPair` for a token
+    /// that is not the pool's.
+    ///
+    /// # Events
+    /// `DirectionSet`.
+    fn set_direction_enabled(&mut self, token_in: Address, enabled: bool) -> Result<(), Error>;
+
+    /// The contracts, see [`ContractsTuple`].
+    fn contracts(&self) -> ContractsTuple;
+
+    /// The parameters, see [`ParamsTuple`].
+    fn parameters(&self) -> ParamsTuple;
+
+    /// Pauses (guardian).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `EnforcedPause`.
+    ///
+    /// # Events
+    /// `Paused`.
+    fn pause(&mut self) -> Result<(), Error>;
+
+    /// Unpauses (admin).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`; `ExpectedPause`.
+    ///
+    /// # Events
+    /// `Unpaused`.
+    fn unpause(&mut self) -> Result<(), Error>;
+
+    /// Whether the contract is paused.
+    fn paused(&self) -> bool;
+
+    /// Whether `account` holds `role`.
+    fn has_role(&self, role: B256, account: Address) -> bool;
+
+    /// Grants `role` (admin).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`.
+    ///
+    /// # Events
+    /// `RoleGranted`.
+    fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error>;
+
+    /// Revokes `role` (admin).
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`.
+    ///
+    /// # Events
+    /// `RoleRevoked`.
+    fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error>;
+
+    /// Gives up `role`.
+    ///
+    /// # Errors
+    /// `AccessControlBadConfirmation`.
+    ///
+    /// # Events
+    /// `RoleRevoked`.
+    fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error>;
+}
+
+#[public]
+impl Stabilizer {
+    /// Grants the admin role to `admin`. The admin then sets the contracts
+    /// (`setContracts`) and the parameters (`setParameters`); until both
+    /// are set every trade is refused (no pool answers, `k` is zero). Peg
+    /// managers start unset, `maxPegDeviationBps` at its maximum.
+    ///
+    /// One argument keeps the constructor's ABI decoder small (an
+    /// eleven-argument constructor cost about 4 KB of wasm).
+    ///
+    /// # Errors
+    /// `ZeroAddress`.
+    #[constructor]
+    pub fn constructor(&mut self, admin: Address) -> Result<(), Error> {
+        if admin.is_zero() {
+            return Err(zero());
+        }
+        self.access.grant_unchecked(ADMIN_ROLE, admin);
+        let mut params = Params::unpack(self.params.get());
+        params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
+        self.params.set(params.pack());
+        Ok(())
+    }
+
+    /// Every other function of [`abi::IStabilizer`]: checks and decodes the
+    /// arguments, calls the method and encodes its return, by hand (the
+    /// SDK's generated router and its decoders cost about 15 KB of wasm).
+    /// An unknown selector or malformed arguments revert with no data, as
+    /// the SDK's router does.
+    ///
+    /// # Errors
+    /// The method's revert data.
+    #[fallback]
+    pub fn route_call(&mut self, calldata: &[u8]) -> ArbResult {
+        dispatch(self, calldata).map_err(|error| error.map_or_else(Vec::new, Vec::from))
+    }
+}
+
+impl Stabilizer {
+    /// The keeper role identifier.
+    pub fn keeper_role(&self) -> B256 {
+        KEEPER_ROLE
+    }
+
+    /// The guardian role identifier.
+    pub fn guardian_role(&self) -> B256 {
+        GUARDIAN_ROLE
+    }
+
+    /// See [`IStabilizer::check_deviation`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::check_deviation`].
+    pub fn check_deviation(&self) -> Result<(I256, bool), Error> {
+        IStabilizer::check_deviation(self)
+    }
+
+    /// See [`IStabilizer::keeper_trade`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::keeper_trade`].
+    pub fn keeper_trade(&self) -> Result<TradeTuple, Error> {
+        IStabilizer::keeper_trade(self)
+    }
+
+    /// See [`IStabilizer::execute_private_swap`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::execute_private_swap`].
+    pub fn execute_private_swap(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+    ) -> Result<(), Error> {
+        IStabilizer::execute_private_swap(self, trade_size, token_in, token_out)
+    }
+
+    /// See [`IStabilizer::set_contracts`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::set_contracts`].
+    pub fn set_contracts(
+        &mut self,
+        pool: Address,
+        containment: Address,
+        mesh: Address,
+        reserve_sizer: Address,
+        oracle: Address,
+    ) -> Result<(), Error> {
+        IStabilizer::set_contracts(self, pool, containment, mesh, reserve_sizer, oracle)
+    }
+
+    /// See [`IStabilizer::set_parameters`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::set_parameters`].
+    pub fn set_parameters(
+        &mut self,
+        min_blocks: u64,
+        k: U256,
+        max_slippage_bps: u64,
+        max_gas_price: U256,
+        max_oracle_age: u64,
+    ) -> Result<(), Error> {
+        IStabilizer::set_parameters(self, min_blocks, k, max_slippage_bps, max_gas_price, max_oracle_age)
+    }
+
+    /// See [`IStabilizer::set_peg_managers`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::set_peg_managers`].
+    pub fn set_peg_managers(
+        &mut self,
+        stablecoin: Address,
+        commodity: Address,
+        base_kind: u8,
+        quote_kind: u8,
+        max_peg_deviation_bps: u64,
+    ) -> Result<(), Error> {
+        IStabilizer::set_peg_managers(
+            self,
+            stablecoin,
+            commodity,
+            base_kind,
+            quote_kind,
+            max_peg_deviation_bps,
+        )
+    }
+
+    /// See [`IStabilizer::set_direction_enabled`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::set_direction_enabled`].
+    pub fn set_direction_enabled(&mut self, token_in: Address, enabled: bool) -> Result<(), Error> {
+        IStabilizer::set_direction_enabled(self, token_in, enabled)
+    }
+
+    /// See [`IStabilizer::contracts`].
+    pub fn contracts(&self) -> ContractsTuple {
+        IStabilizer::contracts(self)
+    }
+
+    /// See [`IStabilizer::parameters`].
+    pub fn parameters(&self) -> ParamsTuple {
+        IStabilizer::parameters(self)
+    }
+
+    /// See [`IStabilizer::pause`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::pause`].
+    pub fn pause(&mut self) -> Result<(), Error> {
+        IStabilizer::pause(self)
+    }
+
+    /// See [`IStabilizer::unpause`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::unpause`].
+    pub fn unpause(&mut self) -> Result<(), Error> {
+        IStabilizer::unpause(self)
+    }
+
+    /// See [`IStabilizer::paused`].
+    pub fn paused(&self) -> bool {
+        IStabilizer::paused(self)
+    }
+
+    /// See [`IStabilizer::has_role`].
+    pub fn has_role(&self, role: B256, account: Address) -> bool {
+        IStabilizer::has_role(self, role, account)
+    }
+
+    /// See [`IStabilizer::grant_role`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::grant_role`].
+    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
+        IStabilizer::grant_role(self, role, account)
+    }
+
+    /// See [`IStabilizer::revoke_role`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::revoke_role`].
+    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
+        IStabilizer::revoke_role(self, role, account)
+    }
+
+    /// See [`IStabilizer::renounce_role`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::renounce_role`].
+    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error> {
+        IStabilizer::renounce_role(self, role, confirmation)
+    }
+}
+
+impl IStabilizer for Stabilizer {
+    fn check_deviation(&self) -> Result<(I256, bool), Error> {
+        let containment = self.containment.get();
+        let pool = self.pool.get();
+        let answer = self
+            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
+            .ok_or_else(|| failed(containment))?;
+        let deviation = I256::from_raw(at(&answer, 0));
+        let trigger = flag(&answer, 1);
+        let status = Status::unpack(self.status.get());
+        let dev = clamp_bps(deviation);
+        let enabled = sizing::correcting_direction(dev).is_some_and(|d| status.enabled(d));
+        let should = trigger
+            && enabled
+            && !self.access.paused()
+            && self.l2_block()? >= status.next_allowed(Params::unpack(self.params.get()).min_blocks);
+        Ok((deviation, should))
+    }
+
+    fn keeper_trade(&self) -> Result<TradeTuple, Error> {
+        let plan = self.plan(None)?;
+        Ok((plan.size, plan.token_in, plan.token_out, plan.min_out))
+    }
+
+    fn execute_private_swap(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+    ) -> Result<(), Error> {
+        self.access.only_role(KEEPER_ROLE)?;
+        self.access.when_not_paused()?;
+        let cap = self.max_gas_price.get();
+        let gas_price = self.vm().tx_gas_price();
+        if gas_price > cap {
+            return Err(Error::new(CongestionGuard::SELECTOR, &[Word::Uint(&gas_price), Word::Uint(&cap)]));
+        }
+        let direction = self.direction_of(token_in, token_out)?;
+        let plan = self.plan(Some((direction, trade_size)))?;
+        self.trade(&plan)
+    }
+
+    fn set_contracts(
+        &mut self,
+        pool: Address,
+        containment: Address,
+        mesh: Address,
+        reserve_sizer: Address,
+        oracle: Address,
+    ) -> Result<(), Error> {
+        self.access.only_role(ADMIN_ROLE)?;
+        self.write_contracts(pool, containment, mesh, reserve_sizer, oracle)
+    }
+
+    fn set_parameters(
+        &mut self,
+        min_blocks: u64,
+        k: U256,
+        max_slippage_bps: u64,
+        max_gas_price: U256,
+        max_oracle_age: u64,
+    ) -> Result<(), Error> {
+        self.access.only_role(ADMIN_ROLE)?;
+        self.write_parameters(min_blocks, k, max_slippage_bps, max_gas_price, max_oracle_age)
+    }
+
+    fn set_peg_managers(
+        &mut self,
+        stablecoin: Address,
+        commodity: Address,
+        base_kind: u8,
+        quote_kind: u8,
+        max_peg_deviation_bps: u64,
+    ) -> Result<(), Error> {
+        self.access.only_role(ADMIN_ROLE)?;
+        check_range(5, max_peg_deviation_bps, MAX_PEG_DEVIATION_RANGE)?;
+        check_range(6, base_kind.into(), PEG_KIND_RANGE)?;
+        check_range(7, quote_kind.into(), PEG_KIND_RANGE)?;
+        for kind in [base_kind, quote_kind] {
+            if (kind == 1 && stablecoin.is_zero()) || (kind == 2 && commodity.is_zero()) {
+                return Err(zero());
+            }
+        }
+        self.stable_pm.set(stablecoin);
+        self.commodity_pm.set(commodity);
+        let mut params = Params::unpack(self.params.get());
+        params.max_peg_deviation_bps = max_peg_deviation_bps;
+        self.params.set(params.pack());
+        let mut status = Status::unpack(self.status.get());
+        status.kinds = u64::from(base_kind) | (u64::from(quote_kind) << 8);
+        self.status.set(status.pack());
+        self.emit(
+            1,
+            &[
+                Word::Hash(&PegManagersSet::SIGNATURE_HASH),
+                Word::Addr(&stablecoin),
+                Word::Addr(&commodity),
+                Word::Small(base_kind.into()),
+                Word::Small(quote_kind.into()),
+                Word::Small(max_peg_deviation_bps),
+            ],
+        );
+        Ok(())
+    }
+
+    fn set_direction_enabled(&mut self, token_in: Address, enabled: bool) -> Result<(), Error> {
+        let sender = self.vm().msg_sender();
+        if !self.access.has_role(ADMIN_ROLE, sender) {
+            if enabled {
+                return Err(unauthorized(sender, ADMIN_ROLE));
+            }
+            self.access.only_role(GUARDIAN_ROLE)?;
+        }
+        let direction = if token_in == self.base.get() {
+            Direction::SellBase
+        } else if token_in == self.quote.get() {
+            Direction::SellQuote
+        } else {
+            return Err(pair(token_in, Address::ZERO));
+        };
+        let mut status = Status::unpack(self.status.get());
+        let bit = Status::bit(direction);
+        status.disabled = if enabled { status.disabled & !bit } else { status.disabled | bit };
+        self.status.set(status.pack());
+        self.emit(
+            2,
+            &[
+                Word::Hash(&DirectionSet::SIGNATURE_HASH),
+                Word::Addr(&token_in),
+                Word::Small(enabled.into()),
+                Word::Addr(&sender),
+            ],
+        );
+        Ok(())
+    }
+
+    fn contracts(&self) -> ContractsTuple {
+        [
+            self.pool.get(),
+            self.base.get(),
+            self.quote.get(),
+            self.containment.get(),
+            self.mesh.get(),
+            self.reserve_sizer.get(),
+            self.oracle.get(),
+            self.stable_pm.get(),
+            self.commodity_pm.get(),
+        ]
+    }
+
+    fn parameters(&self) -> ParamsTuple {
+        let p = Params::unpack(self.params.get());
+        let s = Status::unpack(self.status.get());
+        let small = |v: u64| U256::from(v);
+        [
+            small(p.min_blocks),
+            self.k.get(),
+            small(p.max_slippage_bps),
+            self.max_gas_price.get(),
+            small(p.max_oracle_age),
+            small(p.max_peg_deviation_bps),
+            small(s.kind(Direction::SellBase).into()),
+            small(s.kind(Direction::SellQuote).into()),
+            small(s.enabled(Direction::SellBase).into()),
+            small(s.enabled(Direction::SellQuote).into()),
+            small(s.last_block),
+        ]
+    }
+
+    fn pause(&mut self) -> Result<(), Error> {
+        Ok(self.access.pause(GUARDIAN_ROLE)?)
+    }
+
+    fn unpause(&mut self) -> Result<(), Error> {
+        Ok(self.access.unpause()?)
+    }
+
+    fn paused(&self) -> bool {
+        self.access.paused()
+    }
+
+    fn has_role(&self, role: B256, account: Address) -> bool {
+        self.access.has_role(role, account)
+    }
+
+    fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
+        Ok(self.access.grant_role(role, account)?)
+    }
+
+    fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
+        Ok(self.access.revoke_role(role, account)?)
+    }
+
+    fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error> {
+        Ok(self.access.renounce_role(role, confirmation)?)
+    }
+}
+
+/// Routes `calldata` (see [`Stabilizer::route_call`]): `Err(None)` for an
+/// unknown selector or malformed arguments.
+#[inline(never)]
+fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error>> {
+    use abi::IStabilizer as I;
+    let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
+        return Err(None);
+    };
+    // Per function: its number of arguments and the bit length each may
+    // have (160 an address, 64 a `uint64`, 8 a `uint8`, 1 a `bool`, 0 any);
+    // every argument is one static word.
+    let limits: &[u16] = match *selector {
+        I::executePrivateSwapCall::SELECTOR => &[0, 160, 160],
+        I::setContractsCall::SELECTOR => &[160; 5],
+        I::setParametersCall::SELECTOR => &[64, 0, 64, 0, 64],
+        I::setPegManagersCall::SELECTOR => &[160, 160, 8, 8, 64],
+        I::setDirectionEnabledCall::SELECTOR => &[160, 1],
+        I::hasRoleCall::SELECTOR
+        | I::grantRoleCall::SELECTOR
+        | I::revokeRoleCall::SELECTOR
+        | I::renounceRoleCall::SELECTOR => &[0, 160],
+        _ => &[],
+    };
+    let a = Args(args);
+    if !a.valid(limits) {
+        return Err(None);
+    }
+    let done = |result: Result<(), Error>| result.map(|()| Vec::new()).map_err(Some);
+    let flag = |value: bool| Ok(ret(&[Word::Small(value.into())]));
+    match *selector {
+        I::KEEPER_ROLECall::SELECTOR => Ok(ret(&[Word::Hash(&KEEPER_ROLE)])),
+        I::GUARDIAN_ROLECall::SELECTOR => Ok(ret(&[Word::Hash(&GUARDIAN_ROLE)])),
+        I::checkDeviationCall::SELECTOR => {
+            let (deviation, should) = c.check_deviation()?;
+            Ok(ret(&[Word::Uint(&deviation.into_raw()), Word::Small(should.into())]))
+        }
+        I::keeperTradeCall::SELECTOR => {
+            let (size, token_in, token_out, min_out) = c.keeper_trade()?;
+            Ok(ret(&[Word::Uint(&size), Word::Addr(&token_in), Word::Addr(&token_out), Word::Uint(&min_out)]))
+        }
+        I::executePrivateSwapCall::SELECTOR => {
+            done(c.execute_private_swap(a.uint(0), a.address(1), a.address(2)))
+        }
+        I::setContractsCall::SELECTOR => {
+            done(c.set_contracts(a.address(0), a.address(1), a.address(2), a.address(3), a.address(4)))
+        }
+        I::setParametersCall::SELECTOR => {
+            done(c.set_parameters(a.small(0), a.uint(1), a.small(2), a.uint(3), a.small(4)))
+        }
+        I::setPegManagersCall::SELECTOR => {
+            let kind = |index| u8::try_from(a.small(index)).unwrap_or(u8::MAX);
+            done(c.set_peg_managers(a.address(0), a.address(1), kind(2), kind(3), a.small(4)))
+        }
+        I::setDirectionEnabledCall::SELECTOR => done(c.set_direction_enabled(a.address(0), a.small(1) == 1)),
+        I::contractsCall::SELECTOR => {
+            let contracts = c.contracts();
+            Ok(ret(&contracts.each_ref().map(Word::Addr)))
+        }
+        I::parametersCall::SELECTOR => {
+            let parameters = c.parameters();
+            Ok(ret(&parameters.each_ref().map(Word::Uint)))
+        }
+        I::pauseCall::SELECTOR => done(c.pause()),
+        I::unpauseCall::SELECTOR => done(c.unpause()),
+        I::pausedCall::SELECTOR => flag(c.paused()),
+        I::hasRoleCall::SELECTOR => flag(c.has_role(a.hash(0), a.address(1))),
+        I::grantRoleCall::SELECTOR => done(c.grant_role(a.hash(0), a.address(1))),
+        I::revokeRoleCall::SELECTOR => done(c.revoke_role(a.hash(0), a.address(1))),
+        I::renounceRoleCall::SELECTOR => done(c.renounce_role(a.hash(0), a.address(1))),
+        _ => Err(None),
+    }
+}
+
+/// A call's arguments, one static word each.
+struct Args<'a>(&'a [u8]);
+
+impl Args<'_> {
+    /// Whether there is one word per limit, each within its bit length
+    /// (0: any), as the SDK's decoder requires.
+    #[inline(never)]
+    fn valid(&self, limits: &[u16]) -> bool {
+        self.0.len() >= 32 * limits.len()
+            && limits
+                .iter()
+                .enumerate()
+                .all(|(index, limit)| *limit == 0 || self.uint(index).bit_len() <= usize::from(*limit))
+    }
+
+    /// Argument `index` (zero past the end; see [`Args::valid`]).
+    #[inline(never)]
+    fn uint(&self, index: usize) -> U256 {
+        at(self.0, index)
+    }
+
+    fn hash(&self, index: usize) -> B256 {
+        self.uint(index).into()
+    }
+
+    #[inline(never)]
+    fn address(&self, index: usize) -> Address {
+        address_at(self.0, index)
+    }
+
+    fn small(&self, index: usize) -> u64 {
+        self.uint(index).as_limbs()[0]
+    }
+}
+
+/// Return data: the words, 32 bytes each.
+fn ret(words: &[Word]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * words.len());
+    encode_into(&mut out, words);
+    out
+}
+
+/// A checked trade, ready to execute.
+struct Plan {
+    direction: Direction,
+    token_in: Address,
+    token_out: Address,
+    size: U256,
+    base_size: U256,
+    min_out: U256,
+    block: u64,
+    twap: Bps,
+    oracle_price: U256,
+    /// The rounded-down peg in raw units (quote per base, 1e18).
+    peg: U256,
+    /// The pool's mid price before the trade.
+    mid_before: U256,
+}
+
+impl Stabilizer {
+    /// Checks every rule for `requested` (`None`: the keeper view, which
+    /// picks the direction and the largest allowed size).
+    #[inline(never)]
+    fn plan(&self, requested: Option<(Direction, U256)>) -> Result<Plan, Error> {
+        self.access.when_not_paused()?;
+        let status = Status::unpack(self.status.get());
+        let params = Params::unpack(self.params.get());
+        if let Some((direction, size)) = requested {
+            self.check_enabled(status, direction)?;
+            if size.is_zero() {
+                return Err(Error::new(ZeroAmount::SELECTOR, &[]));
+            }
+        }
+        let block = self.l2_block()?;
+        let next = status.next_allowed(params.min_blocks);
+        if block < next {
+            return Err(Error::new(TooEarly::SELECTOR, &[Word::Small(block), Word::Small(next)]));
+        }
+        let (pool, containment) = (self.pool.get(), self.containment.get());
+        let answer = self
+            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
+            .ok_or_else(|| failed(containment))?;
+        let raw_twap = I256::from_raw(at(&answer, 0));
+        let twap = clamp_bps(raw_twap);
+        if !flag(&answer, 1) {
+            return Err(self.not_sustained(raw_twap));
+        }
+        let needed = sizing::correcting_direction(twap).unwrap_or(Direction::SellBase);
+        let direction = if let Some((direction, _)) = requested {
+            direction
+        } else {
+            self.check_enabled(status, needed)?;
+            needed
+        };
+        let (token_in, token_out) = self.tokens(direction);
+        if direction != needed {
+            return Err(wrong_direction(twap, token_in));
+        }
+        let oracle_price = self.oracle_price(params)?;
+        let correctable = self.peg_opinion(status, params, direction, twap)?;
+        let remaining = at(
+            &self
+                .read(containment, IFlashContainment::remainingVolumeCall::SELECTOR, &[Word::Addr(&pool)], 1)
+                .ok_or_else(|| failed(containment))?,
+            0,
+        );
+        let (bd, qd) = status.decimals();
+        // Rounded against the keeper: the peg that makes the base size of a
+        // quote sale larger, and the largest quote input smaller.
+        let peg_down = stab::raw_peg(oracle_price, bd, qd, false)?;
+        let allowed =
+            stab::allowed_input(direction, self.k.get(), correctable.unsigned_abs(), remaining, peg_down)?;
+        // The pool's spot mid price must be on the side of the peg the
+        // TWAP says (selling base needs it above the peg, quote below).
+        let mid_before = self.mid_price(pool)?;
+        let spot_agrees = match direction {
+            Direction::SellBase => mid_before > peg_down,
+            Direction::SellQuote => mid_before < peg_down,
+        };
+        if !spot_agrees {
+            return Err(wrong_direction(twap, token_in));
+        }
+        let float = self.balance(token_in, self.vm().contract_address())?;
+        let size = if let Some((_, size)) = requested {
+            if size > allowed {
+                return Err(Error::new(TradeTooLarge::SELECTOR, &[Word::Uint(&size), Word::Uint(&allowed)]));
+            }
+            size
+        } else {
+            // The keeper view stops at the cap: the exact peg-reaching size is
+            // searched off chain (`sizing::max_correcting_base_in` /
+            // `max_correcting_quote_in` on the pool's state), not here.
+            allowed.min(float)
+        };
+        self.check_release_and_float(token_in, size, float)?;
+        // The floor is rounded up (against the keeper); selling base values
+        // the output at the peg rounded up, selling quote at its inverse
+        // from the peg rounded down.
+        let peg_floor = match direction {
+            Direction::SellBase => stab::raw_peg(oracle_price, bd, qd, true)?,
+            Direction::SellQuote => peg_down,
+        };
+        let min_out = stab::min_out(direction, size, peg_floor, params.slippage_u32())?;
+        let base_size = stab::base_size(direction, size, stab::nonzero(peg_down)?)?;
+        Ok(Plan {
+            direction,
+            token_in,
+            token_out,
+            size,
+            base_size,
+            min_out,
+            block,
+            twap,
+            oracle_price,
+            peg: peg_down,
+            mid_before,
+        })
+    }
+
+    /// The ReserveSizer's `canRelease(token, size)`, then the float.
+    #[inline(never)]
+    fn check_release_and_float(&self, token_in: Address, size: U256, float: U256) -> Result<(), Error> {
+        let sizer = self.reserve_sizer.get();
+        let release = self
+            .read(
+                sizer,
+                IReserveSizer::canReleaseCall::SELECTOR,
+                &[Word::Addr(&token_in), Word::Uint(&size)],
+                1,
+            )
+            .ok_or_else(|| failed(sizer))?;
+        if !flag(&release, 0) {
+            return Err(Error::new(
+                ReserveReleaseRefused::SELECTOR,
+                &[Word::Addr(&token_in), Word::Uint(&size)],
+            ));
+        }
+        if float < size {
+            return Err(Error::new(
+                InsufficientFloat::SELECTOR,
+                &[Word::Addr(&token_in), Word::Uint(&float), Word::Uint(&size)],
+            ));
+        }
+        Ok(())
+    }
+
+    /// Spends the cap, records the block, sells into the public pool and
+    /// settles the proceeds in the mesh.
+    #[inline(never)]
+    fn trade(&mut self, plan: &Plan) -> Result<(), Error> {
+        let (pool, containment, mesh) = (self.pool.get(), self.containment.get(), self.mesh.get());
+        let mut status = Status::unpack(self.status.get());
+        status.last_block = plan.block;
+        self.status.set(status.pack());
+        self.send(
+            containment,
+            IFlashContainment::consumeVolumeCall::SELECTOR,
+            &[Word::Addr(&pool), Word::Uint(&plan.base_size)],
+        )
+        .map_err(|_| failed(containment))?;
+        self.token_call(
+            plan.token_in,
+            IERC20::transferCall::SELECTOR,
+            &[Word::Addr(&pool), Word::Uint(&plan.size)],
+        )?;
+        let me = self.vm().contract_address();
+        let selector = match plan.direction {
+            Direction::SellBase => IDODOPool::sellBaseCall::SELECTOR,
+            Direction::SellQuote => IDODOPool::sellQuoteCall::SELECTOR,
+        };
+        let received = self
+            .send(pool, selector, &[Word::Addr(&me)])
+            .ok()
+            .filter(|data| data.len() >= 32)
+            .map(|data| at(&data, 0))
+            .ok_or_else(|| failed(pool))?;
+        if received < plan.min_out {
+            return Err(Error::new(
+                SlippageExceeded::SELECTOR,
+                &[Word::Uint(&received), Word::Uint(&plan.min_out)],
+            ));
+        }
+        // No overshoot, checked on the pool's own mid price after its leg
+        // (the whole transaction reverts): the price must not pass the peg
+        // and must not move away from it.
+        // Read with a call (not a static call): a read after the pool's
+        // state changed, which the unit tests can tell from the one before.
+        let mid_after = self
+            .send(pool, IDODOPool::getMidPriceCall::SELECTOR, &[])
+            .ok()
+            .filter(|data| data.len() >= 32)
+            .map(|data| at(&data, 0))
+            .ok_or_else(|| failed(pool))?;
+        let (crossed, widened) = match plan.direction {
+            Direction::SellBase => (mid_after < plan.peg, mid_after > plan.mid_before),
+            Direction::SellQuote => (mid_after > plan.peg, mid_after < plan.mid_before),
+        };
+        if crossed {
+            return Err(Error::new(PegOvershoot::SELECTOR, &[Word::Uint(&plan.size)]));
+        }
+        if widened {
+            return Err(wrong_direction(plan.twap, plan.token_in));
+        }
+        // The float must come back to at least size·(1 − maxSlippage),
+        // rounded up: the mesh's own minimum-out check enforces it.
+        let slippage = Params::unpack(self.params.get()).slippage_u32();
+        let floor = stab::min_out(Direction::SellBase, plan.size, vault_math::fixed::ONE, slippage)?;
+        let words = [
+            Word::Addr(&plan.token_out),
+            Word::Addr(&plan.token_in),
+            Word::Uint(&received),
+            Word::Uint(&floor),
+            Word::Addr(&me),
+        ];
+        let returned = match self.send(mesh, IPrivateMeshPool::swapCall::SELECTOR, &words) {
+            Ok(data) if data.len() >= 32 => at(&data, 0),
+            Ok(_) => return Err(failed(mesh)),
+            Err(reason) => return Err(mesh_failed(&reason)),
+        };
+        self.emit(
+            4,
+            &[
+                Word::Hash(&Stabilized::SIGNATURE_HASH),
+                Word::Addr(&pool),
+                Word::Addr(&plan.token_in),
+                Word::Addr(&plan.token_out),
+                Word::Uint(&plan.size),
+                Word::Uint(&received),
+                Word::Uint(&returned),
+                Word::Int(plan.twap.into()),
+                Word::Uint(&plan.oracle_price),
+                Word::Uint(&plan.mid_before),
+                Word::Uint(&mid_after),
+                Word::Small(plan.block),
+            ],
+        );
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn write_contracts(
+        &mut self,
+        pool: Address,
+        containment: Address,
+        mesh: Address,
+        reserve_sizer: Address,
+        oracle: Address,
+    ) -> Result<(), Error> {
+        if [pool, containment, mesh, reserve_sizer, oracle].iter().any(|a| a.is_zero()) {
+            return Err(zero());
+        }
+        let base = self.read(pool, IDODOPool::_BASE_TOKEN_Call::SELECTOR, &[], 1).map(|d| address_at(&d, 0));
+        let quote =
+            self.read(pool, IDODOPool::_QUOTE_TOKEN_Call::SELECTOR, &[], 1).map(|d| address_at(&d, 0));
+        let (Some(base), Some(quote)) = (base, quote) else { return Err(failed(pool)) };
+        if base.is_zero() || quote.is_zero() {
+            return Err(failed(pool));
+        }
+        let config = self
+            .read(containment, IFlashContainment::poolConfigCall::SELECTOR, &[Word::Addr(&pool)], 3)
+            .ok_or_else(|| failed(containment))?;
+        let registered = address_at(&config, 0);
+        if registered != oracle {
+            return Err(Error::new(
+                OracleMismatch::SELECTOR,
+                &[Word::Addr(&oracle), Word::Addr(&registered)],
+            ));
+        }
+        let old_mesh = self.mesh.get();
+        for token in [base, quote] {
+            if !old_mesh.is_zero() && old_mesh != mesh {
+                self.token_call(
+                    token,
+                    IERC20::approveCall::SELECTOR,
+                    &[Word::Addr(&old_mesh), Word::Small(0)],
+                )?;
+            }
+            self.token_call(
+                token,
+                IERC20::approveCall::SELECTOR,
+                &[Word::Addr(&mesh), Word::Uint(&U256::MAX)],
+            )?;
+        }
+        self.pool.set(pool);
+        self.base.set(base);
+        self.quote.set(quote);
+        self.containment.set(containment);
+        self.mesh.set(mesh);
+        self.reserve_sizer.set(reserve_sizer);
+        self.oracle.set(oracle);
+        let mut status = Status::unpack(self.status.get());
+        // FlashContainment bounds the decimals to 0–36.
+        status.set_decimals(at(&config, 1).as_limbs()[0], at(&config, 2).as_limbs()[0]);
+        self.status.set(status.pack());
+        self.emit(
+            2,
+            &[
+                Word::Hash(&ContractsSet::SIGNATURE_HASH),
+                Word::Addr(&pool),
+                Word::Addr(&base),
+                Word::Addr(&quote),
+                Word::Addr(&containment),
+                Word::Addr(&mesh),
+                Word::Addr(&reserve_sizer),
+                Word::Addr(&oracle),
+            ],
+        );
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn write_parameters(
+        &mut self,
+        min_blocks: u64,
+        k: U256,
+        max_slippage_bps: u64,
+        max_gas_price: U256,
+        max_oracle_age: u64,
+    ) -> Result<(), Error> {
+        check_range(0, min_blocks, MIN_BLOCKS_RANGE)?;
+        check_wide(1, k, K_RANGE)?;
+        check_range(2, max_slippage_bps, MAX_SLIPPAGE_RANGE)?;
+        check_wide(3, max_gas_price, MAX_GAS_PRICE_RANGE)?;
+        check_range(4, max_oracle_age, MAX_ORACLE_AGE_RANGE)?;
+        let mut params = Params::unpack(self.params.get());
+        params.min_blocks = min_blocks;
+        params.max_slippage_bps = max_slippage_bps;
+        params.max_oracle_age = max_oracle_age;
+        self.params.set(params.pack());
+        self.k.set(k);
+        self.max_gas_price.set(max_gas_price);
+        self.emit(
+            1,
+            &[
+                Word::Hash(&ParametersSet::SIGNATURE_HASH),
+                Word::Small(min_blocks),
+                Word::Uint(&k),
+                Word::Small(max_slippage_bps),
+                Word::Uint(&max_gas_price),
+                Word::Small(max_oracle_age),
+            ],
+        );
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn check_enabled(&self, status: Status, direction: Direction) -> Result<(), Error> {
+        if status.enabled(direction) {
+            Ok(())
+        } else {
+            Err(Error::new(DirectionDisabled::SELECTOR, &[Word::Addr(&self.tokens(direction).0)]))
+        }
+    }
+
+    #[inline(never)]
+    fn direction_of(&self, token_in: Address, token_out: Address) -> Result<Direction, Error> {
+        let (base, quote) = (self.base.get(), self.quote.get());
+        if token_in == base && token_out == quote {
+            Ok(Direction::SellBase)
+        } else if token_in == quote && token_out == base {
+            Ok(Direction::SellQuote)
+        } else {
+            Err(pair(token_in, token_out))
+        }
+    }
+
+    #[inline(never)]
+    fn tokens(&self, direction: Direction) -> (Address, Address) {
+        let (base, quote) = (self.base.get(), self.quote.get());
+        match direction {
+            Direction::SellBase => (base, quote),
+            Direction::SellQuote => (quote, base),
+        }
+    }
+
+    /// The L2 block number from `ArbSys` (on Arbitrum `block.number`
+    /// estimates the L1 block).
+    #[inline(never)]
+    fn l2_block(&self) -> Result<u64, Error> {
+        self.read(ARB_SYS, ArbSys::arbBlockNumberCall::SELECTOR, &[], 1)
+            .map(|d| at(&d, 0))
+            .filter(|number| number.bit_len() <= 64)
+            .map(|number| number.as_limbs()[0])
+            .ok_or_else(|| Error::new(ClockUnavailable::SELECTOR, &[]))
+    }
+
+    /// `SingleBlockSpike` when the live streak is one block, else
+    /// `DeviationNotSustained`.
+    #[inline(never)]
+    fn not_sustained(&self, deviation: I256) -> Error {
+        let containment = self.containment.get();
+        let streak = self
+            .read(containment, IFlashContainment::sustainedCall::SELECTOR, &[Word::Addr(&self.pool.get())], 3)
+            .map_or(0, |d| at(&d, 2).as_limbs()[0]);
+        if streak == 1 {
+            Error::new(SingleBlockSpike::SELECTOR, &[Word::Uint(&deviation.into_raw())])
+        } else {
+            Error::new(
+                DeviationNotSustained::SELECTOR,
+                &[Word::Uint(&deviation.into_raw()), Word::Small(streak)],
+            )
+        }
+    }
+
+    /// The oracle's fresh, nonzero price.
+    #[inline(never)]
+    fn oracle_price(&self, params: Params) -> Result<U256, Error> {
+        let oracle = self.oracle.get();
+        let answer = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[], 2);
+        let (price, updated_at) = match answer {
+            Some(d) if !at(&d, 0).is_zero() => (at(&d, 0), at(&d, 1)),
+            _ => return Err(Error::new(OracleFailed::SELECTOR, &[Word::Addr(&oracle)])),
+        };
+        // A timestamp ahead of this block counts as age 0.
+        let age = U256::from(self.vm().block_timestamp()).saturating_sub(updated_at);
+        if age > U256::from(params.max_oracle_age) {
+            return Err(Error::new(
+                StaleOracle::SELECTOR,
+                &[Word::Uint(&updated_at), Word::Small(params.max_oracle_age)],
+            ));
+        }
+        Ok(price)
+    }
+
+    /// The peg managers' rules; returns the deviation to correct.
+    #[inline(never)]
+    fn peg_opinion(
+        &self,
+        status: Status,
+        params: Params,
+        direction: Direction,
+        twap: Bps,
+    ) -> Result<Bps, Error> {
+        if status.kinds == 0 {
+            return Ok(twap);
+        }
+        let (token_in, _) = self.tokens(direction);
+        let mut devs = [0i64; 2];
+        for (slot, side) in [Direction::SellBase, Direction::SellQuote].into_iter().enumerate() {
+            let token = self.tokens(side).0;
+            let Some((dev, pegged)) = self.peg_of(status.kind(side), token)? else { continue };
+            if token == token_in && (!pegged || !stab::within_peg(dev, params.max_peg_deviation_bps)) {
+                return Err(Error::new(TokenOffPeg::SELECTOR, &[Word::Addr(&token), Word::Int(dev)]));
+            }
+            devs[slot] = dev;
+        }
+        stab::correctable_deviation(twap, devs[0], devs[1]).ok_or_else(|| {
+            Error::new(
+                PegManagerDisagrees::SELECTOR,
+                &[Word::Int(twap.into()), Word::Int(devs[0]), Word::Int(devs[1])],
+            )
+        })
+    }
+
+    /// A token's `(deviation, isPegged)` from its peg manager, if it has one.
+    /// Both managers share one ABI (`getDeviationBps`, `isPegged`).
+    #[inline(never)]
+    fn peg_of(&self, kind: u8, token: Address) -> Result<Option<(i64, bool)>, Error> {
+        let (manager, deviation, pegged) = match kind {
+            1 => (
+                self.stable_pm.get(),
+                IStablecoinPegManager::getDeviationBpsCall::SELECTOR,
+                IStablecoinPegManager::isPeggedCall::SELECTOR,
+            ),
+            2 => (
+                self.commodity_pm.get(),
+                ICommodityPegManager::getDeviationBpsCall::SELECTOR,
+                ICommodityPegManager::isPeggedCall::SELECTOR,
+            ),
+            _ => return Ok(None),
+        };
+        let dev = self.read(manager, deviation, &[Word::Addr(&token)], 1).ok_or_else(|| failed(manager))?;
+        let ok = self.read(manager, pegged, &[Word::Addr(&token)], 1).ok_or_else(|| failed(manager))?;
+        Ok(Some((stab::clamp_i64(I256::from_raw(at(&dev, 0))), flag(&ok, 0))))
+    }
+
+    /// The pool's mid price (`getMidPrice`, quote per base, 1e18).
+    #[inline(never)]
+    fn mid_price(&self, pool: Address) -> Result<U256, Error> {
+        self.read(pool, IDODOPool::getMidPriceCall::SELECTOR, &[], 1)
+            .map(|d| at(&d, 0))
+            .ok_or_else(|| failed(pool))
+    }
+
+    #[inline(never)]
+    fn balance(&self, token: Address, account: Address) -> Result<U256, Error> {
+        self.read(token, IERC20::balanceOfCall::SELECTOR, &[Word::Addr(&account)], 1)
+            .map(|d| at(&d, 0))
+            .ok_or_else(|| failed(token))
+    }
+
+    /// A token `transfer`/`approve`: must not revert and must return `true`
+    /// or nothing (USDT-style).
+    #[inline(never)]
+    fn token_call(&self, token: Address, selector: [u8; 4], words: &[Word]) -> Result<(), Error> {
+        match self.send(token, selector, words) {
+            Ok(out) if out.is_empty() || (out.len() == 32 && at(&out, 0) == U256::from(1u8)) => Ok(()),
+            _ => Err(Error::new(TransferFailed::SELECTOR, &[Word::Addr(&token)])),
+        }
+    }
+
+    /// Static-calls `selector(words)` on `to` (the selector from a generated
+    /// binding): its return data when it answers at least `words_out` words,
+    /// `None` when it reverts or answers less.
+    #[inline(never)]
+    fn read(&self, to: Address, selector: [u8; 4], words: &[Word], words_out: usize) -> Option<Vec<u8>> {
+        self.vm()
+            .static_call(&Call::new(), to, &encode(selector, words))
+            .ok()
+            .filter(|data| data.len() >= 32 * words_out)
+    }
+
+    /// Calls `selector(words)` on `to`: its return data, or its revert data.
+    #[inline(never)]
+    fn send(&self, to: Address, selector: [u8; 4], words: &[Word]) -> Result<Vec<u8>, Vec<u8>> {
+        self.vm().call(&Call::new(), to, &encode(selector, words)).map_err(|e| match e {
+            stylus_sdk::stylus_core::calls::errors::Error::Revert(data) => data,
+            stylus_sdk::stylus_core::calls::errors::Error::AbiDecodingFailed(_) => Vec::new(),
+        })
+    }
+
+    /// Emits a log whose first `topics` words are its topics (the event's
+    /// signature hash first) and the rest its data, exactly as the event's
+    /// `sol!` declaration encodes it.
+    #[inline(never)]
+    fn emit(&self, topics: usize, words: &[Word]) {
+        let mut bytes = Vec::with_capacity(32 * words.len());
+        encode_into(&mut bytes, words);
+        self.vm().emit_log(&bytes, topics);
+    }
+}
+
+/// One ABI word, by reference (call sites pass pointers): the encoding is
+/// written once, in [`encode_into`].
+#[derive(Clone, Copy)]
+enum Word<'a> {
+    Uint(&'a U256),
+    Hash(&'a B256),
+    Addr(&'a Address),
+    /// A `uint64`, `uint8` or `bool`.
+    Small(u64),
+    /// An `int256` that fits an `i64`.
+    Int(i64),
+}
+
+/// Appends the words, 32 bytes each, big-endian; addresses and small
+/// integers left-padded with zeros, signed ones sign-extended.
+#[inline(never)]
+fn encode_into(out: &mut Vec<u8>, words: &[Word]) {
+    for item in words {
+        // Fixed-size arrays throughout: no slice bounds to check.
+        let word: [u8; 32] = match *item {
+            Word::Uint(value) => value.to_be_bytes::<32>(),
+            Word::Hash(hash) => hash.0,
+            Word::Addr(address) => address.into_word().0,
+            Word::Small(value) => U256::from(value).to_be_bytes::<32>(),
+            Word::Int(value) => {
+                let extension = if value < 0 { u64::MAX } else { 0 };
+                let low = u64::from_ne_bytes(value.to_ne_bytes());
+                U256::from_limbs([low, extension, extension, extension]).to_be_bytes::<32>()
+            }
+        };
+        out.extend_from_slice(&word);
+    }
+}
+
+/// `selector ‖ words`: calldata (or revert data) whose fields are all
+/// static. Selectors come from the generated `sol!` bindings.
+fn encode(selector: [u8; 4], words: &[Word]) -> Vec<u8> {
+    let mut out = selector.to_vec();
+    encode_into(&mut out, words);
+    out
+}
+
+/// Word `index` of return data the caller checked to be long enough.
+#[inline(never)]
+fn at(data: &[u8], index: usize) -> U256 {
+    data.get(32 * index..32 * index + 32)
+        .and_then(|word| <[u8; 32]>::try_from(word).ok())
+        .map_or(U256::ZERO, U256::from_be_bytes)
+}
+
+/// Word `index` as a `bool` (any nonzero word is `true`).
+fn flag(data: &[u8], index: usize) -> bool {
+    !at(data, index).is_zero()
+}
+
+/// Word `index` as an address (its low 20 bytes).
+fn address_at(data: &[u8], index: usize) -> Address {
+    data.get(32 * index + 12..32 * index + 32)
+        .and_then(|bytes| <[u8; 20]>::try_from(bytes).ok())
+        .map_or(Address::ZERO, Address::new)
+}
+
+/// `[minBlocks, maxSlippageBps, maxOracleAge, maxPegDeviationBps]`, one word.
+#[derive(Clone, Copy)]
+struct Params {
+    min_blocks: u64,
+    max_slippage_bps: u64,
+    max_oracle_age: u64,
+    max_peg_deviation_bps: u64,
+}
+
+impl Params {
+    fn pack(self) -> U256 {
+        U256::from_limbs([
+            self.min_blocks,
+            self.max_slippage_bps,
+            self.max_oracle_age,
+            self.max_peg_deviation_bps,
+        ])
+    }
+
+    fn unpack(word: U256) -> Self {
+        let [min_blocks, max_slippage_bps, max_oracle_age, max_peg_deviation_bps] = word.into_limbs();
+        Self { min_blocks, max_slippage_bps, max_oracle_age, max_peg_deviation_bps }
+    }
+
+    /// `maxSlippageBps` is bounded to 1,000, so it fits a `u32`.
+    fn slippage_u32(self) -> u32 {
+        u32::try_from(self.max_slippage_bps).unwrap_or(u32::MAX)
+    }
+}
+
+/// `[lastExecutionBlock, disabled directions (bit 0 sell base, bit 1 sell
+/// quote), decimals (base | quote << 8), peg kinds (base | quote << 8)]`.
+#[derive(Clone, Copy)]
+struct Status {
+    last_block: u64,
+    disabled: u64,
+    kinds: u64,
+}
+
+impl Status {
+    fn pack(self) -> U256 {
+        U256::from_limbs([self.last_block, self.disabled, 0, self.kinds])
+    }
+
+    fn unpack(word: U256) -> Self {
+        let [last_block, disabled, _, kinds] = word.into_limbs();
+        Self { last_block, disabled, kinds }
+    }
+
+    fn bit(direction: Direction) -> u64 {
+        match direction {
+            Direction::SellBase => 1,
+            Direction::SellQuote => 2,
+        }
+    }
+
+    fn enabled(self, direction: Direction) -> bool {
+        self.disabled & Self::bit(direction) == 0
+    }
+
+    fn kind(self, direction: Direction) -> u8 {
+        let shift = if direction == Direction::SellBase { 0 } else { 8 };
+        // Masked to one byte.
+        #[allow(clippy::cast_possible_truncation)]
+        let kind = ((self.kinds >> shift) & 0xff) as u8;
+        kind
+    }
+
+    /// The decimals live in bits 16–31 of the `disabled` limb.
+    fn decimals(self) -> (u8, u8) {
+        #[allow(clippy::cast_possible_truncation)]
+        let pair = (((self.disabled >> 16) & 0xff) as u8, ((self.disabled >> 24) & 0xff) as u8);
+        pair
+    }
+
+    fn set_decimals(&mut self, base: u64, quote: u64) {
+        self.disabled = (self.disabled & 0xffff) | ((base & 0xff) << 16) | ((quote & 0xff) << 24);
+    }
+
+    /// The first L2 block an execution is allowed in (any, before the first).
+    fn next_allowed(self, min_blocks: u64) -> u64 {
+        if self.last_block == 0 {
+            0
+        } else {
+            self.last_block.saturating_add(min_blocks)
+        }
+    }
+}
+
+fn zero() -> Error {
+    Error::new(ZeroAddress::SELECTOR, &[])
+}
+
+fn failed(target: Address) -> Error {
+    Error::new(ExternalCallFailed::SELECTOR, &[Word::Addr(&target)])
+}
+
+fn pair(token_in: Address, token_out: Address) -> Error {
+    Error::new(UnknownTokenPair::SELECTOR, &[Word::Addr(&token_in), Word::Addr(&token_out)])
+}
+
+fn unauthorized(account: Address, role: B256) -> Error {
+    Error::new(AccessControlUnauthorizedAccount::SELECTOR, &[Word::Addr(&account), Word::Hash(&role)])
+}
+
+fn wrong_direction(deviation: Bps, token_in: Address) -> Error {
+    Error::new(WrongDirection::SELECTOR, &[Word::Int(deviation.into()), Word::Addr(&token_in)])
+}
+
+/// `MeshSwapFailed(bytes reason)`: the one error with a dynamic field.
+#[inline(never)]
+fn mesh_failed(reason: &[u8]) -> Error {
+    let length = reason.len();
+    let mut data = encode(MeshSwapFailed::SELECTOR, &[Word::Small(32), Word::Small(length as u64)]);
+    data.extend_from_slice(reason);
+    data.resize(data.len() + (32 - length % 32) % 32, 0);
+    Error(data)
+}
+
+/// An `int256` deviation as [`Bps`], saturated.
+fn clamp_bps(value: I256) -> Bps {
+    Bps::try_from(stab::clamp_i64(value)).unwrap_or(if value.is_negative() { Bps::MIN } else { Bps::MAX })
+}
+
+fn check_range(parameter: u8, value: u64, (min, max): (u64, u64)) -> Result<(), Error> {
+    check_wide(parameter, U256::from(value), (U256::from(min), U256::from(max)))
+}
+
+#[inline(never)]
+fn check_wide(parameter: u8, value: U256, (min, max): (U256, U256)) -> Result<(), Error> {
+    if value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ParameterOutOfRange::SELECTOR,
+            &[Word::Small(parameter.into()), Word::Uint(&value), Word::Uint(&min), Word::Uint(&max)],
+        ))
+    }
+}
+
+/// Aborts on panic: no message formatting code is linked into the wasm.
+#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(test)]
+mod tests;

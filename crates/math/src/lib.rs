@@ -9,10 +9,12 @@
 
 pub mod deviation;
 pub mod fixed;
+pub mod mesh;
 pub mod observation;
 pub mod pmm;
 pub mod reserve;
 pub mod sizing;
+pub mod stabilizer;
 mod wide;
 
 pub use alloy_primitives::{I256, U256};
