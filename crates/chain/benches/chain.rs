@@ -3,7 +3,7 @@
 //! nothing about time. Run: `cargo bench -p vault-chain --bench chain`
 //! (after `scripts/build-wasm`).
 
-use std::{path::PathBuf, time::Instant};
+use std::time::Instant;
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
@@ -30,11 +30,7 @@ const HOLDER: Address = address!("000000000000000000000000000000000000401d");
 const OTHER: Address = address!("0000000000000000000000000000000000000a55");
 
 fn wasm() -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release/reserve_sizer.wasm");
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm", path.display()))
+    vault_chain::artifacts::contract_wasm("reserve_sizer").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {

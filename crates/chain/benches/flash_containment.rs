@@ -8,8 +8,6 @@
 //! pool and the oracle, Stylus ink at 10,000 per gas, storage and log
 //! costs), for one transaction or one `eth_call` each.
 
-use std::path::PathBuf;
-
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
 use vault_chain::{artifacts::Artifact, CallOutcome, World};
@@ -47,11 +45,7 @@ const OWNER: Address = address!("0000000000000000000000000000000000000e4e");
 const MAINTAINER: Address = address!("000000000000000000000000000000000000a1a1");
 
 fn wasm() -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release/flash_containment.wasm");
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm", path.display()))
+    vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {

@@ -12,7 +12,7 @@
 // cUSDT and cUSDC are `usdt` and `usdc`.
 #![allow(clippy::similar_names)]
 
-use std::{path::PathBuf, time::Instant};
+use std::time::Instant;
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
@@ -52,11 +52,7 @@ fn u(value: u128) -> U256 {
 }
 
 fn wasm() -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release/private_mesh_pool.wasm");
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm", path.display()))
+    vault_chain::artifacts::contract_wasm("private_mesh_pool").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {

@@ -9,8 +9,6 @@
 //! `keeperTrade` and `executePrivateSwap` need the PrivateMeshPool and the
 //! ReserveSizer deployed and configured: not yet here.
 
-use std::path::PathBuf;
-
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
 use vault_chain::{artifacts::Artifact, CallOutcome, World};
@@ -43,11 +41,8 @@ const MESH: Address = address!("000000000000000000000000000000000000e5e5");
 const SIZER: Address = address!("0000000000000000000000000000000000005153");
 
 fn packed(file: &str) -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release").join(file);
-    let wasm = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm first", path.display()));
+    let stem = file.strip_suffix(".wasm").unwrap_or(file);
+    let wasm = vault_chain::artifacts::contract_wasm(stem).unwrap_or_else(|e| panic!("{e}"));
     vault_wasm_pack::pack(&wasm).expect("packs").code
 }
 

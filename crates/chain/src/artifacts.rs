@@ -1,5 +1,6 @@
 //! The committed Solidity fixtures (`tests/solidity/artifacts/*.json`,
-//! built by `scripts/build-fixtures`), ready to deploy on a [`World`].
+//! built by `scripts/build-fixtures`), ready to deploy on a [`World`], and
+//! the contracts' compiled wasm (`scripts/build-wasm`).
 
 use std::{fs, path::PathBuf};
 
@@ -27,6 +28,8 @@ pub enum ArtifactError {
     Io(PathBuf, std::io::Error),
     /// The file is not a `{abi, bytecode, deployedBytecode}` artifact.
     Format(PathBuf, String),
+    /// A contract's compiled wasm could not be read.
+    Wasm(PathBuf, std::io::Error),
 }
 
 impl std::fmt::Display for ArtifactError {
@@ -36,6 +39,9 @@ impl std::fmt::Display for ArtifactError {
                 write!(f, "cannot read {} ({e}): run scripts/build-fixtures", path.display())
             }
             Self::Format(path, why) => write!(f, "{} is not an artifact: {why}", path.display()),
+            Self::Wasm(path, e) => {
+                write!(f, "cannot read {} ({e}): run scripts/build-wasm first", path.display())
+            }
         }
     }
 }
@@ -45,6 +51,24 @@ impl std::error::Error for ArtifactError {}
 /// The directory holding the committed artifacts.
 pub fn artifacts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/solidity/artifacts")
+}
+
+/// Where `scripts/build-wasm` leaves the wasm of a contract, by file stem
+/// (`reserve_sizer` for the `reserve-sizer` package); honours
+/// `CARGO_TARGET_DIR`.
+pub fn contract_wasm_path(stem: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
+    target.join("wasm32-unknown-unknown/release").join(format!("{stem}.wasm"))
+}
+
+/// Reads a contract's compiled wasm (see [`contract_wasm_path`]).
+///
+/// # Errors
+/// [`ArtifactError::Wasm`] when it has not been built.
+pub fn contract_wasm(stem: &str) -> Result<Vec<u8>, ArtifactError> {
+    let path = contract_wasm_path(stem);
+    fs::read(&path).map_err(|e| ArtifactError::Wasm(path, e))
 }
 
 impl Artifact {

@@ -7,7 +7,7 @@
 //! Needs `scripts/build-wasm` (the ReserveSizer wasm) and the committed
 //! artifacts in `tests/solidity/artifacts`.
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::sync::OnceLock;
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
@@ -50,11 +50,7 @@ const HOLDER: Address = address!("000000000000000000000000000000000000401d");
 fn reserve_sizer_wasm() -> &'static [u8] {
     static WASM: OnceLock<Vec<u8>> = OnceLock::new();
     WASM.get_or_init(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-        let path = target.join("wasm32-unknown-unknown/release/reserve_sizer.wasm");
-        std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm first", path.display()))
+        vault_chain::artifacts::contract_wasm("reserve_sizer").unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

@@ -23,7 +23,7 @@
 //! (`scripts/build-wasm`) and the committed artifacts in
 //! `tests/solidity/artifacts`.
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::sync::OnceLock;
 
 use alloy_primitives::{address, hex, keccak256, Address, Log, B256, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
@@ -165,11 +165,8 @@ fn guardian_role() -> B256 {
 fn code() -> Vec<u8> {
     static CODE: OnceLock<Vec<u8>> = OnceLock::new();
     CODE.get_or_init(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-        let path = target.join("wasm32-unknown-unknown/release/flash_containment.wasm");
-        let wasm = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm first", path.display()));
+        let wasm =
+            vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"));
         vault_wasm_pack::pack(&wasm).expect("FlashContainment packs").code
     })
     .clone()

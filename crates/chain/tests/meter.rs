@@ -11,8 +11,6 @@
 //! target; `memory.fill`/`memory.copy` 950 + 100 per byte; `memory.grow`
 //! 8,050 + what `pay_for_memory_grow` charges.
 
-use std::path::PathBuf;
-
 use vault_chain::meter::{
     self, hostio, InkGlobals, MachineMeter, MemoryModel, MeterError, StylusPages, INK_HEADER_COST, INK_PRICE,
     STYLUS_INK_LEFT, STYLUS_INK_STATUS, STYLUS_SCRATCH_GLOBAL,
@@ -575,9 +573,7 @@ fn memory_page_model() {
 }
 
 fn reserve_sizer_wasm() -> Option<Vec<u8>> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release/reserve_sizer.wasm");
+    let path = vault_chain::artifacts::contract_wasm_path("reserve_sizer");
     match std::fs::read(&path) {
         Ok(wasm) => Some(wasm),
         Err(e) => {

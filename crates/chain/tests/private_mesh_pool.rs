@@ -16,7 +16,7 @@
 // cUSDT and cUSDC are `usdt` and `usdc` throughout.
 #![allow(clippy::similar_names)]
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::sync::OnceLock;
 
 use alloy_primitives::{address, hex, keccak256, Address, Log, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
@@ -170,12 +170,7 @@ fn guardian_role() -> B256 {
 fn mesh_wasm() -> &'static [u8] {
     static WASM: OnceLock<Vec<u8>> = OnceLock::new();
     WASM.get_or_init(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-        let path = target.join("wasm32-unknown-unknown/release/private_mesh_pool.wasm");
-        std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("cannot read {} ({e}): build the PrivateMeshPool wasm first", path.display())
-        })
+        vault_chain::artifacts::contract_wasm("private_mesh_pool").unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

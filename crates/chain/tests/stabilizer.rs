@@ -23,7 +23,7 @@
 //! Needs `target/wasm32-unknown-unknown/release/stabilizer.wasm`
 //! (`scripts/build-wasm`).
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::sync::OnceLock;
 
 use alloy_primitives::{address, keccak256, Address, B256, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
@@ -85,11 +85,8 @@ const ADMIN_ROLE: B256 = B256::ZERO;
 const MAX_GAS_PRICE: u64 = 1_000_000_000;
 
 fn packed(file: &str) -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    let path = target.join("wasm32-unknown-unknown/release").join(file);
-    let wasm = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} ({e}): run scripts/build-wasm first", path.display()));
+    let stem = file.strip_suffix(".wasm").unwrap_or(file);
+    let wasm = vault_chain::artifacts::contract_wasm(stem).unwrap_or_else(|e| panic!("{e}"));
     vault_wasm_pack::pack(&wasm).expect("packs").code
 }
 
