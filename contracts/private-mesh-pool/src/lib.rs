@@ -48,10 +48,8 @@
 //! events, errors), and `src/main.rs` prints that declaration for `abi/`.
 //! Calls reach [`PrivateMeshPool::route_call`], the SDK's `#[fallback]`,
 //! which dispatches on those selectors (and on the SDK's constructor
-//! selector) and reads and writes the static ABI words with one codec.
-//! Measured against the SDK's generated router and `alloy` coders, and
-//! against `vault_access` (see `roles.rs`), this keeps the contract under
-//! the 24,576-byte Stylus limit.
+//! selector) through `vault_words`, the project's one static-word codec;
+//! roles and pause are `vault_access::Roles`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 // The SDK's `#[entrypoint]` emits an undocumented `user_entrypoint` on wasm;
@@ -75,9 +73,9 @@ use vault_math::mesh::{self, Direction, LegError, Minimums, MAX_STORED};
 use vault_math::pmm::{PmmState, RState};
 use vault_math::MathError;
 
-mod roles;
-use roles::Roles;
-pub use roles::ADMIN_ROLE;
+use vault_access::Roles;
+pub use vault_access::ADMIN_ROLE;
+use vault_words::{at, encode, lookup, ret, Entry, Revert, Word};
 
 pub use abi::IPrivateMeshPool::{
     AccessControlBadConfirmation, AccessControlUnauthorizedAccount, ArithmeticOverflow, BackendFailed,
@@ -224,17 +222,21 @@ pub mod abi {
     }
 }
 
-/// A refused call: the ABI encoding of one of the interface's errors, which
-/// becomes the revert data. (An enum of the error structs would be moved
-/// through every `?` and bring one encoder per error: KBs of wasm.) The
-/// tests compare every refusal byte for byte with the `sol!` type's own
-/// `abi_encode`.
+/// A refused call: the ABI encoding of one of the interface's errors
+/// ([`Revert`]), which becomes the revert data. The tests compare every
+/// refusal byte for byte with the `sol!` type's own `abi_encode`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(Vec<u8>);
+pub struct Error(Revert);
 
 impl From<Error> for Vec<u8> {
     fn from(error: Error) -> Self {
-        error.0
+        error.0.into()
+    }
+}
+
+impl From<Revert> for Error {
+    fn from(revert: Revert) -> Self {
+        Self(revert)
     }
 }
 
@@ -246,14 +248,13 @@ impl From<MathError> for Error {
 
 impl Error {
     /// `selector ‖ words`, the words in the order of the error's declaration.
-    #[inline(never)]
     fn new(selector: [u8; 4], words: &[Word]) -> Self {
-        Self(encode(selector, words))
+        Self(Revert::new(selector, words))
     }
 
     /// The revert data.
     pub fn data(&self) -> &[u8] {
-        &self.0
+        self.0.data()
     }
 
     fn token(selector: [u8; 4], token: &Address) -> Self {
@@ -679,11 +680,11 @@ impl IPrivateMeshPool for PrivateMeshPool {
     }
 
     fn pause(&mut self) -> Result<(), Error> {
-        self.access.set_paused(true, GUARDIAN_ROLE)
+        Ok(self.access.set_paused(true, GUARDIAN_ROLE)?)
     }
 
     fn unpause(&mut self) -> Result<(), Error> {
-        self.access.set_paused(false, GUARDIAN_ROLE)
+        Ok(self.access.set_paused(false, GUARDIAN_ROLE)?)
     }
 
     fn paused(&self) -> bool {
@@ -695,15 +696,15 @@ impl IPrivateMeshPool for PrivateMeshPool {
     }
 
     fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
-        self.access.admin_set_role(role, account, true)
+        Ok(self.access.admin_set_role(role, account, true)?)
     }
 
     fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
-        self.access.admin_set_role(role, account, false)
+        Ok(self.access.admin_set_role(role, account, false)?)
     }
 
     fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error> {
-        self.access.renounce_role(role, confirmation)
+        Ok(self.access.renounce_role(role, confirmation)?)
     }
 }
 
@@ -738,7 +739,7 @@ enum Function {
 /// Each function's selector, its number of arguments, and which of them
 /// are addresses and which `uint64` (bit `i` for argument `i`); every
 /// argument is one static word.
-const FUNCTIONS: [([u8; 4], Function, u8, u16, u16); 18] = {
+const FUNCTIONS: [Entry<Function>; 18] = {
     use abi::IPrivateMeshPool as I;
     use Function as F;
     [
@@ -766,16 +767,7 @@ const FUNCTIONS: [([u8; 4], Function, u8, u16, u16); 18] = {
 /// Routes one call by its selector. `Err(None)` reverts with no data.
 fn dispatch(pool: &mut PrivateMeshPool, calldata: &[u8]) -> Result<Vec<u8>, Option<Error>> {
     use Function as F;
-    let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
-        return Err(None);
-    };
-    let Some(&(_, function, count, addresses, smalls)) = FUNCTIONS.iter().find(|f| f.0 == *selector) else {
-        return Err(None);
-    };
-    let a = Args(args);
-    if !a.valid(count, addresses, smalls) {
-        return Err(None);
-    }
+    let (function, a) = lookup(&FUNCTIONS, calldata).ok_or(None)?;
     let done = |result: Result<(), Error>| result.map(|()| Vec::new()).map_err(Some);
     let uint = |result: Result<U256, Error>| result.map(|value| ret(&[Word::Uint(&value)])).map_err(Some);
     let flag = |value: bool| Ok(ret(&[Word::Small(&u64::from(value))]));
@@ -816,66 +808,18 @@ fn dispatch(pool: &mut PrivateMeshPool, calldata: &[u8]) -> Result<Vec<u8>, Opti
         }
         F::Xau => Ok(ret(&[Word::Address(&pool.xau())])),
         F::PoolCount => Ok(ret(&[Word::Uint(&pool.pool_count())])),
-        F::Pause | F::Unpause => done(pool.access.set_paused(matches!(function, F::Pause), GUARDIAN_ROLE)),
+        F::Pause | F::Unpause => {
+            done(pool.access.set_paused(matches!(function, F::Pause), GUARDIAN_ROLE).map_err(Error))
+        }
         F::Paused => flag(pool.paused()),
         F::HasRole => flag(pool.has_role(a.hash(0), a.address(1))),
-        F::GrantRole | F::RevokeRole => {
-            done(pool.access.admin_set_role(a.hash(0), a.address(1), matches!(function, F::GrantRole)))
-        }
+        F::GrantRole | F::RevokeRole => done(
+            pool.access
+                .admin_set_role(a.hash(0), a.address(1), matches!(function, F::GrantRole))
+                .map_err(Error),
+        ),
         F::RenounceRole => done(pool.renounce_role(a.hash(0), a.address(1))),
     }
-}
-
-/// ABI-encoded static arguments (after the selector), read after
-/// [`Args::valid`] accepted them.
-struct Args<'a>(&'a [u8]);
-
-impl Args<'_> {
-    /// Whether there are at least `count` words, the `addresses` ones
-    /// with 12 leading zero bytes and the `smalls` ones below 2^64, as the
-    /// SDK's decoder requires.
-    #[inline(never)]
-    fn valid(&self, count: u8, addresses: u16, smalls: u16) -> bool {
-        self.0.len() >= 32 * usize::from(count)
-            && (0..usize::from(count)).all(|index| {
-                let bits = self.uint(index).bit_len();
-                let limit = if addresses >> index & 1 == 1 {
-                    160
-                } else if smalls >> index & 1 == 1 {
-                    64
-                } else {
-                    256
-                };
-                bits <= limit
-            })
-    }
-
-    /// Argument `index` (zero past the end; see [`Args::valid`]).
-    #[inline(never)]
-    fn uint(&self, index: usize) -> U256 {
-        at(Some(self.0), index).unwrap_or_default()
-    }
-
-    fn hash(&self, index: usize) -> B256 {
-        self.uint(index).into()
-    }
-
-    #[inline(never)]
-    fn address(&self, index: usize) -> Address {
-        Address::from_word(self.hash(index))
-    }
-
-    fn small(&self, index: usize) -> u64 {
-        self.uint(index).as_limbs()[0]
-    }
-}
-
-/// Return data: the words, ABI-encoded.
-#[inline(never)]
-fn ret(words: &[Word]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 * words.len());
-    encode_into(&mut out, words);
-    out
 }
 
 impl PrivateMeshPool {
@@ -1237,43 +1181,6 @@ impl PrivateMeshPool {
     }
 }
 
-/// One ABI word, by reference: call sites pass pointers, and the encoding
-/// is written once, in [`encode_into`].
-#[derive(Clone, Copy)]
-enum Word<'a> {
-    Uint(&'a U256),
-    Hash(&'a B256),
-    Address(&'a Address),
-    /// A `uint64`, `uint8` or `bool`.
-    Small(&'a u64),
-}
-
-/// Appends the words, 32 bytes each, big-endian; addresses and small
-/// integers are left-padded with zeros.
-#[inline(never)]
-fn encode_into(out: &mut Vec<u8>, words: &[Word]) {
-    for item in words {
-        let start = out.len();
-        out.resize(start + 32, 0);
-        let slot = &mut out[start..];
-        match *item {
-            Word::Uint(value) => slot.copy_from_slice(&value.to_be_bytes::<32>()),
-            Word::Hash(hash) => slot.copy_from_slice(hash.as_slice()),
-            Word::Address(address) => slot[12..].copy_from_slice(address.as_slice()),
-            Word::Small(value) => slot[24..].copy_from_slice(&value.to_be_bytes()),
-        }
-    }
-}
-
-/// `selector ‖ words`: calldata or revert data whose arguments are all
-/// static. Selectors come from the generated `sol!` types.
-#[inline(never)]
-fn encode(selector: [u8; 4], words: &[Word]) -> Vec<u8> {
-    let mut out = selector.to_vec();
-    encode_into(&mut out, words);
-    out
-}
-
 /// `reserve + amount`, refused above [`MAX_STORED`].
 #[inline(never)]
 fn stored(reserve: &U256, amount: &U256) -> Result<U256, Error> {
@@ -1300,12 +1207,6 @@ fn take(
 #[inline(never)]
 fn word(address: &Address) -> U256 {
     U256::from_be_slice(address.as_slice())
-}
-
-/// Word `index` of ABI-encoded data, if the data is that long.
-#[inline(never)]
-fn at(data: Option<&[u8]>, index: usize) -> Option<U256> {
-    data?.get(32 * index..32 * index + 32).map(U256::from_be_slice)
 }
 
 /// A pool in memory. In storage it is eight words: the oracle, the
