@@ -87,16 +87,14 @@ use stylus_sdk::{
     stylus_core::calls::context::Call,
     ArbResult,
 };
-use vault_access::{
-    Access, AccessControlBadConfirmation, AccessControlUnauthorizedAccount, AccessError, EnforcedPause,
-    ExpectedPause, ADMIN_ROLE,
-};
+use vault_access::{AccessControlUnauthorizedAccount, Roles, ADMIN_ROLE};
 use vault_bindings::{
     ArbSys, ICommodityPegManager, IDODOPool, IPriceOracle, IStablecoinPegManager, ARB_SYS, IERC20,
 };
 use vault_math::deviation::Bps;
 use vault_math::sizing::{self, Direction};
 use vault_math::stabilizer as stab;
+use vault_words::Revert;
 
 /// Role of the keepers: the only callers of `executePrivateSwap`.
 pub const KEEPER_ROLE: B256 =
@@ -293,15 +291,9 @@ impl From<Error> for Vec<u8> {
     }
 }
 
-impl From<AccessError> for Error {
-    #[inline(never)]
-    fn from(error: AccessError) -> Self {
-        match error {
-            AccessError::Unauthorized(e) => unauthorized(e.account, e.neededRole),
-            AccessError::BadConfirmation(_) => Self::new(AccessControlBadConfirmation::SELECTOR, &[]),
-            AccessError::Paused(_) => Self::new(EnforcedPause::SELECTOR, &[]),
-            AccessError::NotPaused(_) => Self::new(ExpectedPause::SELECTOR, &[]),
-        }
+impl From<Revert> for Error {
+    fn from(revert: Revert) -> Self {
+        Self(revert.into())
     }
 }
 
@@ -337,9 +329,9 @@ impl stylus_sdk::abi::export::internal::InnerTypes for Error {
         }
         vec![
             item::<AccessControlUnauthorizedAccount>(),
-            item::<AccessControlBadConfirmation>(),
-            item::<EnforcedPause>(),
-            item::<ExpectedPause>(),
+            item::<vault_access::AccessControlBadConfirmation>(),
+            item::<vault_access::EnforcedPause>(),
+            item::<vault_access::ExpectedPause>(),
             item::<ZeroAddress>(),
             item::<ParameterOutOfRange>(),
             item::<OracleMismatch>(),
@@ -373,7 +365,7 @@ impl stylus_sdk::abi::export::internal::InnerTypes for Error {
 #[entrypoint]
 #[storage]
 pub struct Stabilizer {
-    access: Access,
+    access: Roles,
     pool: StorageAddress,
     base: StorageAddress,
     quote: StorageAddress,
@@ -586,7 +578,7 @@ impl Stabilizer {
         if admin.is_zero() {
             return Err(zero());
         }
-        self.access.grant_unchecked(ADMIN_ROLE, admin);
+        self.access.set_role(ADMIN_ROLE, admin, true);
         let mut params = Params::unpack(self.params.get());
         params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
         self.params.set(params.pack());
@@ -938,11 +930,11 @@ impl IStabilizer for Stabilizer {
     }
 
     fn pause(&mut self) -> Result<(), Error> {
-        Ok(self.access.pause(GUARDIAN_ROLE)?)
+        Ok(self.access.set_paused(true, GUARDIAN_ROLE)?)
     }
 
     fn unpause(&mut self) -> Result<(), Error> {
-        Ok(self.access.unpause()?)
+        Ok(self.access.set_paused(false, GUARDIAN_ROLE)?)
     }
 
     fn paused(&self) -> bool {
@@ -954,11 +946,11 @@ impl IStabilizer for Stabilizer {
     }
 
     fn grant_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
-        Ok(self.access.grant_role(role, account)?)
+        Ok(self.access.admin_set_role(role, account, true)?)
     }
 
     fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), Error> {
-        Ok(self.access.revoke_role(role, account)?)
+        Ok(self.access.admin_set_role(role, account, false)?)
     }
 
     fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), Error> {
