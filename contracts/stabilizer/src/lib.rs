@@ -83,7 +83,7 @@ use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageAddress, StorageU256},
+    storage::{StorageArray, StorageU256},
     stylus_core::calls::context::Call,
     ArbResult,
 };
@@ -366,22 +366,29 @@ impl stylus_sdk::abi::export::internal::InnerTypes for Error {
 #[storage]
 pub struct Stabilizer {
     access: Roles,
-    pool: StorageAddress,
-    base: StorageAddress,
-    quote: StorageAddress,
-    containment: StorageAddress,
-    mesh: StorageAddress,
-    reserve_sizer: StorageAddress,
-    oracle: StorageAddress,
-    stable_pm: StorageAddress,
-    commodity_pm: StorageAddress,
-    k: StorageU256,
-    max_gas_price: StorageU256,
-    /// [`Params`], packed.
-    params: StorageU256,
-    /// [`Status`], packed.
-    status: StorageU256,
+    /// The configuration and the packed state, one word each, indexed by
+    /// [`POOL`] … [`STATUS`] (one array: its slot arithmetic is linked once).
+    words: StorageArray<StorageU256, WORDS>,
 }
+
+/// [`Stabilizer`]'s words: the public pool, its base and quote tokens,
+/// FlashContainment, PrivateMeshPool, ReserveSizer, the oracle, the two peg
+/// managers (addresses); `k`, `maxGasPrice`; [`Params`] and [`Status`],
+/// packed.
+const POOL: usize = 0;
+const BASE: usize = 1;
+const QUOTE: usize = 2;
+const CONTAINMENT: usize = 3;
+const MESH: usize = 4;
+const RESERVE_SIZER: usize = 5;
+const ORACLE: usize = 6;
+const STABLE_PM: usize = 7;
+const COMMODITY_PM: usize = 8;
+const K: usize = 9;
+const MAX_GAS_PRICE: usize = 10;
+const PARAMS: usize = 11;
+const STATUS: usize = 12;
+const WORDS: usize = 13;
 
 /// `(pool, baseToken, quoteToken, containment, mesh, reserveSizer, oracle,
 /// stablecoinPegManager, commodityPegManager)`.
@@ -579,9 +586,9 @@ impl Stabilizer {
             return Err(zero());
         }
         self.access.set_role(ADMIN_ROLE, admin, true);
-        let mut params = Params::unpack(self.params.get());
+        let mut params = Params::unpack(self.word(PARAMS));
         params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
-        self.params.set(params.pack());
+        self.set_word(PARAMS, params.pack());
         Ok(())
     }
 
@@ -762,20 +769,20 @@ impl Stabilizer {
 
 impl IStabilizer for Stabilizer {
     fn check_deviation(&self) -> Result<(I256, bool), Error> {
-        let containment = self.containment.get();
-        let pool = self.pool.get();
+        let containment = self.address(CONTAINMENT);
+        let pool = self.address(POOL);
         let answer = self
             .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
             .ok_or_else(|| failed(containment))?;
         let deviation = I256::from_raw(at(&answer, 0));
         let trigger = flag(&answer, 1);
-        let status = Status::unpack(self.status.get());
+        let status = Status::unpack(self.word(STATUS));
         let dev = clamp_bps(deviation);
         let enabled = sizing::correcting_direction(dev).is_some_and(|d| status.enabled(d));
         let should = trigger
             && enabled
             && !self.access.paused()
-            && self.l2_block()? >= status.next_allowed(Params::unpack(self.params.get()).min_blocks);
+            && self.l2_block()? >= status.next_allowed(Params::unpack(self.word(PARAMS)).min_blocks);
         Ok((deviation, should))
     }
 
@@ -792,7 +799,7 @@ impl IStabilizer for Stabilizer {
     ) -> Result<(), Error> {
         self.access.only_role(KEEPER_ROLE)?;
         self.access.when_not_paused()?;
-        let cap = self.max_gas_price.get();
+        let cap = self.word(MAX_GAS_PRICE);
         let gas_price = self.vm().tx_gas_price();
         if gas_price > cap {
             return Err(Error::new(CongestionGuard::SELECTOR, &[Word::Uint(&gas_price), Word::Uint(&cap)]));
@@ -843,14 +850,14 @@ impl IStabilizer for Stabilizer {
                 return Err(zero());
             }
         }
-        self.stable_pm.set(stablecoin);
-        self.commodity_pm.set(commodity);
-        let mut params = Params::unpack(self.params.get());
+        self.set_address(STABLE_PM, stablecoin);
+        self.set_address(COMMODITY_PM, commodity);
+        let mut params = Params::unpack(self.word(PARAMS));
         params.max_peg_deviation_bps = max_peg_deviation_bps;
-        self.params.set(params.pack());
-        let mut status = Status::unpack(self.status.get());
+        self.set_word(PARAMS, params.pack());
+        let mut status = Status::unpack(self.word(STATUS));
         status.kinds = u64::from(base_kind) | (u64::from(quote_kind) << 8);
-        self.status.set(status.pack());
+        self.set_word(STATUS, status.pack());
         self.emit(
             1,
             &[
@@ -873,17 +880,17 @@ impl IStabilizer for Stabilizer {
             }
             self.access.only_role(GUARDIAN_ROLE)?;
         }
-        let direction = if token_in == self.base.get() {
+        let direction = if token_in == self.address(BASE) {
             Direction::SellBase
-        } else if token_in == self.quote.get() {
+        } else if token_in == self.address(QUOTE) {
             Direction::SellQuote
         } else {
             return Err(pair(token_in, Address::ZERO));
         };
-        let mut status = Status::unpack(self.status.get());
+        let mut status = Status::unpack(self.word(STATUS));
         let bit = Status::bit(direction);
         status.disabled = if enabled { status.disabled & !bit } else { status.disabled | bit };
-        self.status.set(status.pack());
+        self.set_word(STATUS, status.pack());
         self.emit(
             2,
             &[
@@ -898,27 +905,27 @@ impl IStabilizer for Stabilizer {
 
     fn contracts(&self) -> ContractsTuple {
         [
-            self.pool.get(),
-            self.base.get(),
-            self.quote.get(),
-            self.containment.get(),
-            self.mesh.get(),
-            self.reserve_sizer.get(),
-            self.oracle.get(),
-            self.stable_pm.get(),
-            self.commodity_pm.get(),
+            self.address(POOL),
+            self.address(BASE),
+            self.address(QUOTE),
+            self.address(CONTAINMENT),
+            self.address(MESH),
+            self.address(RESERVE_SIZER),
+            self.address(ORACLE),
+            self.address(STABLE_PM),
+            self.address(COMMODITY_PM),
         ]
     }
 
     fn parameters(&self) -> ParamsTuple {
-        let p = Params::unpack(self.params.get());
-        let s = Status::unpack(self.status.get());
+        let p = Params::unpack(self.word(PARAMS));
+        let s = Status::unpack(self.word(STATUS));
         let small = |v: u64| U256::from(v);
         [
             small(p.min_blocks),
-            self.k.get(),
+            self.word(K),
             small(p.max_slippage_bps),
-            self.max_gas_price.get(),
+            self.word(MAX_GAS_PRICE),
             small(p.max_oracle_age),
             small(p.max_peg_deviation_bps),
             small(s.kind(Direction::SellBase).into()),
@@ -1091,13 +1098,37 @@ struct Plan {
 }
 
 impl Stabilizer {
+    /// `words[index]`.
+    #[inline(never)]
+    fn word(&self, index: usize) -> U256 {
+        self.words.get(index).unwrap_or_default()
+    }
+
+    /// `words[index]` as an address (its low 20 bytes).
+    fn address(&self, index: usize) -> Address {
+        Address::from_word(self.word(index).into())
+    }
+
+    /// Sets `words[index]`.
+    #[inline(never)]
+    fn set_word(&mut self, index: usize, value: U256) {
+        if let Some(mut slot) = self.words.setter(index) {
+            slot.set(value);
+        }
+    }
+
+    /// Sets `words[index]` to an address.
+    fn set_address(&mut self, index: usize, value: Address) {
+        self.set_word(index, U256::from_be_slice(value.as_slice()));
+    }
+
     /// Checks every rule for `requested` (`None`: the keeper view, which
     /// picks the direction and the largest allowed size).
     #[inline(never)]
     fn plan(&self, requested: Option<(Direction, U256)>) -> Result<Plan, Error> {
         self.access.when_not_paused()?;
-        let status = Status::unpack(self.status.get());
-        let params = Params::unpack(self.params.get());
+        let status = Status::unpack(self.word(STATUS));
+        let params = Params::unpack(self.word(PARAMS));
         if let Some((direction, size)) = requested {
             self.check_enabled(status, direction)?;
             if size.is_zero() {
@@ -1109,7 +1140,7 @@ impl Stabilizer {
         if block < next {
             return Err(Error::new(TooEarly::SELECTOR, &[Word::Small(block), Word::Small(next)]));
         }
-        let (pool, containment) = (self.pool.get(), self.containment.get());
+        let (pool, containment) = (self.address(POOL), self.address(CONTAINMENT));
         let answer = self
             .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
             .ok_or_else(|| failed(containment))?;
@@ -1142,7 +1173,7 @@ impl Stabilizer {
         // quote sale larger, and the largest quote input smaller.
         let peg_down = stab::raw_peg(oracle_price, bd, qd, false)?;
         let allowed =
-            stab::allowed_input(direction, self.k.get(), correctable.unsigned_abs(), remaining, peg_down)?;
+            stab::allowed_input(direction, self.word(K), correctable.unsigned_abs(), remaining, peg_down)?;
         // The pool's spot mid price must be on the side of the peg the
         // TWAP says (selling base needs it above the peg, quote below).
         let mid_before = self.mid_price(pool)?;
@@ -1193,7 +1224,7 @@ impl Stabilizer {
     /// The ReserveSizer's `canRelease(token, size)`, then the float.
     #[inline(never)]
     fn check_release_and_float(&self, token_in: Address, size: U256, float: U256) -> Result<(), Error> {
-        let sizer = self.reserve_sizer.get();
+        let sizer = self.address(RESERVE_SIZER);
         let release = self
             .read(
                 sizer,
@@ -1221,10 +1252,10 @@ impl Stabilizer {
     /// settles the proceeds in the mesh.
     #[inline(never)]
     fn trade(&mut self, plan: &Plan) -> Result<(), Error> {
-        let (pool, containment, mesh) = (self.pool.get(), self.containment.get(), self.mesh.get());
-        let mut status = Status::unpack(self.status.get());
+        let (pool, containment, mesh) = (self.address(POOL), self.address(CONTAINMENT), self.address(MESH));
+        let mut status = Status::unpack(self.word(STATUS));
         status.last_block = plan.block;
-        self.status.set(status.pack());
+        self.set_word(STATUS, status.pack());
         self.send(
             containment,
             IFlashContainment::consumeVolumeCall::SELECTOR,
@@ -1276,7 +1307,7 @@ impl Stabilizer {
         }
         // The float must come back to at least size·(1 − maxSlippage),
         // rounded up: the mesh's own minimum-out check enforces it.
-        let slippage = Params::unpack(self.params.get()).slippage_u32();
+        let slippage = Params::unpack(self.word(PARAMS)).slippage_u32();
         let floor = stab::min_out(Direction::SellBase, plan.size, vault_math::fixed::ONE, slippage)?;
         let words = [
             Word::Addr(&plan.token_out),
@@ -1339,7 +1370,7 @@ impl Stabilizer {
                 &[Word::Addr(&oracle), Word::Addr(&registered)],
             ));
         }
-        let old_mesh = self.mesh.get();
+        let old_mesh = self.address(MESH);
         for token in [base, quote] {
             if !old_mesh.is_zero() && old_mesh != mesh {
                 self.token_call(
@@ -1354,17 +1385,17 @@ impl Stabilizer {
                 &[Word::Addr(&mesh), Word::Uint(&U256::MAX)],
             )?;
         }
-        self.pool.set(pool);
-        self.base.set(base);
-        self.quote.set(quote);
-        self.containment.set(containment);
-        self.mesh.set(mesh);
-        self.reserve_sizer.set(reserve_sizer);
-        self.oracle.set(oracle);
-        let mut status = Status::unpack(self.status.get());
+        self.set_address(POOL, pool);
+        self.set_address(BASE, base);
+        self.set_address(QUOTE, quote);
+        self.set_address(CONTAINMENT, containment);
+        self.set_address(MESH, mesh);
+        self.set_address(RESERVE_SIZER, reserve_sizer);
+        self.set_address(ORACLE, oracle);
+        let mut status = Status::unpack(self.word(STATUS));
         // FlashContainment bounds the decimals to 0–36.
         status.set_decimals(at(&config, 1).as_limbs()[0], at(&config, 2).as_limbs()[0]);
-        self.status.set(status.pack());
+        self.set_word(STATUS, status.pack());
         self.emit(
             2,
             &[
@@ -1395,13 +1426,13 @@ impl Stabilizer {
         check_range(2, max_slippage_bps, MAX_SLIPPAGE_RANGE)?;
         check_wide(3, max_gas_price, MAX_GAS_PRICE_RANGE)?;
         check_range(4, max_oracle_age, MAX_ORACLE_AGE_RANGE)?;
-        let mut params = Params::unpack(self.params.get());
+        let mut params = Params::unpack(self.word(PARAMS));
         params.min_blocks = min_blocks;
         params.max_slippage_bps = max_slippage_bps;
         params.max_oracle_age = max_oracle_age;
-        self.params.set(params.pack());
-        self.k.set(k);
-        self.max_gas_price.set(max_gas_price);
+        self.set_word(PARAMS, params.pack());
+        self.set_word(K, k);
+        self.set_word(MAX_GAS_PRICE, max_gas_price);
         self.emit(
             1,
             &[
@@ -1427,7 +1458,7 @@ impl Stabilizer {
 
     #[inline(never)]
     fn direction_of(&self, token_in: Address, token_out: Address) -> Result<Direction, Error> {
-        let (base, quote) = (self.base.get(), self.quote.get());
+        let (base, quote) = (self.address(BASE), self.address(QUOTE));
         if token_in == base && token_out == quote {
             Ok(Direction::SellBase)
         } else if token_in == quote && token_out == base {
@@ -1439,7 +1470,7 @@ impl Stabilizer {
 
     #[inline(never)]
     fn tokens(&self, direction: Direction) -> (Address, Address) {
-        let (base, quote) = (self.base.get(), self.quote.get());
+        let (base, quote) = (self.address(BASE), self.address(QUOTE));
         match direction {
             Direction::SellBase => (base, quote),
             Direction::SellQuote => (quote, base),
@@ -1461,9 +1492,14 @@ impl Stabilizer {
     /// `DeviationNotSustained`.
     #[inline(never)]
     fn not_sustained(&self, deviation: I256) -> Error {
-        let containment = self.containment.get();
+        let containment = self.address(CONTAINMENT);
         let streak = self
-            .read(containment, IFlashContainment::sustainedCall::SELECTOR, &[Word::Addr(&self.pool.get())], 3)
+            .read(
+                containment,
+                IFlashContainment::sustainedCall::SELECTOR,
+                &[Word::Addr(&self.address(POOL))],
+                3,
+            )
             .map_or(0, |d| at(&d, 2).as_limbs()[0]);
         if streak == 1 {
             Error::new(SingleBlockSpike::SELECTOR, &[Word::Uint(&deviation.into_raw())])
@@ -1478,7 +1514,7 @@ impl Stabilizer {
     /// The oracle's fresh, nonzero price.
     #[inline(never)]
     fn oracle_price(&self, params: Params) -> Result<U256, Error> {
-        let oracle = self.oracle.get();
+        let oracle = self.address(ORACLE);
         let answer = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[], 2);
         let (price, updated_at) = match answer {
             Some(d) if !at(&d, 0).is_zero() => (at(&d, 0), at(&d, 1)),
@@ -1531,12 +1567,12 @@ impl Stabilizer {
     fn peg_of(&self, kind: u8, token: Address) -> Result<Option<(i64, bool)>, Error> {
         let (manager, deviation, pegged) = match kind {
             1 => (
-                self.stable_pm.get(),
+                self.address(STABLE_PM),
                 IStablecoinPegManager::getDeviationBpsCall::SELECTOR,
                 IStablecoinPegManager::isPeggedCall::SELECTOR,
             ),
             2 => (
-                self.commodity_pm.get(),
+                self.address(COMMODITY_PM),
                 ICommodityPegManager::getDeviationBpsCall::SELECTOR,
                 ICommodityPegManager::isPeggedCall::SELECTOR,
             ),
