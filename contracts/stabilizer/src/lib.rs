@@ -94,7 +94,7 @@ use vault_bindings::{
 use vault_math::deviation::Bps;
 use vault_math::sizing::{self, Direction};
 use vault_math::stabilizer as stab;
-use vault_words::Revert;
+use vault_words::{lookup, Entry, Revert};
 
 /// Role of the keepers: the only callers of `executePrivateSwap`.
 pub const KEEPER_ROLE: B256 =
@@ -965,111 +965,107 @@ impl IStabilizer for Stabilizer {
     }
 }
 
+/// The functions [`dispatch`] routes, in [`FUNCTIONS`] order.
+#[derive(Clone, Copy)]
+enum Function {
+    KeeperRole,
+    GuardianRole,
+    CheckDeviation,
+    KeeperTrade,
+    ExecutePrivateSwap,
+    SetContracts,
+    SetParameters,
+    SetPegManagers,
+    SetDirectionEnabled,
+    Contracts,
+    Parameters,
+    Pause,
+    Unpause,
+    Paused,
+    HasRole,
+    GrantRole,
+    RevokeRole,
+    RenounceRole,
+}
+
+/// Each function's selector, argument count, and address and small-integer
+/// arguments (bit `i` for argument `i`; see [`vault_words::Entry`]).
+const FUNCTIONS: [Entry<Function>; 18] = {
+    use abi::IStabilizer as I;
+    use Function as F;
+    [
+        (I::KEEPER_ROLECall::SELECTOR, F::KeeperRole, 0, 0, 0),
+        (I::GUARDIAN_ROLECall::SELECTOR, F::GuardianRole, 0, 0, 0),
+        (I::checkDeviationCall::SELECTOR, F::CheckDeviation, 0, 0, 0),
+        (I::keeperTradeCall::SELECTOR, F::KeeperTrade, 0, 0, 0),
+        (I::executePrivateSwapCall::SELECTOR, F::ExecutePrivateSwap, 3, 0b110, 0),
+        (I::setContractsCall::SELECTOR, F::SetContracts, 5, 0b1_1111, 0),
+        (I::setParametersCall::SELECTOR, F::SetParameters, 5, 0, 0b1_0101),
+        (I::setPegManagersCall::SELECTOR, F::SetPegManagers, 5, 0b11, 0b1_1100),
+        (I::setDirectionEnabledCall::SELECTOR, F::SetDirectionEnabled, 2, 0b1, 0b10),
+        (I::contractsCall::SELECTOR, F::Contracts, 0, 0, 0),
+        (I::parametersCall::SELECTOR, F::Parameters, 0, 0, 0),
+        (I::pauseCall::SELECTOR, F::Pause, 0, 0, 0),
+        (I::unpauseCall::SELECTOR, F::Unpause, 0, 0, 0),
+        (I::pausedCall::SELECTOR, F::Paused, 0, 0, 0),
+        (I::hasRoleCall::SELECTOR, F::HasRole, 2, 0b10, 0),
+        (I::grantRoleCall::SELECTOR, F::GrantRole, 2, 0b10, 0),
+        (I::revokeRoleCall::SELECTOR, F::RevokeRole, 2, 0b10, 0),
+        (I::renounceRoleCall::SELECTOR, F::RenounceRole, 2, 0b10, 0),
+    ]
+};
+
 /// Routes `calldata` (see [`Stabilizer::route_call`]): `Err(None)` for an
-/// unknown selector or malformed arguments.
+/// unknown selector or malformed arguments (a `uint8` above 255 or a `bool`
+/// above 1 included, as the SDK's decoder refuses them).
 #[inline(never)]
 fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error>> {
-    use abi::IStabilizer as I;
-    let Some((selector, args)) = calldata.split_first_chunk::<4>() else {
-        return Err(None);
-    };
-    // Per function: its number of arguments and the bit length each may
-    // have (160 an address, 64 a `uint64`, 8 a `uint8`, 1 a `bool`, 0 any);
-    // every argument is one static word.
-    let limits: &[u16] = match *selector {
-        I::executePrivateSwapCall::SELECTOR => &[0, 160, 160],
-        I::setContractsCall::SELECTOR => &[160; 5],
-        I::setParametersCall::SELECTOR => &[64, 0, 64, 0, 64],
-        I::setPegManagersCall::SELECTOR => &[160, 160, 8, 8, 64],
-        I::setDirectionEnabledCall::SELECTOR => &[160, 1],
-        I::hasRoleCall::SELECTOR
-        | I::grantRoleCall::SELECTOR
-        | I::revokeRoleCall::SELECTOR
-        | I::renounceRoleCall::SELECTOR => &[0, 160],
-        _ => &[],
-    };
-    let a = Args(args);
-    if !a.valid(limits) {
-        return Err(None);
-    }
+    use Function as F;
+    let (function, a) = lookup(&FUNCTIONS, calldata).ok_or(None)?;
     let done = |result: Result<(), Error>| result.map(|()| Vec::new()).map_err(Some);
     let flag = |value: bool| Ok(ret(&[Word::Small(value.into())]));
-    match *selector {
-        I::KEEPER_ROLECall::SELECTOR => Ok(ret(&[Word::Hash(&KEEPER_ROLE)])),
-        I::GUARDIAN_ROLECall::SELECTOR => Ok(ret(&[Word::Hash(&GUARDIAN_ROLE)])),
-        I::checkDeviationCall::SELECTOR => {
+    match function {
+        F::KeeperRole => Ok(ret(&[Word::Hash(&KEEPER_ROLE)])),
+        F::GuardianRole => Ok(ret(&[Word::Hash(&GUARDIAN_ROLE)])),
+        F::CheckDeviation => {
             let (deviation, should) = c.check_deviation()?;
             Ok(ret(&[Word::Uint(&deviation.into_raw()), Word::Small(should.into())]))
         }
-        I::keeperTradeCall::SELECTOR => {
+        F::KeeperTrade => {
             let (size, token_in, token_out, min_out) = c.keeper_trade()?;
             Ok(ret(&[Word::Uint(&size), Word::Addr(&token_in), Word::Addr(&token_out), Word::Uint(&min_out)]))
         }
-        I::executePrivateSwapCall::SELECTOR => {
-            done(c.execute_private_swap(a.uint(0), a.address(1), a.address(2)))
-        }
-        I::setContractsCall::SELECTOR => {
+        F::ExecutePrivateSwap => done(c.execute_private_swap(a.uint(0), a.address(1), a.address(2))),
+        F::SetContracts => {
             done(c.set_contracts(a.address(0), a.address(1), a.address(2), a.address(3), a.address(4)))
         }
-        I::setParametersCall::SELECTOR => {
-            done(c.set_parameters(a.small(0), a.uint(1), a.small(2), a.uint(3), a.small(4)))
+        F::SetParameters => done(c.set_parameters(a.small(0), a.uint(1), a.small(2), a.uint(3), a.small(4))),
+        F::SetPegManagers => {
+            let (Ok(base), Ok(quote)) = (u8::try_from(a.small(2)), u8::try_from(a.small(3))) else {
+                return Err(None);
+            };
+            done(c.set_peg_managers(a.address(0), a.address(1), base, quote, a.small(4)))
         }
-        I::setPegManagersCall::SELECTOR => {
-            let kind = |index| u8::try_from(a.small(index)).unwrap_or(u8::MAX);
-            done(c.set_peg_managers(a.address(0), a.address(1), kind(2), kind(3), a.small(4)))
-        }
-        I::setDirectionEnabledCall::SELECTOR => done(c.set_direction_enabled(a.address(0), a.small(1) == 1)),
-        I::contractsCall::SELECTOR => {
+        F::SetDirectionEnabled => match a.small(1) {
+            enabled @ (0 | 1) => done(c.set_direction_enabled(a.address(0), enabled == 1)),
+            _ => Err(None),
+        },
+        F::Contracts => {
             let contracts = c.contracts();
             Ok(ret(&contracts.each_ref().map(Word::Addr)))
         }
-        I::parametersCall::SELECTOR => {
+        F::Parameters => {
             let parameters = c.parameters();
             Ok(ret(&parameters.each_ref().map(Word::Uint)))
         }
-        I::pauseCall::SELECTOR => done(c.pause()),
-        I::unpauseCall::SELECTOR => done(c.unpause()),
-        I::pausedCall::SELECTOR => flag(c.paused()),
-        I::hasRoleCall::SELECTOR => flag(c.has_role(a.hash(0), a.address(1))),
-        I::grantRoleCall::SELECTOR => done(c.grant_role(a.hash(0), a.address(1))),
-        I::revokeRoleCall::SELECTOR => done(c.revoke_role(a.hash(0), a.address(1))),
-        I::renounceRoleCall::SELECTOR => done(c.renounce_role(a.hash(0), a.address(1))),
-        _ => Err(None),
-    }
-}
-
-/// A call's arguments, one static word each.
-struct Args<'a>(&'a [u8]);
-
-impl Args<'_> {
-    /// Whether there is one word per limit, each within its bit length
-    /// (0: any), as the SDK's decoder requires.
-    #[inline(never)]
-    fn valid(&self, limits: &[u16]) -> bool {
-        self.0.len() >= 32 * limits.len()
-            && limits
-                .iter()
-                .enumerate()
-                .all(|(index, limit)| *limit == 0 || self.uint(index).bit_len() <= usize::from(*limit))
-    }
-
-    /// Argument `index` (zero past the end; see [`Args::valid`]).
-    #[inline(never)]
-    fn uint(&self, index: usize) -> U256 {
-        at(self.0, index)
-    }
-
-    fn hash(&self, index: usize) -> B256 {
-        self.uint(index).into()
-    }
-
-    #[inline(never)]
-    fn address(&self, index: usize) -> Address {
-        address_at(self.0, index)
-    }
-
-    fn small(&self, index: usize) -> u64 {
-        self.uint(index).as_limbs()[0]
+        F::Pause | F::Unpause => done(if matches!(function, F::Pause) { c.pause() } else { c.unpause() }),
+        F::Paused => flag(c.paused()),
+        F::HasRole => flag(c.has_role(a.hash(0), a.address(1))),
+        F::GrantRole | F::RevokeRole => {
+            let result = c.access.admin_set_role(a.hash(0), a.address(1), matches!(function, F::GrantRole));
+            done(result.map_err(Error::from))
+        }
+        F::RenounceRole => done(c.renounce_role(a.hash(0), a.address(1))),
     }
 }
 
