@@ -45,7 +45,7 @@ pub fn mul_div_floor(a: U256, b: U256, d: U256) -> MathResult<U256> {
     if d.is_zero() {
         return Err(MathError::DivisionByZero);
     }
-    Ok(mul(a, b)? / d)
+    floor_div(mul(a, b)?, d)
 }
 
 /// `ceil(a * b / d)`, under the same overflow rule as [`mul_div_floor`].
@@ -94,15 +94,21 @@ pub fn div_ceil(a: U256, b: U256) -> MathResult<U256> {
 /// # Errors
 /// [`MathError::DivisionByZero`] when `b == 0`.
 pub fn ceil_div(a: U256, b: U256) -> MathResult<U256> {
-    if b.is_zero() {
-        return Err(MathError::DivisionByZero);
-    }
-    let quotient = a / b;
-    if (a % b).is_zero() {
+    let (quotient, remainder) = crate::divide::div_rem(a, b).ok_or(MathError::DivisionByZero)?;
+    if remainder.is_zero() {
         Ok(quotient)
     } else {
         add(quotient, U256::from(1u8))
     }
+}
+
+/// `floor(a / b)` on plain integers (crate-private: the public helpers above
+/// name their rounding through the fixed-point scale).
+///
+/// # Errors
+/// [`MathError::DivisionByZero`] when `b == 0`.
+pub(crate) fn floor_div(a: U256, b: U256) -> MathResult<U256> {
+    crate::divide::div_rem(a, b).map(|(quotient, _)| quotient).ok_or(MathError::DivisionByZero)
 }
 
 /// `floor(sqrt(a))` on plain integers, by Newton's method on integers only.
@@ -112,13 +118,15 @@ pub fn sqrt_floor(a: U256) -> U256 {
     }
     // 2^ceil(bits/2) is at least sqrt(a), so the iteration falls monotonically.
     let mut root = U256::from(1u8) << a.bit_len().div_ceil(2);
-    loop {
-        let next = (root + a / root) >> 1;
+    // root >= 1 throughout, so the division cannot fail.
+    while let Some((quotient, _)) = crate::divide::div_rem(a, root) {
+        let next = (root + quotient) >> 1;
         if next >= root {
-            return root;
+            break;
         }
         root = next;
     }
+    root
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod deviation;
+mod divide;
 pub mod fixed;
 pub mod mesh;
 pub mod observation;

@@ -110,7 +110,7 @@ pub fn guide_price(price: U256, token_decimals: u8, xau_decimals: u8, up: bool) 
     if up {
         fixed::ceil_div(price, scale)
     } else {
-        Ok(price / scale)
+        fixed::floor_div(price, scale)
     }
 }
 

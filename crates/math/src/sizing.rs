@@ -189,7 +189,7 @@ fn largest_ok(mut ok: impl FnMut(U256) -> bool) -> U256 {
     }
     // ok(lo), !ok(hi); bisect. Rounds down: returns the last amount that is ok.
     while hi - lo > U256::from(1u8) {
-        let mid = lo + (hi - lo) / U256::from(2u8);
+        let mid = lo + ((hi - lo) >> 1);
         if ok(mid) {
             lo = mid;
         } else {

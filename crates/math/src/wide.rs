@@ -34,15 +34,20 @@ pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
     a.checked_mul(b).ok_or(MathError::Overflow)
 }
 
-/// `floor(a / d)`.
-pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
-    a.checked_div(d).ok_or(MathError::DivisionByZero)
+/// `(floor(a / d), a mod d)` by the crate's compact long division.
+fn div_rem(a: W, d: W) -> MathResult<(W, W)> {
+    crate::divide::div_rem(a, d).ok_or(MathError::DivisionByZero)
 }
 
-/// `ceil(a / d)`.
+/// `floor(a / d)`.
+pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
+    Ok(div_rem(a, d)?.0)
+}
+
+/// `ceil(a / d)`: the floor, plus one when the remainder is not zero.
 pub(crate) fn div_ceil(a: W, d: W) -> MathResult<W> {
-    let q = div_floor(a, d)?;
-    if (a % d).is_zero() {
+    let (q, r) = div_rem(a, d)?;
+    if r.is_zero() {
         Ok(q)
     } else {
         add(q, wn(1))
@@ -57,13 +62,15 @@ pub(crate) fn sqrt_floor(a: W) -> W {
     }
     // 2^ceil(bits/2) >= sqrt(a); from above, Newton's step falls monotonically.
     let mut root = wn(1) << a.bit_len().div_ceil(2);
-    loop {
-        let next = (root + a / root) >> 1;
+    // root >= 1 throughout, so the division cannot fail.
+    while let Some((q, _)) = crate::divide::div_rem(a, root) {
+        let next = (root + q) >> 1;
         if next >= root {
-            return root;
+            break;
         }
         root = next;
     }
+    root
 }
 
 /// `ceil(sqrt(a))`.
