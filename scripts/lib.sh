@@ -2,7 +2,12 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-WASM_DIR="$ROOT/target/wasm32-unknown-unknown/release"
+# rustc's output, and the same wasm after the Stylus.toml wasm-opt pass: the
+# bytes cargo-stylus deploys (before its own strip and compression), which the
+# tests and the size check use.
+RAW_WASM_DIR="$ROOT/target/wasm32-unknown-unknown/release"
+WASM_DIR="$ROOT/target/stylus"
+BINARYEN_DIR="$ROOT/scripts/binaryen"
 
 # Package names of the contracts, one per directory under contracts/.
 contract_packages() {
@@ -20,7 +25,26 @@ contract_name() {
   printf '%s\n' "$name"
 }
 
-# The wasm file of a package after scripts/build-wasm.
+# The wasm file of a package after scripts/build-wasm (optimised).
 contract_wasm() {
   printf '%s/%s.wasm\n' "$WASM_DIR" "${1//-/_}"
+}
+
+# rustc's wasm of a package, before the wasm-opt pass.
+contract_raw_wasm() {
+  printf '%s/%s.wasm\n' "$RAW_WASM_DIR" "${1//-/_}"
+}
+
+# Puts the pinned wasm-opt (scripts/binaryen, npm) on PATH, installing it
+# with `npm ci` when missing; cargo-stylus runs it from PATH as well.
+use_wasm_opt() {
+  if [[ ! -x "$BINARYEN_DIR/node_modules/.bin/wasm-opt" ]]; then
+    (cd "$BINARYEN_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+  fi
+  export PATH="$BINARYEN_DIR/node_modules/.bin:$PATH"
+}
+
+# The wasm-opt flags of the workspace Stylus.toml, one per line.
+wasm_opt_flags() {
+  python3 -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["wasm-opt"]["flags"]))' "$ROOT/Stylus.toml"
 }

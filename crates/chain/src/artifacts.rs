@@ -53,10 +53,14 @@ pub fn artifacts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/solidity/artifacts")
 }
 
-/// Where `scripts/build-wasm` leaves the wasm of a contract, by file stem
-/// (`reserve_sizer` for the `reserve-sizer` package); honours
-/// `CARGO_TARGET_DIR`.
+/// Where `scripts/build-wasm` leaves the wasm of a contract after the
+/// Stylus.toml wasm-opt pass (the bytes cargo-stylus deploys), by file stem
+/// (`reserve_sizer` for the `reserve-sizer` package): `target/stylus/`,
+/// honouring `CARGO_TARGET_DIR`, or `$VAULT_WASM_DIR` when it is set.
 pub fn contract_wasm_path(stem: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("VAULT_WASM_DIR") {
+        return PathBuf::from(dir).join(format!("{stem}.wasm"));
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
     target.join("wasm32-unknown-unknown/release").join(format!("{stem}.wasm"))
