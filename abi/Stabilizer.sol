@@ -74,6 +74,7 @@ interface IStabilizerFunctions {
     function checkDeviation() external view returns (int256 deviationBps, bool shouldRebalance);
     function contracts() external view returns (address[9]);
     function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut) external;
+    function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut) external;
     function grantRole(bytes32 role, address account) external;
     function hasRole(bytes32 role, address account) external view returns (bool);
     function keeperTrade() external view returns (uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);

@@ -158,6 +158,7 @@ pub mod abi {
             function checkDeviation() external view returns (int256 deviationBps, bool shouldRebalance);
             function keeperTrade() external view returns (uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
             function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut) external;
+            function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut) external;
             function setContracts(address pool, address containment, address mesh, address reserveSizer, address oracle) external;
             function setParameters(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge) external;
             function setPegManagers(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps) external;
@@ -447,6 +448,30 @@ pub trait IStabilizer {
         token_out: Address,
     ) -> Result<(), Error>;
 
+    /// [`IStabilizer::execute_private_swap`] with the keeper's own bound on
+    /// the public leg's output: the pool must pay at least
+    /// `max(min_amount_out, the oracle floor)`. A keeper passes the pool's
+    /// exact quote for `trade_size` (`querySellBase`/`querySellQuote` in the
+    /// same state it read `keeperTrade` from), so a front-run that moves the
+    /// pool before the keeper's transaction makes it revert
+    /// (`SlippageExceeded`) and leaves the attacker holding its position: a
+    /// sandwich cannot pay. App. A's three-argument form is bounded by
+    /// `maxSlippageBps` against the oracle only, which a correcting trade
+    /// always clears, so a front-run within that bound is not refused.
+    ///
+    /// # Errors
+    /// As [`IStabilizer::execute_private_swap`].
+    ///
+    /// # Events
+    /// `Stabilized`.
+    fn execute_private_swap_bounded(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+        min_amount_out: U256,
+    ) -> Result<(), Error>;
+
     /// Sets the pool and the contracts (admin). Reads the pool's tokens and
     /// FlashContainment's registration, and approves the mesh on both tokens.
     ///
@@ -646,6 +671,20 @@ impl Stabilizer {
         IStabilizer::execute_private_swap(self, trade_size, token_in, token_out)
     }
 
+    /// See [`IStabilizer::execute_private_swap_bounded`].
+    ///
+    /// # Errors
+    /// As [`IStabilizer::execute_private_swap`].
+    pub fn execute_private_swap_bounded(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+        min_amount_out: U256,
+    ) -> Result<(), Error> {
+        IStabilizer::execute_private_swap_bounded(self, trade_size, token_in, token_out, min_amount_out)
+    }
+
     /// See [`IStabilizer::set_contracts`].
     ///
     /// # Errors
@@ -797,6 +836,16 @@ impl IStabilizer for Stabilizer {
         token_in: Address,
         token_out: Address,
     ) -> Result<(), Error> {
+        self.execute_private_swap_bounded(trade_size, token_in, token_out, U256::ZERO)
+    }
+
+    fn execute_private_swap_bounded(
+        &mut self,
+        trade_size: U256,
+        token_in: Address,
+        token_out: Address,
+        min_amount_out: U256,
+    ) -> Result<(), Error> {
         self.access.only_role(KEEPER_ROLE)?;
         self.access.when_not_paused()?;
         let cap = self.word(MAX_GAS_PRICE);
@@ -805,7 +854,8 @@ impl IStabilizer for Stabilizer {
             return Err(Error::new(CongestionGuard::SELECTOR, &[Word::Uint(&gas_price), Word::Uint(&cap)]));
         }
         let direction = self.direction_of(token_in, token_out)?;
-        let plan = self.plan(Some((direction, trade_size)))?;
+        let mut plan = self.plan(Some((direction, trade_size)))?;
+        plan.min_out = plan.min_out.max(min_amount_out);
         self.trade(&plan)
     }
 
@@ -973,6 +1023,7 @@ enum Function {
     CheckDeviation,
     KeeperTrade,
     ExecutePrivateSwap,
+    ExecutePrivateSwapBounded,
     SetContracts,
     SetParameters,
     SetPegManagers,
@@ -990,7 +1041,7 @@ enum Function {
 
 /// Each function's selector, argument count, and address and small-integer
 /// arguments (bit `i` for argument `i`; see [`vault_words::Entry`]).
-const FUNCTIONS: [Entry<Function>; 18] = {
+const FUNCTIONS: [Entry<Function>; 19] = {
     use abi::IStabilizer as I;
     use Function as F;
     [
@@ -998,7 +1049,8 @@ const FUNCTIONS: [Entry<Function>; 18] = {
         (I::GUARDIAN_ROLECall::SELECTOR, F::GuardianRole, 0, 0, 0),
         (I::checkDeviationCall::SELECTOR, F::CheckDeviation, 0, 0, 0),
         (I::keeperTradeCall::SELECTOR, F::KeeperTrade, 0, 0, 0),
-        (I::executePrivateSwapCall::SELECTOR, F::ExecutePrivateSwap, 3, 0b110, 0),
+        (I::executePrivateSwap_0Call::SELECTOR, F::ExecutePrivateSwap, 3, 0b110, 0),
+        (I::executePrivateSwap_1Call::SELECTOR, F::ExecutePrivateSwapBounded, 4, 0b110, 0),
         (I::setContractsCall::SELECTOR, F::SetContracts, 5, 0b1_1111, 0),
         (I::setParametersCall::SELECTOR, F::SetParameters, 5, 0, 0b1_0101),
         (I::setPegManagersCall::SELECTOR, F::SetPegManagers, 5, 0b11, 0b1_1100),
@@ -1035,7 +1087,9 @@ fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error
             let (size, token_in, token_out, min_out) = c.keeper_trade()?;
             Ok(ret(&[Word::Uint(&size), Word::Addr(&token_in), Word::Addr(&token_out), Word::Uint(&min_out)]))
         }
-        F::ExecutePrivateSwap => done(c.execute_private_swap(a.uint(0), a.address(1), a.address(2))),
+        F::ExecutePrivateSwap | F::ExecutePrivateSwapBounded => {
+            done(c.execute_private_swap_bounded(a.uint(0), a.address(1), a.address(2), a.uint(3)))
+        }
         F::SetContracts => {
             done(c.set_contracts(a.address(0), a.address(1), a.address(2), a.address(3), a.address(4)))
         }

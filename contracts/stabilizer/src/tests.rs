@@ -584,7 +584,7 @@ fn router_matches_the_interface() {
     assert_eq!(answer, c.keeper_trade().unwrap().abi_encode_params());
     // A refusal carries the error's encoding.
     vm.set_sender(STRANGER);
-    let call = I::executePrivateSwapCall { tradeSize: u(1), tokenIn: BASE, tokenOut: QUOTE };
+    let call = I::executePrivateSwap_0Call { tradeSize: u(1), tokenIn: BASE, tokenOut: QUOTE };
     let refusal = c.route_call(&call.abi_encode()).unwrap_err();
     assert!(is::<AccessControlUnauthorizedAccount>(&Error(refusal)).is_some());
     // Unknown selector, short and malformed arguments: no data.

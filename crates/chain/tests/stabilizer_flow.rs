@@ -6,7 +6,7 @@
 //! an off-chain keeper would: each L2 block it pokes FlashContainment, asks
 //! `checkDeviation`, reads `keeperTrade`, lowers the size to the one that
 //! reaches the peg (exact PMM off chain, `vault_math::sizing`) and sends
-//! `executePrivateSwap`.
+//! `executePrivateSwap` bounded by the pool's quote for that size.
 //!
 //! Acceptance items, one test each:
 //! 1. a sustained 1% deviation (an external `sellBase`) is corrected to
@@ -21,9 +21,10 @@
 //!    keeper in its own direction;
 //! 5. a depegged stablecoin is never sold (`TokenOffPeg`, nothing changes).
 //!
-//! One case of item 4 fails and is `#[ignore]`d: the classic sandwich of a
-//! trade the per-block cap limits (it stops short of the peg) pays the
-//! attacker; see `a_sandwich_ahead_of_a_capped_trade_does_not_pay`.
+//! The keeper bounds each trade by the pool's exact quote for it (the
+//! four-argument `executePrivateSwap`). App. A's three-argument form is
+//! bounded by `maxSlippageBps` against the oracle only; the forced trades of
+//! items 2, 3 and 5 use it.
 //!
 //! Every refusal is compared byte for byte with its `sol!` error, and a
 //! refused call must leave the Stabilizer's and the mesh's storage, the
@@ -73,6 +74,7 @@ mod stab {
         function checkDeviation() external view returns (int256 deviationBps, bool shouldRebalance);
         function keeperTrade() external view returns (uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
         function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut);
+        function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
         function setContracts(address pool, address containment, address mesh, address reserveSizer, address oracle);
         function setParameters(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge);
         function setPegManagers(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps);
@@ -88,6 +90,15 @@ mod stab {
         error WrongDirection(int256 deviationBps, address tokenIn);
         error SlippageExceeded(uint256 amountOut, uint256 minAmountOut);
         error TradeTooLarge(uint256 tradeSize, uint256 maxTradeSize);
+    }
+}
+
+/// The public pool's quotes (DODO's `querySellBase`/`querySellQuote`; the
+/// `uint8` is DODO's `RState`).
+mod dodo {
+    alloy_sol_types::sol! {
+        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
+        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
     }
 }
 
@@ -518,7 +529,7 @@ enum Plan {
     /// `checkDeviation` says yes but `keeperTrade` refuses: its revert data.
     Refused(Vec<u8>),
     /// The trade to send.
-    Send(stab::executePrivateSwapCall),
+    Send(stab::executePrivateSwap_1Call),
 }
 
 /// `checkDeviation`, then `keeperTrade`, then the size lowered to the one
@@ -543,14 +554,25 @@ fn keeper_plan(s: &mut System) -> Plan {
     if size.is_zero() {
         return Plan::Idle(check.deviationBps);
     }
-    Plan::Send(stab::executePrivateSwapCall {
+    // The keeper's bound: the pool's exact quote for this size in the state
+    // it decided on (a front-run that moves the pool makes the trade revert).
+    let pool = s.pool;
+    let quote = if trade.tokenIn == s.base {
+        view(&mut s.world, pool, &dodo::querySellBaseCall { trader: STAB, payBaseAmount: size })
+            .receiveQuoteAmount
+    } else {
+        view(&mut s.world, pool, &dodo::querySellQuoteCall { trader: STAB, payQuoteAmount: size })
+            .receiveBaseAmount
+    };
+    Plan::Send(stab::executePrivateSwap_1Call {
         tradeSize: size,
         tokenIn: trade.tokenIn,
         tokenOut: trade.tokenOut,
+        minAmountOut: quote,
     })
 }
 
-fn keeper_send(s: &mut System, call: &stab::executePrivateSwapCall) -> CallOutcome {
+fn keeper_send<C: SolCall>(s: &mut System, call: &C) -> CallOutcome {
     s.world.call(KEEPER, STAB, &call.abi_encode(), U256::ZERO)
 }
 
@@ -668,7 +690,7 @@ fn inventory(s: &mut System) -> (Vec<(Address, U256, B256)>, Vec<U256>) {
 /// with exactly `expected` and change nothing (storage of the Stabilizer,
 /// FlashContainment and the mesh, the balances of the Stabilizer, the mesh
 /// and the pool, the logs).
-fn refused(s: &mut System, call: &stab::executePrivateSwapCall, expected: &[u8]) {
+fn refused<C: SolCall>(s: &mut System, call: &C, expected: &[u8]) {
     let before = s.snapshot();
     let outcome = keeper_send(s, call);
     assert!(!outcome.success, "accepted: {outcome:?}");
@@ -677,8 +699,8 @@ fn refused(s: &mut System, call: &stab::executePrivateSwapCall, expected: &[u8])
 }
 
 /// The correcting trade of a pool below the oracle, at the cap.
-fn sell_quote_at_cap(s: &System) -> stab::executePrivateSwapCall {
-    stab::executePrivateSwapCall { tradeSize: tokens(CAP_TOKENS), tokenIn: s.quote, tokenOut: s.base }
+fn sell_quote_at_cap(s: &System) -> stab::executePrivateSwap_0Call {
+    stab::executePrivateSwap_0Call { tradeSize: tokens(CAP_TOKENS), tokenIn: s.quote, tokenOut: s.base }
 }
 
 /// The exact refusal while FlashContainment's trigger is off:
@@ -806,7 +828,7 @@ fn pnl(s: &mut System, before: (U256, U256)) -> I256 {
 /// What a sandwich did.
 struct Sandwich {
     /// The keeper's trade, decided before the front-run.
-    call: stab::executePrivateSwapCall,
+    call: stab::executePrivateSwap_1Call,
     /// Its outcome after the front-run.
     outcome: CallOutcome,
     /// The attacker's P&L in quote raw units at the oracle price.
@@ -874,9 +896,10 @@ fn a_sandwich_pushing_the_deviation_further_does_not_pay() {
 
 /// The classic sandwich against the keeper's peg-reaching trade (its second
 /// one here): the attacker buys base ahead of it (sells quote, moving the
-/// price toward the peg), then sells that base back. The keeper's size now
-/// passes the peg: `PegOvershoot` (or `WrongDirection` when the front-run
-/// itself reached the peg), and the attacker pays the round trip.
+/// price toward the peg), then sells that base back. The pool now pays less
+/// than the keeper's bound: `SlippageExceeded` (or `WrongDirection` when the
+/// front-run itself reached the peg), and the attacker pays the round trip.
+/// Without the bound, the same trade would pass the peg (`PegOvershoot`).
 #[test]
 fn a_sandwich_ahead_of_a_peg_reaching_trade_does_not_pay() {
     for front in FRONT_RUNS {
@@ -886,12 +909,14 @@ fn a_sandwich_ahead_of_a_peg_reaching_trade_does_not_pay() {
             "peg-reaching keeper trade: front-run sells {front} quote: attacker P&L {pnl} quote raw units"
         );
         assert!(!outcome.success);
-        let expected = if mid_after_front < peg {
-            stab::PegOvershoot { tradeSize: call.tradeSize }.abi_encode()
+        if mid_after_front < peg {
+            let refusal = stab::SlippageExceeded::abi_decode(&outcome.return_data, true).unwrap();
+            assert_eq!(refusal.minAmountOut, call.minAmountOut, "front-run {front}");
+            assert!(refusal.amountOut < call.minAmountOut);
         } else {
-            stab::WrongDirection { deviationBps: twap, tokenIn: call.tokenIn }.abi_encode()
-        };
-        assert_eq!(outcome.return_data, expected, "front-run {front}");
+            let expected = stab::WrongDirection { deviationBps: twap, tokenIn: call.tokenIn }.abi_encode();
+            assert_eq!(outcome.return_data, expected, "front-run {front}");
+        }
         assert!(stabilized(&outcome.logs).is_empty());
         assert!(pnl < I256::ZERO, "front-run {front}: attacker P&L {pnl}");
     }
@@ -899,12 +924,13 @@ fn a_sandwich_ahead_of_a_peg_reaching_trade_does_not_pay() {
 
 /// The classic sandwich against the keeper's first trade, which the
 /// per-block cap limits (it stops short of the peg): the attacker buys base
-/// ahead of it, the keeper's trade still fits before the peg and lifts the
-/// price, and the attacker sells the base back higher. Required: P&L ≤ 0.
+/// ahead of it, hoping the keeper's trade still fits before the peg and
+/// lifts the price so that it can sell the base back higher. The keeper
+/// bounds its trade by the pool's exact quote (the four-argument
+/// `executePrivateSwap`), so any front-run that moves the pool makes it
+/// revert (`SlippageExceeded`, or `WrongDirection` once the front-run passes
+/// the peg) and the attacker pays its own round trip. Required: P&L ≤ 0.
 #[test]
-#[ignore = "Stabilizer defect: a cap-limited executePrivateSwap can be sandwiched at a profit \
-            (min-out is valued at the oracle less maxSlippageBps and never binds below the peg; \
-            no keeper price bound); see the report"]
 fn a_sandwich_ahead_of_a_capped_trade_does_not_pay() {
     // Without an attacker: what the float gains on the same trade.
     let (mut s, _) = sustained_market();
@@ -919,6 +945,14 @@ fn a_sandwich_ahead_of_a_capped_trade_does_not_pay() {
             "capped keeper trade ({} quote raw): front-run sells {front} quote: keeper success {} (0x{}), mesh returned {returned:?}, attacker P&L {pnl} quote raw units",
             call.tradeSize,
             outcome.success,
+            alloy_primitives::hex::encode(&outcome.return_data)
+        );
+        assert!(!outcome.success, "front-run {front}: the bounded keeper trade went through");
+        let selector = outcome.return_data.get(..4).map(|bytes| <[u8; 4]>::try_from(bytes).unwrap());
+        assert!(
+            [Some(stab::SlippageExceeded::SELECTOR), Some(stab::WrongDirection::SELECTOR)]
+                .contains(&selector),
+            "front-run {front}: 0x{}",
             alloy_primitives::hex::encode(&outcome.return_data)
         );
         results.push((front, pnl));
