@@ -21,7 +21,23 @@
 
 use alloy_primitives::ruint::Uint;
 
-/// `Some((floor(a / d), a mod d))`, or `None` when `d` is zero.
+/// `floor(a / d)`, or `ceil(a / d)` when `up`; `None` when `d` is zero.
+///
+/// The ceiling cannot overflow: for `d >= 1` it is at most `a`.
+pub(crate) fn quotient<const BITS: usize, const LIMBS: usize>(
+    a: Uint<BITS, LIMBS>,
+    d: Uint<BITS, LIMBS>,
+    up: bool,
+) -> Option<Uint<BITS, LIMBS>> {
+    let mut rem = a.into_limbs();
+    let mut den = d.into_limbs();
+    let mut quo = [0u64; LIMBS];
+    divide_limbs(&mut rem, &mut den, &mut quo, up).then(|| Uint::from_limbs(quo))
+}
+
+/// `Some((floor(a / d), a mod d))`, or `None` when `d` is zero: the same
+/// core with the remainder kept, for the tests that compare it with ruint.
+#[cfg(test)]
 pub(crate) fn div_rem<const BITS: usize, const LIMBS: usize>(
     a: Uint<BITS, LIMBS>,
     d: Uint<BITS, LIMBS>,
@@ -29,49 +45,55 @@ pub(crate) fn div_rem<const BITS: usize, const LIMBS: usize>(
     let mut rem = a.into_limbs();
     let mut den = d.into_limbs();
     let mut quo = [0u64; LIMBS];
-    if divide_limbs(&mut rem, &mut den, &mut quo) {
-        Some((Uint::from_limbs(quo), Uint::from_limbs(rem)))
-    } else {
-        None
-    }
+    divide_limbs(&mut rem, &mut den, &mut quo, false).then(|| (Uint::from_limbs(quo), Uint::from_limbs(rem)))
 }
 
 /// Long division on little-endian limbs of one common length.
 ///
 /// On entry `rem` holds the dividend, `den` the divisor and `quo` zeros. On
-/// return `rem` holds the remainder and `quo` the quotient; `den` is
-/// clobbered. Returns `false`, leaving `rem` and `quo` untouched, when the
-/// divisor is zero.
+/// return `rem` holds the remainder and `quo` the quotient, rounded up when
+/// `up` and the remainder is not zero; `den` is clobbered. Returns `false`,
+/// leaving `rem` and `quo` untouched, when the divisor is zero.
 #[inline(never)]
-fn divide_limbs(rem: &mut [u64], den: &mut [u64], quo: &mut [u64]) -> bool {
+fn divide_limbs(rem: &mut [u64], den: &mut [u64], quo: &mut [u64], up: bool) -> bool {
     let den_bits = bit_len(den);
     if den_bits == 0 {
         return false;
     }
     let rem_bits = bit_len(rem);
-    if rem_bits < den_bits {
-        // a < d: quotient 0, remainder a.
-        return true;
+    // When a < d the loop is skipped: quotient 0, remainder a.
+    if rem_bits >= den_bits {
+        // Align the divisor's top bit with the dividend's (it stays within
+        // the width: bitlen(d) + shift = bitlen(a)), then walk it back down
+        // one bit at a time. Before the step for bit i, rem < den * 2 (true
+        // after the alignment and kept by each step), so bit i of the
+        // quotient is 1 exactly when rem >= den.
+        let shift = rem_bits - den_bits;
+        for _ in 0..shift {
+            shl1(den);
+        }
+        let mut bit = shift + 1;
+        while bit > 0 {
+            bit -= 1;
+            if ge(rem, den) {
+                sub_assign(rem, den);
+                if let Some(limb) = quo.get_mut(bit / 64) {
+                    *limb |= 1 << (bit % 64);
+                }
+            }
+            shr1(den);
+        }
     }
-    // Align the divisor's top bit with the dividend's (it stays within the
-    // width: bitlen(d) + shift = bitlen(a)), then walk it back down one bit
-    // at a time. Before the step for bit i, rem < den * 2 (an invariant of
-    // the alignment and of each subtraction), so bit i of the quotient is 1
-    // exactly when rem >= den.
-    let shift = rem_bits - den_bits;
-    for _ in 0..shift {
-        shl1(den);
-    }
-    let mut bit = shift + 1;
-    while bit > 0 {
-        bit -= 1;
-        if ge(rem, den) {
-            sub_assign(rem, den);
-            if let Some(limb) = quo.get_mut(bit / 64) {
-                *limb |= 1 << (bit % 64);
+    if up && bit_len(rem) != 0 {
+        // Never carries out of the top limb: the floor is at most a / 2 here
+        // (d >= 2 whenever there is a remainder).
+        for limb in quo.iter_mut() {
+            let (next, carry) = limb.overflowing_add(1);
+            *limb = next;
+            if !carry {
+                break;
             }
         }
-        shr1(den);
     }
     true
 }
@@ -128,7 +150,7 @@ fn shr1(x: &mut [u64]) {
 
 #[cfg(test)]
 mod tests {
-    use super::div_rem;
+    use super::{div_rem, quotient};
     use alloy_primitives::{U256, U512};
 
     #[test]
@@ -143,5 +165,12 @@ mod tests {
         assert_eq!(div_rem(U256::MAX, U256::MAX), Some((u(1), u(0))));
         assert_eq!(div_rem(U512::MAX, U512::from(2u8)), Some((U512::MAX >> 1, U512::from(1u8))));
         assert_eq!(div_rem(U512::MAX, U512::ZERO), None);
+        assert_eq!(quotient(u(7), u(2), true), Some(u(4)));
+        assert_eq!(quotient(u(8), u(2), true), Some(u(4)));
+        assert_eq!(quotient(u(1), u(7), true), Some(u(1)));
+        assert_eq!(quotient(u(0), u(7), true), Some(u(0)));
+        assert_eq!(quotient(u(7), u(0), true), None);
+        assert_eq!(quotient(U256::MAX, u(1), true), Some(U256::MAX));
+        assert_eq!(quotient(U256::MAX, u(2), true), Some(U256::MAX / u(2) + u(1)));
     }
 }

@@ -15,6 +15,7 @@ pub const BPS: U256 = U256::from_limbs([10_000, 0, 0, 0]);
 ///
 /// # Errors
 /// [`MathError::Overflow`] when the sum does not fit.
+#[inline(never)]
 pub fn add(a: U256, b: U256) -> MathResult<U256> {
     a.checked_add(b).ok_or(MathError::Overflow)
 }
@@ -23,6 +24,7 @@ pub fn add(a: U256, b: U256) -> MathResult<U256> {
 ///
 /// # Errors
 /// [`MathError::Underflow`] when `b > a`.
+#[inline(never)]
 pub fn sub(a: U256, b: U256) -> MathResult<U256> {
     a.checked_sub(b).ok_or(MathError::Underflow)
 }
@@ -31,6 +33,7 @@ pub fn sub(a: U256, b: U256) -> MathResult<U256> {
 ///
 /// # Errors
 /// [`MathError::Overflow`] when the product does not fit.
+#[inline(never)]
 pub fn mul(a: U256, b: U256) -> MathResult<U256> {
     a.checked_mul(b).ok_or(MathError::Overflow)
 }
@@ -94,12 +97,9 @@ pub fn div_ceil(a: U256, b: U256) -> MathResult<U256> {
 /// # Errors
 /// [`MathError::DivisionByZero`] when `b == 0`.
 pub fn ceil_div(a: U256, b: U256) -> MathResult<U256> {
-    let (quotient, remainder) = crate::divide::div_rem(a, b).ok_or(MathError::DivisionByZero)?;
-    if remainder.is_zero() {
-        Ok(quotient)
-    } else {
-        add(quotient, U256::from(1u8))
-    }
+    // The floor, plus one when the remainder is not zero. The ceiling of a
+    // division by b >= 1 is at most `a`, so it cannot overflow.
+    crate::divide::quotient(a, b, true).ok_or(MathError::DivisionByZero)
 }
 
 /// `floor(a / b)` on plain integers (crate-private: the public helpers above
@@ -108,7 +108,7 @@ pub fn ceil_div(a: U256, b: U256) -> MathResult<U256> {
 /// # Errors
 /// [`MathError::DivisionByZero`] when `b == 0`.
 pub(crate) fn floor_div(a: U256, b: U256) -> MathResult<U256> {
-    crate::divide::div_rem(a, b).map(|(quotient, _)| quotient).ok_or(MathError::DivisionByZero)
+    crate::divide::quotient(a, b, false).ok_or(MathError::DivisionByZero)
 }
 
 /// `floor(sqrt(a))` on plain integers, by Newton's method on integers only.
@@ -119,7 +119,7 @@ pub fn sqrt_floor(a: U256) -> U256 {
     // 2^ceil(bits/2) is at least sqrt(a), so the iteration falls monotonically.
     let mut root = U256::from(1u8) << a.bit_len().div_ceil(2);
     // root >= 1 throughout, so the division cannot fail.
-    while let Some((quotient, _)) = crate::divide::div_rem(a, root) {
+    while let Some(quotient) = crate::divide::quotient(a, root, false) {
         let next = (root + quotient) >> 1;
         if next >= root {
             break;

@@ -11,21 +11,25 @@ use alloy_primitives::U512;
 pub(crate) type W = U512;
 
 /// Widens a [`U256`] without loss.
+#[inline(never)]
 pub(crate) fn w(x: U256) -> W {
     let l = x.as_limbs();
     W::from_limbs([l[0], l[1], l[2], l[3], 0, 0, 0, 0])
 }
 
 /// Small constant as [`W`].
+#[inline(never)]
 pub(crate) fn wn(x: u64) -> W {
     W::from_limbs([x, 0, 0, 0, 0, 0, 0, 0])
 }
 
 /// Narrows back to [`U256`], refusing values that do not fit.
+#[inline(never)]
 pub(crate) fn narrow(x: W) -> MathResult<U256> {
     U256::checked_from_limbs_slice(x.as_limbs()).ok_or(MathError::Overflow)
 }
 
+#[inline(never)]
 pub(crate) fn add(a: W, b: W) -> MathResult<W> {
     a.checked_add(b).ok_or(MathError::Overflow)
 }
@@ -34,24 +38,15 @@ pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
     a.checked_mul(b).ok_or(MathError::Overflow)
 }
 
-/// `(floor(a / d), a mod d)` by the crate's compact long division.
-fn div_rem(a: W, d: W) -> MathResult<(W, W)> {
-    crate::divide::div_rem(a, d).ok_or(MathError::DivisionByZero)
-}
-
 /// `floor(a / d)`.
 pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
-    Ok(div_rem(a, d)?.0)
+    crate::divide::quotient(a, d, false).ok_or(MathError::DivisionByZero)
 }
 
-/// `ceil(a / d)`: the floor, plus one when the remainder is not zero.
+/// `ceil(a / d)`: the floor, plus one when the remainder is not zero (never
+/// overflows: the ceiling is at most `a`).
 pub(crate) fn div_ceil(a: W, d: W) -> MathResult<W> {
-    let (q, r) = div_rem(a, d)?;
-    if r.is_zero() {
-        Ok(q)
-    } else {
-        add(q, wn(1))
-    }
+    crate::divide::quotient(a, d, true).ok_or(MathError::DivisionByZero)
 }
 
 /// `floor(sqrt(a))` by integer Newton iteration (same scheme as
@@ -63,7 +58,7 @@ pub(crate) fn sqrt_floor(a: W) -> W {
     // 2^ceil(bits/2) >= sqrt(a); from above, Newton's step falls monotonically.
     let mut root = wn(1) << a.bit_len().div_ceil(2);
     // root >= 1 throughout, so the division cannot fail.
-    while let Some((q, _)) = crate::divide::div_rem(a, root) {
+    while let Some(q) = crate::divide::quotient(a, root, false) {
         let next = (root + q) >> 1;
         if next >= root {
             break;

@@ -61,20 +61,26 @@ fn pair<const BITS: usize, const LIMBS: usize>(
     })
 }
 
-/// The compact division against ruint's, plus the defining identity.
+/// The compact division (quotient and remainder, floor and ceiling) against
+/// ruint's, plus the defining identity.
 fn check<const BITS: usize, const LIMBS: usize>(
     a: Uint<BITS, LIMBS>,
     d: Uint<BITS, LIMBS>,
 ) -> Result<(), TestCaseError> {
     let ours = divide::div_rem(a, d);
+    let (floor, ceil) = (divide::quotient(a, d, false), divide::quotient(a, d, true));
     if d.is_zero() {
         prop_assert_eq!(ours, None);
+        prop_assert_eq!(floor, None);
+        prop_assert_eq!(ceil, None);
         return Ok(());
     }
     let (q, r) = ours.ok_or_else(|| TestCaseError::fail("refused a nonzero divisor"))?;
     prop_assert_eq!((q, r), a.div_rem(d));
     prop_assert!(r < d);
     prop_assert_eq!(q.checked_mul(d).and_then(|p| p.checked_add(r)), Some(a));
+    prop_assert_eq!(floor, Some(q));
+    prop_assert_eq!(ceil, Some(a.div_ceil(d)));
     Ok(())
 }
 
