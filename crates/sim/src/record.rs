@@ -1,0 +1,58 @@
+//! What a run records, block by block: the input of the report and the
+//! plots. Figures here are for reporting only (`f64`); every on-chain amount
+//! stays exact in the contracts and the math crate.
+
+use serde::{Deserialize, Serialize};
+
+/// One run of one scenario.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The scenario's name (its file stem).
+    pub scenario: String,
+    /// One label per public pool, e.g. `cUSDT/cUSDC`; indexes
+    /// [`BlockRecord::deviation_bps`] and [`EventRecord::pool`].
+    pub pools: Vec<String>,
+    /// One label per reserve asset, e.g. `cUSDT`; indexes
+    /// [`BlockRecord::reserve_headroom`].
+    pub reserves: Vec<String>,
+    /// Every simulated L2 block, in order.
+    pub blocks: Vec<BlockRecord>,
+    /// Trades, attacks and drains, in order.
+    pub events: Vec<EventRecord>,
+}
+
+/// The state at the end of one L2 block.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BlockRecord {
+    /// The L2 block number.
+    pub block: u64,
+    /// Per pool: the spot mid price's deviation from the oracle, in bps.
+    pub deviation_bps: Vec<f64>,
+    /// Per reserve asset: held reserve over required reserve (1.0 = exactly
+    /// the required amount; below 1.0 is a shortfall).
+    pub reserve_headroom: Vec<f64>,
+}
+
+/// Something that happened in a block, for the plots' markers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The L2 block it happened in.
+    pub block: u64,
+    /// Index into [`RunRecord::pools`].
+    pub pool: usize,
+    /// What it was.
+    pub kind: EventKind,
+    /// A short description, e.g. `sell 25000 cUSDT`.
+    pub label: String,
+}
+
+/// The kinds of [`EventRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A Stabilizer correction (`executePrivateSwap` succeeded).
+    Trade,
+    /// An attacker's action (flash loan, sandwich leg, manipulation).
+    Attack,
+    /// A large external drain of a pool.
+    Drain,
+}
