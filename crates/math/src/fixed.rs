@@ -35,7 +35,7 @@ pub fn sub(a: U256, b: U256) -> MathResult<U256> {
 /// [`MathError::Overflow`] when the product does not fit.
 #[inline(never)]
 pub fn mul(a: U256, b: U256) -> MathResult<U256> {
-    a.checked_mul(b).ok_or(MathError::Overflow)
+    crate::multiply::checked_mul(a, b).ok_or(MathError::Overflow)
 }
 
 /// `floor(a * b / d)`. The product must fit in 256 bits, as in DODO's

@@ -11,6 +11,7 @@ pub mod deviation;
 mod divide;
 pub mod fixed;
 pub mod mesh;
+mod multiply;
 pub mod observation;
 pub mod pmm;
 pub mod reserve;

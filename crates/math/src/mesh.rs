@@ -56,8 +56,8 @@ pub fn ramp(price: U256, target: U256, blocks: u64, max_jump_bps: u64) -> MathRe
     if price.is_zero() || target.is_zero() {
         return Err(MathError::InvalidInput);
     }
-    // blocks · j < 2^128: no overflow in U256.
-    let (low, high) = band(price, U256::from(blocks) * U256::from(max_jump_bps))?;
+    // blocks · j < 2^128: exact in u128.
+    let (low, high) = band(price, U256::from(u128::from(blocks) * u128::from(max_jump_bps)))?;
     Ok(target.max(low).min(high))
 }
 

@@ -181,7 +181,7 @@ fn largest_ok(mut ok: impl FnMut(U256) -> bool) -> U256 {
             break;
         }
         lo = hi;
-        match hi.checked_mul(U256::from(2u8)) {
+        match crate::multiply::checked_mul(hi, U256::from(2u8)) {
             Some(next) => hi = next,
             // Every representable amount is fine (cannot happen for k > 0).
             None => return lo,

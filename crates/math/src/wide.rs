@@ -35,7 +35,7 @@ pub(crate) fn add(a: W, b: W) -> MathResult<W> {
 }
 
 pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
-    a.checked_mul(b).ok_or(MathError::Overflow)
+    crate::multiply::checked_mul(a, b).ok_or(MathError::Overflow)
 }
 
 /// `floor(a / d)`.

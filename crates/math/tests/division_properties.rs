@@ -4,13 +4,17 @@
 //! The division module is crate-private and uses nothing else from the
 //! crate, so it is included here as it is and compared against ruint's own
 //! `div_rem` for [`U256`] and [`U512`] on random and edge-case operands.
-//! The public `fixed` helpers built on it are checked against their floor
+//! The compact checked multiplication (`src/multiply.rs`) that replaced
+//! ruint's `overflowing_mul` is compared with ruint's `checked_mul` the same
+//! way. The public `fixed` helpers built on them are checked against their floor
 //! and ceiling definitions, computed exactly in 512 bits.
 //!
 //! Each property runs `PROPTEST_CASES` cases (default 10,000).
 
 #[path = "../src/divide.rs"]
 mod divide;
+#[path = "../src/multiply.rs"]
+mod multiply;
 
 use alloy_primitives::{Uint, U512};
 use proptest::prelude::*;
@@ -143,6 +147,20 @@ proptest! {
     fn u512_division_of_widened_u256_products(a in operand::<256, 4>(), b in operand::<256, 4>(), d in operand::<256, 4>()) {
         // The shape the PMM formulas divide: a 512-bit product by a 256-bit value.
         check(wide(a) * wide(b), wide(d))?;
+    }
+
+    #[test]
+    fn u256_multiplication_matches_ruint((a, b) in pair::<256, 4>()) {
+        prop_assert_eq!(multiply::checked_mul(a, b), a.checked_mul(b));
+        prop_assert_eq!(multiply::checked_mul(b, a), a.checked_mul(b));
+    }
+
+    #[test]
+    fn u512_multiplication_matches_ruint((a, b) in pair::<512, 8>(), narrow in any::<bool>()) {
+        // Half the cases with both factors below 2^256, where most products fit.
+        let (a, b) = if narrow { (a >> 256, b >> 256) } else { (a, b) };
+        prop_assert_eq!(multiply::checked_mul(a, b), a.checked_mul(b));
+        prop_assert_eq!(multiply::checked_mul(b, a), a.checked_mul(b));
     }
 
     #[test]
