@@ -1,32 +1,150 @@
-//! Prints the FlashContainment's Solidity interface or constructor
-//! (`-- abi` / `-- constructor`); built only with the `export-abi` feature.
+//! Prints the FlashContainment's Solidity interface (`-- abi`) or its
+//! constructor (`-- constructor`); built only with the `export-abi` feature.
 //!
-//! The SDK's export leaves events out, so `abi` also prints them, from the
-//! same `sol!` declarations the contract emits.
+//! The contract dispatches its calls itself (see the crate docs), so the
+//! interface is printed from the one `sol!` declaration its dispatcher takes
+//! its selectors from, `flash_containment::abi::IFlashContainment`, in the
+//! layout of the SDK's `export-abi` that `abi/FlashContainment.sol` has
+//! always had: the functions, the custom errors (argument types only) and
+//! `struct PoolStatus`, then the events in a second interface.
 
-use alloy_sol_types::JsonAbiExt;
-use flash_containment::{DeviationSustained, Observed, PoolRegistered, SpikeIgnored, VolumeConsumed};
-use vault_access::{Paused, RoleGranted, RoleRevoked, Unpaused};
+use alloy_sol_types::{JsonAbiExt, SolStruct};
+use flash_containment::abi::IFlashContainment as I;
+
+/// The constructor, as `stylus_constructor` takes it (see
+/// `FlashContainment::constructor`).
+const CONSTRUCTOR: &str = "constructor(address admin)";
+
+/// `PoolStatus(uint64 blockNumber,…)`: the struct's name and fields, from
+/// its `sol!` declaration.
+fn pool_status() -> String {
+    <flash_containment::PoolStatus as SolStruct>::eip712_encode_type().into_owned()
+}
+
+/// A function of the interface, as `alloy-json-abi` describes it.
+type Function = <I::pokeCall as JsonAbiExt>::Abi;
+
+/// The inputs (or the outputs) of `function` as an interface writes them:
+/// `type name`, or only the type when unnamed; a struct by name, in memory.
+fn list(function: &Function, outputs: bool) -> String {
+    let params = if outputs { &function.outputs } else { &function.inputs };
+    let each = params.iter().map(|param| {
+        let ty = if param.ty == "tuple" {
+            // The interface's one struct (`sol!` leaves the JSON's internal type out).
+            let fields = param.components.iter().map(|field| format!("{} {}", field.ty, field.name));
+            assert_eq!(format!("PoolStatus({})", fields.collect::<Vec<_>>().join(",")), pool_status());
+            "PoolStatus memory".to_owned()
+        } else {
+            param.ty.clone()
+        };
+        if param.name.is_empty() {
+            ty
+        } else {
+            format!("{ty} {}", param.name)
+        }
+    });
+    each.collect::<Vec<_>>().join(", ")
+}
 
 fn main() {
-    flash_containment::print_from_args();
-    if std::env::args().nth(1).as_deref() == Some("abi") {
-        let events = [
-            PoolRegistered::abi(),
-            Observed::abi(),
-            SpikeIgnored::abi(),
-            DeviationSustained::abi(),
-            VolumeConsumed::abi(),
-            RoleGranted::abi(),
-            RoleRevoked::abi(),
-            Paused::abi(),
-            Unpaused::abi(),
-        ];
-        println!("\n// Events: not part of the SDK's export; from the contract's sol! declarations.");
-        println!("interface IFlashContainmentEvents {{");
-        for event in events {
-            println!("    {};", event.full_signature());
-        }
-        println!("}}");
+    if std::env::args().nth(1).as_deref() == Some("constructor") {
+        println!("{CONSTRUCTOR}");
+        return;
     }
+    // The functions in the order of the dispatcher's table.
+    let functions = [
+        I::STABILIZER_ROLECall::abi(),
+        I::GUARDIAN_ROLECall::abi(),
+        I::registerPoolCall::abi(),
+        I::pokeCall::abi(),
+        I::consumeVolumeCall::abi(),
+        I::twapDeviationCall::abi(),
+        I::sustainedCall::abi(),
+        I::remainingVolumeCall::abi(),
+        I::checkDeviationCall::abi(),
+        I::poolStatusCall::abi(),
+        I::poolConfigCall::abi(),
+        I::pauseCall::abi(),
+        I::unpauseCall::abi(),
+        I::pausedCall::abi(),
+        I::hasRoleCall::abi(),
+        I::grantRoleCall::abi(),
+        I::revokeRoleCall::abi(),
+        I::renounceRoleCall::abi(),
+    ];
+    let errors = [
+        I::AccessControlUnauthorizedAccount::abi(),
+        I::AccessControlBadConfirmation::abi(),
+        I::EnforcedPause::abi(),
+        I::ExpectedPause::abi(),
+        I::ZeroAddress::abi(),
+        I::UnknownPool::abi(),
+        I::PoolAlreadyRegistered::abi(),
+        I::ParameterOutOfRange::abi(),
+        I::ZeroAmount::abi(),
+        I::VolumeCapExceeded::abi(),
+        I::InsufficientHistory::abi(),
+        I::PoolCallFailed::abi(),
+        I::OracleCallFailed::abi(),
+        I::ZeroOraclePrice::abi(),
+        I::StaleOracle::abi(),
+        I::ClockUnavailable::abi(),
+        I::ArithmeticOverflow::abi(),
+    ];
+    let events = [
+        I::PoolRegistered::abi(),
+        I::Observed::abi(),
+        I::SpikeIgnored::abi(),
+        I::DeviationSustained::abi(),
+        I::VolumeConsumed::abi(),
+        I::RoleGranted::abi(),
+        I::RoleRevoked::abi(),
+        I::Paused::abi(),
+        I::Unpaused::abi(),
+    ];
+    let declared = I::abi::contract();
+    assert_eq!(functions.len(), declared.functions().count(), "a function of the interface is not printed");
+    assert_eq!(errors.len(), declared.errors().count(), "an error of the interface is not printed");
+    assert_eq!(events.len(), declared.events().count(), "an event of the interface is not printed");
+    // The SDK's header, kept so that the committed interface is unchanged.
+    println!("/**");
+    println!(" * This file was automatically generated by Stylus and represents a Rust program.");
+    println!(
+        " * For more information, please see [The Stylus SDK](https://github.com/OffchainLabs/stylus-sdk-rs)."
+    );
+    println!(" */");
+    println!();
+    println!("// SPDX-License-Identifier: MIT-OR-APACHE-2.0");
+    println!("pragma solidity ^0.8.23;");
+    println!();
+    println!("interface IFlashContainment  {{");
+    let mut items = Vec::new();
+    for function in &functions {
+        // `None` for nonpayable.
+        let mutability = function.state_mutability.as_str().map_or_else(String::new, |m| format!(" {m}"));
+        let returns = if function.outputs.is_empty() {
+            String::new()
+        } else {
+            format!(" returns ({})", list(function, true))
+        };
+        let inputs = list(function, false);
+        items.push(format!("function {}({inputs}) external{mutability}{returns};", function.name));
+    }
+    for error in &errors {
+        let types = error.inputs.iter().map(|param| param.ty.clone()).collect::<Vec<_>>();
+        items.push(format!("error {}({});", error.name, types.join(", ")));
+    }
+    let status = pool_status();
+    let fields = status.trim_start_matches("PoolStatus(").trim_end_matches(')').split(',');
+    let body: String = fields.flat_map(|field| [" ", field, ";"]).collect();
+    items.push(format!("struct PoolStatus {{{body} }}"));
+    println!("    {}", items.join("\n\n    "));
+    println!("}}");
+    println!();
+    println!("// Events: not part of the SDK's export; from the contract's sol! declarations.");
+    println!("interface IFlashContainmentEvents {{");
+    for event in events {
+        println!("    {};", event.full_signature());
+    }
+    println!("}}");
 }

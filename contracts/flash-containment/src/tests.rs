@@ -1,13 +1,16 @@
 //! Native unit tests of the `FlashContainment`, run against stylus-sdk's
 //! `TestVM`.
 //!
-//! Every call goes through the `#[public]` inherent methods, as a
-//! transaction would. The L2 clock (`ArbSys.arbBlockNumber`), the pool's
-//! `getMidPrice` and the oracle's `latestPrice` are mocked static calls
-//! (stylus-test 0.9 keys mocks by target and calldata). `TestVM` does not
-//! roll back a refused call, so every refusal is checked with [`refused`]:
-//! the call must fail **before** it writes storage or emits an event. The
-//! compiled wasm is tested end to end in `crates/chain/tests`.
+//! The rules are exercised through the [`IFlashContainment`] methods, which
+//! the dispatcher calls; the dispatcher itself ([`FlashContainment::route_call`])
+//! is tested against the `sol!` interface: its table, its argument checks,
+//! and every return and refusal byte for byte with alloy's encoders. The L2
+//! clock (`ArbSys.arbBlockNumber`), the pool's `getMidPrice` and the
+//! oracle's `latestPrice` are mocked static calls (stylus-test 0.9 keys
+//! mocks by target and calldata). `TestVM` does not roll back a refused
+//! call, so every refusal is checked with [`refused`]: the call must fail
+//! **before** it writes storage or emits an event. The compiled wasm is
+//! tested end to end in `crates/chain/tests`.
 
 use alloy_primitives::{keccak256, Address, B256, I256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
@@ -18,12 +21,14 @@ use vault_access::{
 };
 use vault_bindings::{ArbSys, IDODOPool, IPriceOracle, ARB_SYS};
 
+use crate::abi::IFlashContainment as I;
 use crate::{
-    ArithmeticOverflow, ClockUnavailable, DeviationSustained, Error, FlashContainment, InsufficientHistory,
-    Observed, OracleCallFailed, ParameterOutOfRange, PoolAlreadyRegistered, PoolCallFailed, PoolRegistered,
-    PoolStatus, SpikeIgnored, StaleOracle, UnknownPool, VolumeCapExceeded, VolumeConsumed, ZeroAddress,
-    ZeroAmount, ZeroOraclePrice, DECIMALS_RANGE, GUARDIAN_ROLE, MAX_ORACLE_AGE_RANGE, MAX_PER_BLOCK_CAP,
-    RING_CAPACITY, STABILIZER_ROLE, SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE, TWAP_WINDOW_RANGE,
+    ArithmeticOverflow, ClockUnavailable, DeviationSustained, Error, FlashContainment, IFlashContainment,
+    InsufficientHistory, Observed, OracleCallFailed, ParameterOutOfRange, PoolAlreadyRegistered,
+    PoolCallFailed, PoolRegistered, PoolStatus, SpikeIgnored, StaleOracle, UnknownPool, VolumeCapExceeded,
+    VolumeConsumed, ZeroAddress, ZeroAmount, ZeroOraclePrice, CONSTRUCTOR, DECIMALS_RANGE, FUNCTIONS,
+    GUARDIAN_ROLE, MAX_ORACLE_AGE_RANGE, MAX_PER_BLOCK_CAP, RING_CAPACITY, STABILIZER_ROLE,
+    SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE, TWAP_WINDOW_RANGE,
 };
 
 const DEPLOYER: Address = Address::repeat_byte(0xD0);
@@ -116,14 +121,13 @@ fn succeeds<T>(vm: &TestVM, expected: &[Log], call: impl FnOnce() -> Result<T, E
     value
 }
 
-/// Asserts that an [`Error`] is `Error::$variant` wrapping exactly `$expected`.
+/// Asserts that an [`Error`]'s revert data is exactly alloy's encoding of
+/// the `sol!` error `$expected`.
 macro_rules! assert_err {
-    ($error:expr, $variant:ident($expected:expr)) => {
-        match $error {
-            Error::$variant(inner) => assert_eq!(inner, $expected),
-            other => panic!("expected Error::{}, got {other:?}", stringify!($variant)),
-        }
-    };
+    ($error:expr, $expected:expr) => {{
+        let error: Error = $error;
+        assert_eq!(error.data(), SolError::abi_encode(&$expected), "{error:?}");
+    }};
 }
 
 fn unauthorized(account: Address, role: B256) -> AccessControlUnauthorizedAccount {
@@ -200,14 +204,14 @@ fn constructor_grants_admin_role_to_admin_not_deployer() {
     assert!(!contract.has_role(ADMIN_ROLE, DEPLOYER));
     assert!(!contract.paused());
     let error = refused(&vm, || contract.grant_role(STABILIZER_ROLE, DEPLOYER));
-    assert_err!(error, Unauthorized(unauthorized(DEPLOYER, ADMIN_ROLE)));
+    assert_err!(error, unauthorized(DEPLOYER, ADMIN_ROLE));
 }
 
 #[test]
 fn constructor_rejects_zero_admin() {
     let vm = TestVM::default();
     let mut contract = FlashContainment::from(&vm);
-    assert_err!(refused(&vm, || contract.constructor(Address::ZERO)), ZeroAddress(ZeroAddress {}));
+    assert_err!(refused(&vm, || contract.constructor(Address::ZERO)), ZeroAddress {});
     assert!(vm.snapshot().storage.is_empty());
 }
 
@@ -220,68 +224,262 @@ fn role_identifiers_are_keccak_of_their_names() {
     assert_eq!(contract.guardian_role(), GUARDIAN_ROLE);
 }
 
-// ---------------------------------------------------------- errors and events
+// -------------------------------------------------------------- the dispatcher
 
-/// The shared word encoder writes exactly what alloy's `abi_encode` writes,
-/// for every error of the contract.
-#[test]
-fn revert_data_of_every_error_matches_alloy() {
-    let big = U256::MAX - u(7);
-    let cases: Vec<(Error, Vec<u8>)> = vec![
-        (
-            Error::Unauthorized(unauthorized(STRANGER, STABILIZER_ROLE)),
-            unauthorized(STRANGER, STABILIZER_ROLE).abi_encode(),
-        ),
-        (
-            Error::BadConfirmation(AccessControlBadConfirmation {}),
-            AccessControlBadConfirmation {}.abi_encode(),
-        ),
-        (Error::Paused(EnforcedPause {}), EnforcedPause {}.abi_encode()),
-        (Error::NotPaused(ExpectedPause {}), ExpectedPause {}.abi_encode()),
-        (Error::ZeroAddress(ZeroAddress {}), ZeroAddress {}.abi_encode()),
-        (Error::UnknownPool(UnknownPool { pool: POOL }), UnknownPool { pool: POOL }.abi_encode()),
-        (
-            Error::AlreadyRegistered(PoolAlreadyRegistered { pool: POOL }),
-            PoolAlreadyRegistered { pool: POOL }.abi_encode(),
-        ),
-        (
-            Error::OutOfRange(ParameterOutOfRange {
-                parameter: 6,
-                value: big,
-                min: u(1),
-                max: MAX_PER_BLOCK_CAP,
-            }),
-            ParameterOutOfRange { parameter: 6, value: big, min: u(1), max: MAX_PER_BLOCK_CAP }.abi_encode(),
-        ),
-        (Error::ZeroAmount(ZeroAmount {}), ZeroAmount {}.abi_encode()),
-        (
-            Error::CapExceeded(VolumeCapExceeded { pool: POOL, amount: big, remaining: u(3) }),
-            VolumeCapExceeded { pool: POOL, amount: big, remaining: u(3) }.abi_encode(),
-        ),
-        (
-            Error::InsufficientHistory(InsufficientHistory { pool: POOL }),
-            InsufficientHistory { pool: POOL }.abi_encode(),
-        ),
-        (Error::PoolCallFailed(PoolCallFailed { pool: POOL }), PoolCallFailed { pool: POOL }.abi_encode()),
-        (
-            Error::OracleCallFailed(OracleCallFailed { oracle: ORACLE }),
-            OracleCallFailed { oracle: ORACLE }.abi_encode(),
-        ),
-        (
-            Error::ZeroOraclePrice(ZeroOraclePrice { oracle: ORACLE }),
-            ZeroOraclePrice { oracle: ORACLE }.abi_encode(),
-        ),
-        (
-            Error::StaleOracle(StaleOracle { oracle: ORACLE, updatedAt: big, maxAge: u64::MAX }),
-            StaleOracle { oracle: ORACLE, updatedAt: big, maxAge: u64::MAX }.abi_encode(),
-        ),
-        (Error::ClockUnavailable(ClockUnavailable {}), ClockUnavailable {}.abi_encode()),
-        (Error::Overflow(ArithmeticOverflow {}), ArithmeticOverflow {}.abi_encode()),
-    ];
-    for (error, expected) in cases {
-        assert_eq!(error.revert_data(), expected, "{error:?}");
-        assert_eq!(Vec::<u8>::from(error), expected);
+/// `FlashContainment::route_call`, as the SDK's router passes a call;
+/// returns the result and checks that a refusal changed nothing.
+fn route(vm: &TestVM, contract: &mut FlashContainment, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+    let before = vm.snapshot();
+    let result = contract.route_call(calldata);
+    if result.is_err() {
+        let after = vm.snapshot();
+        assert_eq!(before.storage, after.storage, "a refused call changed storage");
+        assert_eq!(before.emitted_logs, after.emitted_logs, "a refused call emitted an event");
     }
+    result
+}
+
+#[test]
+fn the_dispatch_table_is_the_interface() {
+    // Row `i` is the function whose discriminant is `i`, the constructor first.
+    for (row, entry) in FUNCTIONS.iter().enumerate() {
+        assert_eq!(entry.1 as usize, row);
+    }
+    assert_eq!(FUNCTIONS[0].0, keccak256("stylus_constructor()")[..4]);
+    assert_eq!(CONSTRUCTOR, FUNCTIONS[0].0);
+    // Every function of the interface, once.
+    let mut selectors: Vec<[u8; 4]> = FUNCTIONS[1..].iter().map(|entry| entry.0).collect();
+    selectors.sort_unstable();
+    let mut declared = I::IFlashContainmentCalls::SELECTORS.to_vec();
+    declared.sort_unstable();
+    assert_eq!(selectors, declared);
+    // Each row's argument count and kinds, from the interface's JSON ABI.
+    let abi = I::abi::contract();
+    for entry in &FUNCTIONS[1..] {
+        let function = abi.functions().find(|f| f.selector().0 == entry.0).expect("declared");
+        assert_eq!(usize::from(entry.2), function.inputs.len(), "{}", function.name);
+        for (index, input) in function.inputs.iter().enumerate() {
+            let kinds = (entry.3 >> index & 1 == 1, entry.4 >> index & 1 == 1);
+            let expected = match input.ty.as_str() {
+                "address" => (true, false),
+                "uint64" => (false, true),
+                "uint256" | "bytes32" => (false, false),
+                other => panic!("{}: argument type {other} is not one static word", function.name),
+            };
+            assert_eq!(kinds, expected, "{} argument {index}", function.name);
+        }
+    }
+    // The events and errors the contract encodes by hand are the ones the
+    // access crate declares.
+    assert_eq!(I::RoleGranted::SIGNATURE_HASH, RoleGranted::SIGNATURE_HASH);
+    assert_eq!(I::RoleRevoked::SIGNATURE_HASH, RoleRevoked::SIGNATURE_HASH);
+    assert_eq!(I::Paused::SIGNATURE_HASH, Paused::SIGNATURE_HASH);
+    assert_eq!(I::Unpaused::SIGNATURE_HASH, Unpaused::SIGNATURE_HASH);
+    assert_eq!(I::AccessControlUnauthorizedAccount::SELECTOR, AccessControlUnauthorizedAccount::SELECTOR);
+    assert_eq!(I::AccessControlBadConfirmation::SELECTOR, AccessControlBadConfirmation::SELECTOR);
+    assert_eq!(I::EnforcedPause::SELECTOR, EnforcedPause::SELECTOR);
+    assert_eq!(I::ExpectedPause::SELECTOR, ExpectedPause::SELECTOR);
+}
+
+/// Every function's return data through the dispatcher is alloy's
+/// `abi_encode_returns` of the method's value; negative values check the
+/// sign extension of `int8`, `int32` and `int256`.
+#[test]
+fn route_call_returns_what_alloy_encodes() {
+    let (vm, mut contract) = setup_with_pool();
+    for block in START..START + 4 {
+        poke_at(&vm, &mut contract, block, -120);
+    }
+    as_caller(&vm, STABILIZER);
+    contract.consume_volume(POOL, u(250)).unwrap();
+    as_caller(&vm, STRANGER);
+    let pool = POOL;
+    let mut call = |calldata: Vec<u8>| route(&vm, &mut contract, &calldata).expect("call succeeds");
+    assert_eq!(
+        call(I::STABILIZER_ROLECall {}.abi_encode()),
+        I::STABILIZER_ROLECall::abi_encode_returns(&(STABILIZER_ROLE,))
+    );
+    assert_eq!(
+        call(I::GUARDIAN_ROLECall {}.abi_encode()),
+        I::GUARDIAN_ROLECall::abi_encode_returns(&(GUARDIAN_ROLE,))
+    );
+    let twap = I256::try_from(-120).unwrap();
+    assert_eq!(
+        call(I::twapDeviationCall { pool }.abi_encode()),
+        I::twapDeviationCall::abi_encode_returns(&(twap,))
+    );
+    assert_eq!(
+        call(I::sustainedCall { pool }.abi_encode()),
+        I::sustainedCall::abi_encode_returns(&(true, -1, 4))
+    );
+    assert_eq!(
+        call(I::remainingVolumeCall { pool }.abi_encode()),
+        I::remainingVolumeCall::abi_encode_returns(&(u(750),))
+    );
+    assert_eq!(
+        call(I::checkDeviationCall { pool }.abi_encode()),
+        I::checkDeviationCall::abi_encode_returns(&(twap, true))
+    );
+    let status = PoolStatus {
+        blockNumber: START + 3,
+        observations: 4,
+        lastBlock: START + 3,
+        lastDeviationBps: -120,
+        twapAvailable: true,
+        twapDeviationBps: -120,
+        sign: -1,
+        streak: 4,
+        sustained: true,
+        shouldRebalance: true,
+        remainingVolume: u(750),
+        paused: false,
+    };
+    assert_eq!(
+        call(I::poolStatusCall { pool }.abi_encode()),
+        I::poolStatusCall::abi_encode_returns(&(status,))
+    );
+    assert_eq!(
+        call(I::poolConfigCall { pool }.abi_encode()),
+        I::poolConfigCall::abi_encode_returns(&(ORACLE, 18, 18, THRESHOLD, SUSTAIN, WINDOW, MAX_AGE, u(CAP)))
+    );
+    assert_eq!(call(I::pausedCall {}.abi_encode()), I::pausedCall::abi_encode_returns(&(false,)));
+    let role = I::hasRoleCall { role: ADMIN_ROLE, account: ADMIN };
+    assert_eq!(call(role.abi_encode()), I::hasRoleCall::abi_encode_returns(&(true,)));
+    let role = I::hasRoleCall { role: ADMIN_ROLE, account: STRANGER };
+    assert_eq!(call(role.abi_encode()), I::hasRoleCall::abi_encode_returns(&(false,)));
+    // A first poke of a block answers `true`, a repeat `false`.
+    at_block(&vm, START + 4);
+    deviate(&vm, -120);
+    let mut call = |calldata: Vec<u8>| route(&vm, &mut contract, &calldata).expect("call succeeds");
+    assert_eq!(call(I::pokeCall { pool }.abi_encode()), I::pokeCall::abi_encode_returns(&(true,)));
+    assert_eq!(call(I::pokeCall { pool }.abi_encode()), I::pokeCall::abi_encode_returns(&(false,)));
+}
+
+/// The functions without a return answer no data, and do what their
+/// method does (the events are checked in the sections below).
+#[test]
+fn route_call_runs_the_state_changing_functions() {
+    let (vm, mut contract) = setup_with_pool();
+    let register = I::registerPoolCall {
+        pool: OTHER_POOL,
+        oracle: ORACLE,
+        base_decimals: 6,
+        quote_decimals: 18,
+        threshold_bps: THRESHOLD,
+        sustain_blocks: SUSTAIN,
+        twap_window: WINDOW,
+        max_oracle_age: MAX_AGE,
+        per_block_cap: MAX_PER_BLOCK_CAP,
+    };
+    assert_eq!(route(&vm, &mut contract, &register.abi_encode()), Ok(Vec::new()));
+    let config = (ORACLE, 6, 18, THRESHOLD, SUSTAIN, WINDOW, MAX_AGE, MAX_PER_BLOCK_CAP);
+    assert_eq!(contract.pool_config(OTHER_POOL).unwrap(), config);
+    as_caller(&vm, STABILIZER);
+    let consume = I::consumeVolumeCall { pool: POOL, amount: u(600) };
+    assert_eq!(route(&vm, &mut contract, &consume.abi_encode()), Ok(Vec::new()));
+    assert_eq!(contract.remaining_volume(POOL).unwrap(), u(400));
+    as_caller(&vm, GUARDIAN);
+    assert_eq!(route(&vm, &mut contract, &I::pauseCall {}.abi_encode()), Ok(Vec::new()));
+    assert!(contract.paused());
+    as_caller(&vm, ADMIN);
+    assert_eq!(route(&vm, &mut contract, &I::unpauseCall {}.abi_encode()), Ok(Vec::new()));
+    assert!(!contract.paused());
+    let grant = I::grantRoleCall { role: GUARDIAN_ROLE, account: STRANGER };
+    assert_eq!(route(&vm, &mut contract, &grant.abi_encode()), Ok(Vec::new()));
+    assert!(contract.has_role(GUARDIAN_ROLE, STRANGER));
+    let revoke = I::revokeRoleCall { role: GUARDIAN_ROLE, account: STRANGER };
+    assert_eq!(route(&vm, &mut contract, &revoke.abi_encode()), Ok(Vec::new()));
+    assert!(!contract.has_role(GUARDIAN_ROLE, STRANGER));
+    as_caller(&vm, GUARDIAN);
+    let renounce = I::renounceRoleCall { role: GUARDIAN_ROLE, confirmation: GUARDIAN };
+    assert_eq!(route(&vm, &mut contract, &renounce.abi_encode()), Ok(Vec::new()));
+    assert!(!contract.has_role(GUARDIAN_ROLE, GUARDIAN));
+}
+
+/// A refusal answers the error's encoding; a call the SDK's decoder
+/// refused (unknown selector, short, long or dirty arguments) still
+/// reverts with no data; nothing changes either way.
+#[test]
+fn route_call_refuses_as_the_sdk_router_did() {
+    let (vm, mut contract) = setup_with_pool();
+    as_caller(&vm, STRANGER);
+    let poke = I::pokeCall { pool: OTHER_POOL }.abi_encode();
+    assert_eq!(route(&vm, &mut contract, &poke), Err(UnknownPool { pool: OTHER_POOL }.abi_encode()));
+    let grant = I::grantRoleCall { role: STABILIZER_ROLE, account: STRANGER }.abi_encode();
+    assert_eq!(route(&vm, &mut contract, &grant), Err(unauthorized(STRANGER, ADMIN_ROLE).abi_encode()));
+    let check = I::checkDeviationCall { pool: POOL }.abi_encode();
+    assert_eq!(route(&vm, &mut contract, &check), Err(InsufficientHistory { pool: POOL }.abi_encode()));
+    as_caller(&vm, ADMIN);
+    let register = |base_decimals: u64| {
+        I::registerPoolCall {
+            pool: OTHER_POOL,
+            oracle: ORACLE,
+            base_decimals,
+            quote_decimals: 18,
+            threshold_bps: THRESHOLD,
+            sustain_blocks: SUSTAIN,
+            twap_window: WINDOW,
+            max_oracle_age: MAX_AGE,
+            per_block_cap: u(CAP),
+        }
+        .abi_encode()
+    };
+    let expected = ParameterOutOfRange { parameter: 0, value: u(u64::MAX), min: u(0), max: u(36) };
+    assert_eq!(route(&vm, &mut contract, &register(u64::MAX)), Err(expected.abi_encode()));
+
+    let poke = I::pokeCall { pool: POOL }.abi_encode();
+    let good = register(18);
+    let with = |data: &[u8], index: usize, byte: u8| {
+        let mut data = data.to_vec();
+        data[index] = byte;
+        data
+    };
+    let malformed: Vec<(&str, Vec<u8>)> = vec![
+        ("no calldata", Vec::new()),
+        ("short selector", vec![0xde, 0xad, 0xbe]),
+        ("unknown selector", vec![0xde, 0xad, 0xbe, 0xef]),
+        ("truncated", poke[..35].to_vec()),
+        ("one byte more", [poke.clone(), vec![0]].concat()),
+        ("one word more", [poke.clone(), vec![0; 32]].concat()),
+        ("a word to a function without arguments", [I::pausedCall {}.abi_encode(), vec![0; 32]].concat()),
+        ("address above 2^160", with(&poke, 4 + 11, 1)),
+        ("oracle above 2^160", with(&good, 4 + 32 + 11, 1)),
+        ("uint64 above 2^64", with(&good, 4 + 2 * 32 + 23, 1)),
+        ("last uint64 above 2^64", with(&good, 4 + 7 * 32, 0x80)),
+        ("role account above 2^160", with(&grant, 4 + 32, 1)),
+        ("constructor, truncated", CONSTRUCTOR.to_vec()),
+    ];
+    for (name, calldata) in malformed {
+        assert_eq!(route(&vm, &mut contract, &calldata), Err(Vec::new()), "{name}");
+    }
+    // The same calls, well formed, are accepted.
+    assert_eq!(route(&vm, &mut contract, &good), Ok(Vec::new()));
+    assert_eq!(route(&vm, &mut contract, &poke), Ok(I::pokeCall::abi_encode_returns(&(true,))));
+}
+
+/// Deployment's `stylus_constructor(admin)` reaches the constructor once,
+/// behind the SDK's guard.
+#[test]
+fn the_constructor_runs_once_through_the_dispatcher() {
+    let calldata = |admin: Address| [CONSTRUCTOR.to_vec(), admin.into_word().to_vec()].concat();
+    let vm = TestVM::default();
+    let mut contract = FlashContainment::from(&vm);
+    as_caller(&vm, DEPLOYER);
+    // (The guard's slot is written first; on a chain the revert undoes it,
+    // `TestVM` keeps it, so this refusal is not checked with `route`.)
+    assert_eq!(contract.route_call(&calldata(Address::ZERO)), Err(ZeroAddress {}.abi_encode()));
+    let vm = TestVM::default();
+    let mut contract = FlashContainment::from(&vm);
+    as_caller(&vm, DEPLOYER);
+    let granted = RoleGranted { role: ADMIN_ROLE, account: ADMIN, sender: DEPLOYER };
+    let result =
+        succeeds(&vm, &[log_of(&granted)], || Ok::<_, Error>(route(&vm, &mut contract, &calldata(ADMIN))));
+    assert_eq!(result, Ok(Vec::new()));
+    assert!(contract.has_role(ADMIN_ROLE, ADMIN));
+    for admin in [STRANGER, ADMIN, Address::ZERO] {
+        assert_eq!(route(&vm, &mut contract, &calldata(admin)), Err(Vec::new()));
+    }
+    assert!(!contract.has_role(ADMIN_ROLE, STRANGER));
 }
 
 // ----------------------------------------------------------------- registerPool
@@ -328,16 +526,16 @@ fn register_pool_refuses_each_bad_input() {
     for caller in [STRANGER, STABILIZER, GUARDIAN, DEPLOYER] {
         as_caller(&vm, caller);
         let error = refused(&vm, || register(&mut contract, OTHER_POOL, good, u(CAP)));
-        assert_err!(error, Unauthorized(unauthorized(caller, ADMIN_ROLE)));
+        assert_err!(error, unauthorized(caller, ADMIN_ROLE));
     }
     as_caller(&vm, ADMIN);
     let error = refused(&vm, || register(&mut contract, Address::ZERO, good, u(CAP)));
-    assert_err!(error, ZeroAddress(ZeroAddress {}));
+    assert_err!(error, ZeroAddress {});
     let error =
         refused(&vm, || contract.register_pool(OTHER_POOL, Address::ZERO, 18, 18, 50, 3, 4, 60, u(CAP)));
-    assert_err!(error, ZeroAddress(ZeroAddress {}));
+    assert_err!(error, ZeroAddress {});
     let error = refused(&vm, || register(&mut contract, POOL, good, u(CAP)));
-    assert_err!(error, AlreadyRegistered(PoolAlreadyRegistered { pool: POOL }));
+    assert_err!(error, PoolAlreadyRegistered { pool: POOL });
     let ranges = [
         DECIMALS_RANGE,
         DECIMALS_RANGE,
@@ -357,32 +555,32 @@ fn register_pool_refuses_each_bad_input() {
             let error = refused(&vm, || register(&mut contract, OTHER_POOL, params, u(CAP)));
             let parameter = u8::try_from(index).unwrap();
             let expected = ParameterOutOfRange { parameter, value: u(value), min: u(min), max: u(max) };
-            assert_err!(error, OutOfRange(expected));
+            assert_err!(error, expected);
         }
     }
     for cap in [U256::ZERO, MAX_PER_BLOCK_CAP + u(1), U256::MAX] {
         let error = refused(&vm, || register(&mut contract, OTHER_POOL, good, cap));
         let expected = ParameterOutOfRange { parameter: 6, value: cap, min: u(1), max: MAX_PER_BLOCK_CAP };
-        assert_err!(error, OutOfRange(expected));
+        assert_err!(error, expected);
     }
     // The first bad parameter in argument order is the one reported.
     let error = refused(&vm, || register(&mut contract, OTHER_POOL, [37, 99, 0, 1, 1, 0], U256::ZERO));
-    assert_err!(error, OutOfRange(ParameterOutOfRange { parameter: 0, value: u(37), min: u(0), max: u(36) }));
+    assert_err!(error, ParameterOutOfRange { parameter: 0, value: u(37), min: u(0), max: u(36) });
 }
 
 #[test]
 fn every_view_refuses_an_unknown_pool() {
     let (vm, mut contract) = setup_with_pool();
     let expected = UnknownPool { pool: OTHER_POOL };
-    assert_err!(refused(&vm, || contract.poke(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.twap_deviation(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.sustained(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.remaining_volume(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.check_deviation(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.pool_status(OTHER_POOL)), UnknownPool(expected.clone()));
-    assert_err!(refused(&vm, || contract.pool_config(OTHER_POOL)), UnknownPool(expected.clone()));
+    assert_err!(refused(&vm, || contract.poke(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.twap_deviation(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.sustained(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.remaining_volume(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.check_deviation(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.pool_status(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.pool_config(OTHER_POOL)), expected.clone());
     as_caller(&vm, STABILIZER);
-    assert_err!(refused(&vm, || contract.consume_volume(OTHER_POOL, u(1))), UnknownPool(expected));
+    assert_err!(refused(&vm, || contract.consume_volume(OTHER_POOL, u(1))), expected);
 }
 
 // ------------------------------------------------------------------------ poke
@@ -485,12 +683,12 @@ fn missing_pokes_end_the_streak_and_are_filled_conservatively() {
 fn twap_needs_history_covering_the_window() {
     let (vm, mut contract) = setup_with_pool();
     let expected = InsufficientHistory { pool: POOL };
-    assert_err!(refused(&vm, || contract.twap_deviation(POOL)), InsufficientHistory(expected.clone()));
-    assert_err!(refused(&vm, || contract.check_deviation(POOL)), InsufficientHistory(expected.clone()));
+    assert_err!(refused(&vm, || contract.twap_deviation(POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.check_deviation(POOL)), expected.clone());
     assert!(!status(&contract).twapAvailable);
     poke_at(&vm, &mut contract, START, 30);
     // W = 4: blocks START − 3 … START were not all observed.
-    assert_err!(refused(&vm, || contract.twap_deviation(POOL)), InsufficientHistory(expected));
+    assert_err!(refused(&vm, || contract.twap_deviation(POOL)), expected);
     at_block(&vm, START + 3);
     assert_eq!(contract.twap_deviation(POOL).unwrap(), I256::try_from(30).unwrap());
     let s = status(&contract);
@@ -522,35 +720,35 @@ fn poke_refuses_each_bad_input() {
     as_caller(&vm, STRANGER);
     // Pool or oracle calls that revert or answer malformed data.
     vm.mock_static_call(POOL, IDODOPool::getMidPriceCall {}.abi_encode(), Err(b"reverted".to_vec()));
-    assert_err!(refused(&vm, || contract.poke(POOL)), PoolCallFailed(PoolCallFailed { pool: POOL }));
+    assert_err!(refused(&vm, || contract.poke(POOL)), PoolCallFailed { pool: POOL });
     vm.mock_static_call(POOL, IDODOPool::getMidPriceCall {}.abi_encode(), Ok(vec![1, 2, 3]));
-    assert_err!(refused(&vm, || contract.poke(POOL)), PoolCallFailed(PoolCallFailed { pool: POOL }));
+    assert_err!(refused(&vm, || contract.poke(POOL)), PoolCallFailed { pool: POOL });
     mock_mid(&vm, POOL, one());
     vm.mock_static_call(ORACLE, IPriceOracle::latestPriceCall {}.abi_encode(), Err(Vec::new()));
-    assert_err!(refused(&vm, || contract.poke(POOL)), OracleCallFailed(OracleCallFailed { oracle: ORACLE }));
+    assert_err!(refused(&vm, || contract.poke(POOL)), OracleCallFailed { oracle: ORACLE });
     vm.mock_static_call(ORACLE, IPriceOracle::latestPriceCall {}.abi_encode(), Ok(one().abi_encode()));
-    assert_err!(refused(&vm, || contract.poke(POOL)), OracleCallFailed(OracleCallFailed { oracle: ORACLE }));
+    assert_err!(refused(&vm, || contract.poke(POOL)), OracleCallFailed { oracle: ORACLE });
     mock_oracle(&vm, U256::ZERO, NOW);
-    assert_err!(refused(&vm, || contract.poke(POOL)), ZeroOraclePrice(ZeroOraclePrice { oracle: ORACLE }));
+    assert_err!(refused(&vm, || contract.poke(POOL)), ZeroOraclePrice { oracle: ORACLE });
     // Stale: one second past the maximum age; exactly the maximum is fine.
     mock_oracle(&vm, one(), NOW - MAX_AGE - 1);
     let stale = StaleOracle { oracle: ORACLE, updatedAt: u(NOW - MAX_AGE - 1), maxAge: MAX_AGE };
-    assert_err!(refused(&vm, || contract.poke(POOL)), StaleOracle(stale));
+    assert_err!(refused(&vm, || contract.poke(POOL)), stale);
     // A price too large to scale.
     mock_oracle(&vm, one(), NOW);
     mock_mid(&vm, POOL, U256::MAX);
-    assert_err!(refused(&vm, || contract.poke(POOL)), Overflow(ArithmeticOverflow {}));
+    assert_err!(refused(&vm, || contract.poke(POOL)), ArithmeticOverflow {});
     // No clock.
     vm.clear_mocks();
     deviate(&vm, 0);
-    assert_err!(refused(&vm, || contract.poke(POOL)), ClockUnavailable(ClockUnavailable {}));
-    assert_err!(refused(&vm, || contract.sustained(POOL)), ClockUnavailable(ClockUnavailable {}));
+    assert_err!(refused(&vm, || contract.poke(POOL)), ClockUnavailable {});
+    assert_err!(refused(&vm, || contract.sustained(POOL)), ClockUnavailable {});
     // Paused.
     at_block(&vm, START);
     as_caller(&vm, GUARDIAN);
     contract.pause().unwrap();
     as_caller(&vm, STRANGER);
-    assert_err!(refused(&vm, || contract.poke(POOL)), Paused(EnforcedPause {}));
+    assert_err!(refused(&vm, || contract.poke(POOL)), EnforcedPause {});
     // The boundary cases that are accepted.
     as_caller(&vm, ADMIN);
     contract.unpause().unwrap();
@@ -578,11 +776,11 @@ fn consume_volume_spends_the_cap_of_this_block_only() {
     succeeds(&vm, &[log_of(&consumed)], || contract.consume_volume(POOL, u(600)));
     assert_eq!(contract.remaining_volume(POOL).unwrap(), u(400));
     let over = VolumeCapExceeded { pool: POOL, amount: u(401), remaining: u(400) };
-    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(401))), CapExceeded(over));
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(401))), over);
     contract.consume_volume(POOL, u(400)).unwrap();
     assert_eq!(contract.remaining_volume(POOL).unwrap(), U256::ZERO);
     let over = VolumeCapExceeded { pool: POOL, amount: u(1), remaining: U256::ZERO };
-    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(1))), CapExceeded(over));
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(1))), over);
     // The cap resets in the next L2 block.
     at_block(&vm, START + 1);
     assert_eq!(contract.remaining_volume(POOL).unwrap(), u(CAP));
@@ -592,17 +790,17 @@ fn consume_volume_spends_the_cap_of_this_block_only() {
     for caller in [STRANGER, ADMIN, GUARDIAN] {
         as_caller(&vm, caller);
         let error = refused(&vm, || contract.consume_volume(POOL, u(1)));
-        assert_err!(error, Unauthorized(unauthorized(caller, STABILIZER_ROLE)));
+        assert_err!(error, unauthorized(caller, STABILIZER_ROLE));
     }
     at_block(&vm, START + 2);
     as_caller(&vm, STABILIZER);
-    assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::ZERO)), ZeroAmount(ZeroAmount {}));
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::ZERO)), ZeroAmount {});
     let over = VolumeCapExceeded { pool: POOL, amount: U256::MAX, remaining: u(CAP) };
-    assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::MAX)), CapExceeded(over));
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::MAX)), over);
     as_caller(&vm, GUARDIAN);
     contract.pause().unwrap();
     as_caller(&vm, STABILIZER);
-    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(1))), Paused(EnforcedPause {}));
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(1))), EnforcedPause {});
 }
 
 // ----------------------------------------------------------- status and pause
@@ -633,19 +831,19 @@ fn status_reports_everything_and_pause_stops_the_trigger() {
     assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::try_from(-120).unwrap(), true));
 
     as_caller(&vm, STRANGER);
-    assert_err!(refused(&vm, || contract.pause()), Unauthorized(unauthorized(STRANGER, GUARDIAN_ROLE)));
+    assert_err!(refused(&vm, || contract.pause()), unauthorized(STRANGER, GUARDIAN_ROLE));
     as_caller(&vm, GUARDIAN);
     succeeds(&vm, &[log_of(&Paused { account: GUARDIAN })], || contract.pause());
-    assert_err!(refused(&vm, || contract.pause()), Paused(EnforcedPause {}));
+    assert_err!(refused(&vm, || contract.pause()), EnforcedPause {});
     // Paused: the facts stay readable, nothing triggers.
     assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::try_from(-120).unwrap(), false));
     assert_eq!(status(&contract), PoolStatus { shouldRebalance: false, paused: true, ..expected.clone() });
     // Only the admin unpauses; the admin still registers while paused.
-    assert_err!(refused(&vm, || contract.unpause()), Unauthorized(unauthorized(GUARDIAN, ADMIN_ROLE)));
+    assert_err!(refused(&vm, || contract.unpause()), unauthorized(GUARDIAN, ADMIN_ROLE));
     as_caller(&vm, ADMIN);
     register(&mut contract, OTHER_POOL, [18, 18, THRESHOLD, SUSTAIN, WINDOW, MAX_AGE], u(CAP)).unwrap();
     succeeds(&vm, &[log_of(&Unpaused { account: ADMIN })], || contract.unpause());
-    assert_err!(refused(&vm, || contract.unpause()), NotPaused(ExpectedPause {}));
+    assert_err!(refused(&vm, || contract.unpause()), ExpectedPause {});
     assert_eq!(status(&contract), expected);
 }
 
@@ -658,10 +856,10 @@ fn roles_are_granted_revoked_and_renounced_with_events() {
     succeeds(&vm, &[log_of(&revoked)], || contract.revoke_role(STABILIZER_ROLE, STRANGER));
     as_caller(&vm, STABILIZER);
     let error = refused(&vm, || contract.renounce_role(STABILIZER_ROLE, ADMIN));
-    assert_err!(error, BadConfirmation(AccessControlBadConfirmation {}));
+    assert_err!(error, AccessControlBadConfirmation {});
     let revoked = RoleRevoked { role: STABILIZER_ROLE, account: STABILIZER, sender: STABILIZER };
     succeeds(&vm, &[log_of(&revoked)], || contract.renounce_role(STABILIZER_ROLE, STABILIZER));
     assert!(!contract.has_role(STABILIZER_ROLE, STABILIZER));
     let error = refused(&vm, || contract.grant_role(STABILIZER_ROLE, STABILIZER));
-    assert_err!(error, Unauthorized(unauthorized(STABILIZER, ADMIN_ROLE)));
+    assert_err!(error, unauthorized(STABILIZER, ADMIN_ROLE));
 }
