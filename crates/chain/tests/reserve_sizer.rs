@@ -1,9 +1,10 @@
 //! The compiled ReserveSizer wasm on the in-process chain: constructor,
 //! roles, pause, configuration, outflow recording, exact reads, every
 //! refusal of every public function with its exact custom error and
-//! untouched storage and logs, and balance reads through the ERC-20
-//! binding, both from a Stylus stand-in token and from a real OpenZeppelin
-//! token (the `TestToken` artifact) on the EVM side.
+//! untouched storage and logs, the refusals (with no data) of malformed
+//! arguments that the SDK's validating decoder refused, and balance reads
+//! through the ERC-20 binding, both from a Stylus stand-in token and from a
+//! real OpenZeppelin token (the `TestToken` artifact) on the EVM side.
 //!
 //! Needs `scripts/build-wasm` to have built
 //! `target/wasm32-unknown-unknown/release/reserve_sizer.wasm`, and the
@@ -1119,4 +1120,67 @@ fn a_clock_running_backwards_is_refused_as_arithmetic_overflow() {
     let overflow = err(&ArithmeticOverflow {});
     refuse(&mut world, "earlier minute", REPORTER, record(TOKEN, u(10)), overflow);
     assert_eq!(view(&mut world, &peakMinuteOutflowCall { asset: TOKEN })._0, u(10));
+}
+
+/// `calldata` with the 32-byte argument word `index` (after the selector)
+/// replaced by `word`.
+fn with_word(calldata: &[u8], index: usize, word: U256) -> Vec<u8> {
+    let mut data = calldata.to_vec();
+    data[4 + 32 * index..4 + 32 * (index + 1)].copy_from_slice(&word.to_be_bytes::<32>());
+    data
+}
+
+/// `calldata` followed by `extra` bytes of zeros.
+fn with_trailing(calldata: &[u8], extra: usize) -> Vec<u8> {
+    let mut data = calldata.to_vec();
+    data.resize(data.len() + extra, 0);
+    data
+}
+
+#[test]
+fn malformed_arguments_are_refused_with_empty_data_as_the_sdk_decoder_refuses_them() {
+    // The SDK's decoder (alloy, validating) refuses trailing bytes, an
+    // address word with a nonzero high byte, and a `uint8` or `uint64` word
+    // out of its range: each call reverts with no data before anything runs.
+    let mut world = refusal_world();
+    let mut data = with_trailing(&constructor_calldata(ADMIN), 32);
+    let dirty_address = U256::from(1) << 160;
+    let (u8_over, u64_over) = (u(256), U256::from(1) << 64);
+    let reporter = reporter_role();
+    let cases: Vec<Refusal> = vec![
+        ("constructor, trailing word", DEPLOYER, data.clone(), Vec::new()),
+        ("trailing byte", ADMIN, with_trailing(&cfg(OTHER), 1), Vec::new()),
+        ("trailing word", ADMIN, with_trailing(&cfg(OTHER), 32), Vec::new()),
+        ("asset high bit", ADMIN, with_word(&cfg(OTHER), 0, dirty_address), Vec::new()),
+        ("T 2^64", ADMIN, with_word(&cfg(OTHER), 3, u64_over), Vec::new()),
+        ("peak window 2^64", ADMIN, with_word(&cfg(OTHER), 6, u64_over), Vec::new()),
+        ("trailing word", REPORTER, with_trailing(&record(TOKEN, u(5)), 32), Vec::new()),
+        ("asset high bit", REPORTER, with_word(&record(TOKEN, u(5)), 0, dirty_address), Vec::new()),
+        ("trailing byte", REPORTER, with_trailing(&record_bridge(TOKEN, u(5)), 1), Vec::new()),
+        ("bucket 256", ADMIN, with_word(&set_bucket(TOKEN, 0, 1, HOLDER), 1, u8_over), Vec::new()),
+        ("holder high bit", ADMIN, with_word(&set_bucket(TOKEN, 0, 1, HOLDER), 3, dirty_address), Vec::new()),
+        ("trailing byte", GUARDIAN, with_trailing(&pause_calldata(), 1), Vec::new()),
+        ("trailing word", ADMIN, with_trailing(&grant(reporter, STRANGER), 32), Vec::new()),
+        ("account high bit", ADMIN, with_word(&revoke(reporter, REPORTER), 1, dirty_address), Vec::new()),
+        ("trailing byte", REPORTER, with_trailing(&renounce(reporter, REPORTER), 1), Vec::new()),
+    ];
+    assert_refused(&mut world, &cases, U256::ZERO);
+    let cases: Vec<ViewRefusal> = vec![
+        ("trailing byte", with_trailing(&pausedCall {}.abi_encode(), 1), Vec::new()),
+        ("trailing word", with_trailing(&REPORTER_ROLECall {}.abi_encode(), 32), Vec::new()),
+        ("trailing word", with_trailing(&required_reserve(TOKEN), 32), Vec::new()),
+        ("asset high bit", with_word(&asset_config(TOKEN), 0, dirty_address), Vec::new()),
+        ("f 2^64", with_word(&cantilever_check(TOKEN, u(1), 1), 2, u64_over), Vec::new()),
+        ("bucket 256", with_word(&bucket_status(TOKEN, 0), 1, u8_over), Vec::new()),
+        ("bucket 2^64", with_word(&bucket_status(TOKEN, 0), 1, u64_over), Vec::new()),
+        ("trailing byte", with_trailing(&can_release(TOKEN, u(1)), 1), Vec::new()),
+    ];
+    assert_views_refused(&mut world, &cases);
+
+    // Before construction too: the malformed constructor call does not use up the one run.
+    let mut world = World::new();
+    world.deploy_code(SIZER, reserve_sizer_code()).unwrap();
+    refuse(&mut world, "constructor, trailing word", DEPLOYER, data.clone(), Vec::new());
+    data.truncate(data.len() - 32);
+    succeed(&mut world, DEPLOYER, &data);
 }
