@@ -3,6 +3,10 @@
 //! The PMM curve multiplies three or four 1e18-scaled factors before the
 //! single final division. Doing that in 512 bits keeps every intermediate
 //! exact, so each formula rounds exactly once, in the direction it names.
+//!
+//! The small helpers are `#[inline(never)]`: inlined, their 512-bit copies
+//! and checks were duplicated into every PMM formula, which costs more
+//! compressed wasm than the calls (measured on PrivateMeshPool).
 
 use crate::{MathError, MathResult, U256};
 use alloy_primitives::U512;
@@ -34,17 +38,20 @@ pub(crate) fn add(a: W, b: W) -> MathResult<W> {
     a.checked_add(b).ok_or(MathError::Overflow)
 }
 
+#[inline(never)]
 pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
     crate::multiply::checked_mul(a, b).ok_or(MathError::Overflow)
 }
 
 /// `floor(a / d)`.
+#[inline(never)]
 pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
     crate::divide::quotient(a, d, false).ok_or(MathError::DivisionByZero)
 }
 
 /// `ceil(a / d)`: the floor, plus one when the remainder is not zero (never
 /// overflows: the ceiling is at most `a`).
+#[inline(never)]
 pub(crate) fn div_ceil(a: W, d: W) -> MathResult<W> {
     crate::divide::quotient(a, d, true).ok_or(MathError::DivisionByZero)
 }
