@@ -139,10 +139,11 @@ pub fn lookup<'a, F: Copy>(table: &[Entry<F>], calldata: &'a [u8]) -> Option<(F,
 pub struct Args<'a>(&'a [u8]);
 
 impl Args<'_> {
-    /// Whether there are at least `count` words, the `addresses` ones
-    /// with 12 leading zero bytes and the `smalls` ones below 2^64.
+    /// Whether there are exactly `count` words (the SDK's validating
+    /// decoder refuses trailing bytes too), the `addresses` ones with 12
+    /// leading zero bytes and the `smalls` ones below 2^64.
     fn valid(self, count: u8, addresses: u16, smalls: u16) -> bool {
-        self.0.len() >= 32 * usize::from(count)
+        self.0.len() == 32 * usize::from(count)
             && (0..usize::from(count)).all(|index| {
                 let bits = self.uint(index).bit_len();
                 let limit = if addresses >> index & 1 == 1 {
@@ -186,5 +187,61 @@ impl Args<'_> {
     #[must_use]
     pub fn int(self, index: usize) -> alloy_primitives::I256 {
         alloy_primitives::I256::from_raw(self.uint(index))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use alloc::vec;
+
+    const TABLE: [Entry<u8>; 2] = [([1, 2, 3, 4], 7, 2, 0b01, 0b10), ([9, 9, 9, 9], 8, 0, 0, 0)];
+
+    fn call(words: &[Word]) -> Vec<u8> {
+        encode([1, 2, 3, 4], words)
+    }
+
+    #[test]
+    fn lookup_checks_arguments_as_the_validating_decoder() {
+        let (account, small) = (Address::repeat_byte(0xab), 5u64);
+        let good = call(&[Word::Address(&account), Word::Small(&small)]);
+        let (function, args) = lookup(&TABLE, &good).unwrap();
+        assert_eq!((function, args.address(0), args.small(1)), (7, account, 5));
+        assert_eq!(lookup(&TABLE, &[9, 9, 9, 9]).map(|found| found.0), Some(8));
+        // Unknown selector, short, trailing bytes, dirty address, wide small.
+        assert!(lookup(&TABLE, &[1, 2, 3]).is_none());
+        assert!(lookup(&TABLE, &[5, 5, 5, 5]).is_none());
+        assert!(lookup(&TABLE, &good[..good.len() - 1]).is_none());
+        assert!(lookup(&TABLE, &[good.clone(), vec![0]].concat()).is_none());
+        let mut dirty = good.clone();
+        dirty[4] = 1;
+        assert!(lookup(&TABLE, &dirty).is_none());
+        let mut wide = good;
+        wide[4 + 32 + 23] = 1;
+        assert!(lookup(&TABLE, &wide).is_none());
+    }
+
+    #[test]
+    fn words_encode_as_the_abi() {
+        let (value, hash, account, small) =
+            (U256::from(258u64), B256::repeat_byte(7), Address::repeat_byte(1), 9u64);
+        let negative = alloy_primitives::I256::MINUS_ONE;
+        let data = ret(&[
+            Word::Uint(&value),
+            Word::Hash(&hash),
+            Word::Address(&account),
+            Word::Small(&small),
+            Word::Int(&negative),
+        ]);
+        assert_eq!(data.len(), 160);
+        assert_eq!(at(Some(&data), 0), Some(value));
+        assert_eq!(&data[32..64], hash.as_slice());
+        assert_eq!(&data[64..76], &[0; 12]);
+        assert_eq!(&data[76..96], account.as_slice());
+        assert_eq!(at(Some(&data), 3), Some(U256::from(9u64)));
+        assert_eq!(at(Some(&data), 4), Some(U256::MAX));
+        assert_eq!(at(Some(&data), 5), None);
+        assert_eq!(Revert::new([1, 2, 3, 4], &[Word::Small(&small)]).data()[..4], [1, 2, 3, 4]);
     }
 }
