@@ -31,6 +31,10 @@ pub struct BlockRecord {
     /// Per reserve asset: held reserve over required reserve (1.0 = exactly
     /// the required amount; below 1.0 is a shortfall).
     pub reserve_headroom: Vec<f64>,
+    /// Cross-chain scenario only: per pool of the first chain, the spread
+    /// |P138 / PAlltra − 1| of the two chains' mid prices, in bps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spread_bps: Vec<f64>,
 }
 
 /// Something that happened in a block, for the plots' markers.

@@ -1,0 +1,365 @@
+//! The §16 targets measured on a [`RunRecord`], with the facts the loop
+//! counted. Floats here are reporting statistics only.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::keeper::GasStats;
+use crate::record::RunRecord;
+use crate::scenario::{Parameters, Scenario};
+
+/// The peg band of §16: ±0.10%.
+pub const PEG_BAND_BPS: f64 = 10.0;
+/// Share of L2 blocks within the band that counts as PASS, per pool.
+pub const PEG_SHARE_TARGET: f64 = 0.99;
+/// Rebalance latency target: fewer than 5 L2 blocks.
+pub const LATENCY_TARGET: u64 = 5;
+/// Flash drain recovery target: fewer than 3 L2 blocks.
+pub const RECOVERY_TARGET: u64 = 3;
+/// Cross-chain spread target: below 0.15% (15 bps).
+pub const SPREAD_TARGET_BPS: f64 = 15.0;
+
+/// What the block loop counted besides the record.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Successful `executePrivateSwap`s.
+    pub trades: u64,
+    /// Refusals by call and error name.
+    pub refusals: BTreeMap<String, u64>,
+    /// `(record pool index, block)` of every drain (flow drains, flash
+    /// loans, reserve outflows are not pool drains).
+    pub drains: Vec<(usize, u64)>,
+    /// Trades inside an attack's window (the flash-loan scenario requires 0).
+    pub attack_triggered_trades: u64,
+    /// The depegged token, if any, and the block it depegged.
+    pub depegged_token: Option<usize>,
+    /// The block it depegged.
+    pub depeg_block: u64,
+    /// Trades that sold the depegged token from its depeg on (required 0).
+    pub sold_depegged: u64,
+    /// The attacker's P&L in USD at the oracle prices, if there is one.
+    pub attacker_pnl_usd: Option<f64>,
+    /// Attack episodes (multi-block).
+    pub attack_episodes: Vec<String>,
+    /// Free-form notes for the report.
+    pub notes: Vec<String>,
+}
+
+/// One row of the §16 table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRow {
+    /// What is measured.
+    pub metric: String,
+    /// The target.
+    pub target: String,
+    /// The measured value.
+    pub value: String,
+    /// `PASS`, `FAIL`, or `N/A` (not measured by this scenario).
+    pub status: String,
+}
+
+/// Gas of one call type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GasRow {
+    /// The call.
+    pub call: String,
+    /// How many were sent.
+    pub count: u64,
+    /// Mean `gas_used`.
+    pub mean: u64,
+    /// Largest `gas_used`.
+    pub max: u64,
+}
+
+/// Per-pool figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolRow {
+    /// The pool.
+    pub pool: String,
+    /// Share of blocks within ±0.10% of the peg.
+    pub share_in_band: f64,
+    /// Largest |deviation|, bps.
+    pub max_abs_deviation_bps: f64,
+    /// Excursions out of the band (closed and open).
+    pub excursions: u64,
+    /// Excursions still open at the end of the run.
+    pub open_excursions: u64,
+    /// Corrections (`Stabilized`).
+    pub trades: u64,
+}
+
+/// The report of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The scenario.
+    pub scenario: String,
+    /// What it simulates.
+    pub description: String,
+    /// The seed used.
+    pub seed: u64,
+    /// L2 blocks simulated.
+    pub blocks: u64,
+    /// The parameters used.
+    pub parameters: Parameters,
+    /// The §16 table.
+    pub targets: Vec<TargetRow>,
+    /// Per pool.
+    pub pools: Vec<PoolRow>,
+    /// Gas per call type.
+    pub gas: Vec<GasRow>,
+    /// Successful corrections.
+    pub trades: u64,
+    /// Refusals by call and error.
+    pub refusals: BTreeMap<String, u64>,
+    /// Deterministic facts (name → value).
+    pub facts: BTreeMap<String, String>,
+    /// Definitions and remarks.
+    pub notes: Vec<String>,
+    /// PNG plots written beside the report.
+    #[serde(default)]
+    pub plots: Vec<String>,
+}
+
+impl Summary {
+    /// The row of a metric, by its name's prefix.
+    pub fn row(&self, metric: &str) -> Option<&TargetRow> {
+        self.targets.iter().find(|row| row.metric.starts_with(metric))
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile<T: Copy>(sorted: &[T], pct: usize) -> Option<T> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (pct * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+fn status(pass: bool) -> String {
+    if pass { "PASS" } else { "FAIL" }.to_owned()
+}
+
+fn na(metric: &str, target: &str, why: &str) -> TargetRow {
+    TargetRow { metric: metric.to_owned(), target: target.to_owned(), value: why.to_owned(), status: "N/A".to_owned() }
+}
+
+/// Measures every target on the record.
+#[allow(clippy::too_many_lines)]
+pub fn summarize(scenario: &Scenario, seed: u64, record: &RunRecord, gas: &GasStats, facts: &Facts) -> Summary {
+    let blocks = record.blocks.len();
+    let pools = record.pools.len();
+    let in_band = |d: f64| d.abs() <= PEG_BAND_BPS;
+    let mut rows = Vec::new();
+    let mut pool_rows = Vec::new();
+    // Excursions: (pool, first block out, blocks to return or None).
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut open_lengths: Vec<u64> = Vec::new();
+    for pool in 0..pools {
+        let series: Vec<f64> = record.blocks.iter().map(|b| b.deviation_bps.get(pool).copied().unwrap_or(0.0)).collect();
+        let inside = series.iter().filter(|d| in_band(**d)).count();
+        let mut excursions = 0;
+        let mut open = 0;
+        let mut start: Option<usize> = None;
+        for (i, d) in series.iter().enumerate() {
+            match (start, in_band(*d)) {
+                (None, false) => start = Some(i),
+                (Some(s), true) => {
+                    latencies.push((i - s) as u64);
+                    excursions += 1;
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            excursions += 1;
+            open += 1;
+            open_lengths.push((blocks - s) as u64);
+        }
+        pool_rows.push(PoolRow {
+            pool: record.pools[pool].clone(),
+            share_in_band: if blocks == 0 { 1.0 } else { inside as f64 / blocks as f64 },
+            max_abs_deviation_bps: series.iter().fold(0.0, |m: f64, d| m.max(d.abs())),
+            excursions,
+            open_excursions: open,
+            trades: record
+                .events
+                .iter()
+                .filter(|e| e.pool == pool && e.kind == crate::record::EventKind::Trade)
+                .count() as u64,
+        });
+    }
+    // Peg stability.
+    let worst = pool_rows.iter().map(|p| p.share_in_band).fold(1.0, f64::min);
+    let worst_pool = pool_rows.iter().min_by(|a, b| a.share_in_band.total_cmp(&b.share_in_band));
+    rows.push(TargetRow {
+        metric: "Peg stability: share of L2 blocks within ±0.10% of peg (worst pool)".to_owned(),
+        target: "≥ 99% of blocks, every pool".to_owned(),
+        value: format!(
+            "{:.3}% ({})",
+            worst * 100.0,
+            worst_pool.map_or(String::new(), |p| p.pool.clone())
+        ),
+        status: status(worst >= PEG_SHARE_TARGET),
+    });
+    // Rebalance latency.
+    latencies.sort_unstable();
+    let open_over = open_lengths.iter().filter(|&&l| l >= LATENCY_TARGET).count();
+    let with_open: Vec<u64> = {
+        let mut all = latencies.clone();
+        all.extend(open_lengths.iter().copied());
+        all.sort_unstable();
+        all
+    };
+    let open_note = if open_lengths.is_empty() {
+        String::new()
+    } else {
+        format!("; {} still out of band at the end (counted at their length so far)", open_lengths.len())
+    };
+    for (pct, name) in [(50, "p50"), (99, "p99")] {
+        let metric = format!("Rebalance latency {name} (L2 blocks out of band per excursion)");
+        match percentile(&with_open, pct) {
+            None => rows.push(na(&metric, "< 5 blocks", "no excursion out of the band")),
+            Some(value) => rows.push(TargetRow {
+                metric,
+                target: "< 5 blocks".to_owned(),
+                value: format!("{value} ({} excursions{open_note})", with_open.len()),
+                status: status(value < LATENCY_TARGET),
+            }),
+        }
+    }
+    let _ = open_over;
+    // Flash drain recovery.
+    let mut recoveries = Vec::new();
+    for &(pool, block) in &facts.drains {
+        let Some(start) = record.blocks.iter().position(|b| b.block == block) else { continue };
+        let back = record.blocks[start..]
+            .iter()
+            .position(|b| b.deviation_bps.get(pool).is_none_or(|d| in_band(*d)));
+        recoveries.push(back.map_or((blocks - start) as u64, |n| n as u64));
+    }
+    recoveries.sort_unstable();
+    let metric = "Flash drain recovery (L2 blocks from a drain back to the band, max)";
+    match recoveries.last() {
+        None => rows.push(na(metric, "< 3 blocks", "no drain in this run")),
+        Some(&max) => rows.push(TargetRow {
+            metric: metric.to_owned(),
+            target: "< 3 blocks".to_owned(),
+            value: format!(
+                "max {max}, p50 {} ({} drains)",
+                percentile(&recoveries, 50).unwrap_or(0),
+                recoveries.len()
+            ),
+            status: status(max < RECOVERY_TARGET),
+        }),
+    }
+    // Cross-chain spread.
+    let mut spreads: Vec<f64> = record.blocks.iter().flat_map(|b| b.spread_bps.iter().copied()).collect();
+    spreads.sort_by(f64::total_cmp);
+    if spreads.is_empty() {
+        rows.push(na("Cross-chain spread max", "< 0.15%", "single-chain scenario"));
+        rows.push(na("Cross-chain spread p99", "< 0.15%", "single-chain scenario"));
+    } else {
+        let max = spreads.last().copied().unwrap_or(0.0);
+        let p99 = percentile(&spreads, 99).unwrap_or(0.0);
+        for (name, value) in [("max", max), ("p99", p99)] {
+            rows.push(TargetRow {
+                metric: format!("Cross-chain spread {name}"),
+                target: "< 0.15%".to_owned(),
+                value: format!("{:.4}%", value / 100.0),
+                status: status(value < SPREAD_TARGET_BPS),
+            });
+        }
+    }
+    // Reserve headroom.
+    let mut min_headroom = f64::INFINITY;
+    let mut min_asset = String::new();
+    for b in &record.blocks {
+        for (i, h) in b.reserve_headroom.iter().enumerate() {
+            if *h < min_headroom {
+                min_headroom = *h;
+                min_asset = record.reserves.get(i).cloned().unwrap_or_default();
+            }
+        }
+    }
+    rows.push(TargetRow {
+        metric: "Reserve headroom (min held/required over the run)".to_owned(),
+        target: "≥ 1.0".to_owned(),
+        value: format!("{min_headroom:.3} ({min_asset})"),
+        status: status(min_headroom >= 1.0),
+    });
+    // Attacker P&L.
+    match facts.attacker_pnl_usd {
+        None => rows.push(na("Attacker P&L", "≤ 0", "no attacker in this scenario")),
+        Some(pnl) => rows.push(TargetRow {
+            metric: "Attacker P&L (USD at the oracle prices)".to_owned(),
+            target: "≤ 0".to_owned(),
+            value: format!("{pnl:.2}"),
+            status: status(pnl <= 0.0),
+        }),
+    }
+    let gas_rows: Vec<GasRow> = gas
+        .calls
+        .iter()
+        .map(|(call, &(count, sum, max))| GasRow {
+            call: call.clone(),
+            count,
+            mean: u64::try_from(sum / u128::from(count.max(1))).unwrap_or(u64::MAX),
+            max,
+        })
+        .collect();
+    for name in ["poke", "checkDeviation", "keeperTrade", "executePrivateSwap"] {
+        let metric = format!("Gas: {name} (mean / max gas_used)");
+        match gas_rows.iter().find(|g| g.call == name) {
+            Some(g) => rows.push(TargetRow {
+                metric,
+                target: "reported".to_owned(),
+                value: format!("{} / {} ({} calls)", g.mean, g.max, g.count),
+                status: "INFO".to_owned(),
+            }),
+            None => rows.push(na(&metric, "reported", "not called in this run")),
+        }
+    }
+    let mut fact_map = BTreeMap::new();
+    fact_map.insert("trades".to_owned(), facts.trades.to_string());
+    fact_map.insert("attack_triggered_trades".to_owned(), facts.attack_triggered_trades.to_string());
+    fact_map.insert("sold_depegged_token".to_owned(), facts.sold_depegged.to_string());
+    fact_map.insert("drains".to_owned(), facts.drains.len().to_string());
+    if let Some(pnl) = facts.attacker_pnl_usd {
+        fact_map.insert("attacker_pnl_usd".to_owned(), format!("{pnl:.2}"));
+    }
+    let mut notes = vec![
+        format!(
+            "Peg stability: a block is within the band when the public pool's mid price (getMidPrice) at the end of the block is within ±{PEG_BAND_BPS} bps of its oracle peg; PASS when every pool has at least {:.0}% of its blocks within.",
+            PEG_SHARE_TARGET * 100.0
+        ),
+        "Rebalance latency: for each excursion, the L2 blocks from the first block a pool ends out of the band to the first block it ends back in it (nearest-rank percentiles over all pools' excursions).".to_owned(),
+        "Flash drain recovery: for each drain (a large external sale, or a flash-loan manipulation), the L2 blocks from the drain's block until the pool ends a block back within the band (0: it never ended a block outside).".to_owned(),
+        "Reserve headroom: per asset, the mesh's balance over the ReserveSizer's requiredReserve (P × T × safety), minimum over the blocks.".to_owned(),
+        format!(
+            "§11: depth {} USD per side gives a max drift of {} USD at the allowed deviation of {} bps.",
+            scenario.market.depth_usd,
+            scenario.market.depth_usd * scenario.market.allowed_deviation_bps / 10_000,
+            scenario.market.allowed_deviation_bps
+        ),
+    ];
+    notes.extend(facts.attack_episodes.iter().map(|e| format!("attack episode: {e}")));
+    notes.extend(facts.notes.iter().cloned());
+    Summary {
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        seed,
+        blocks: blocks as u64,
+        parameters: scenario.parameters.clone(),
+        targets: rows,
+        pools: pool_rows,
+        gas: gas_rows,
+        trades: facts.trades,
+        refusals: facts.refusals.clone(),
+        facts: fact_map,
+        notes,
+        plots: Vec::new(),
+    }
+}

@@ -1,0 +1,277 @@
+//! Scenarios: what a run simulates, read from TOML
+//! (`crates/sim/scenarios/*.toml`). Every figure sent on chain is an
+//! integer; the `[parameters]` table defaults from [`Parameters::default`].
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::SimError;
+
+/// L2 blocks per hour at Arbitrum's 250 ms blocks.
+pub const BLOCKS_PER_HOUR: u64 = 14_400;
+
+/// One scenario file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Its name (the file stem when absent).
+    #[serde(default)]
+    pub name: String,
+    /// What it simulates, for the report.
+    #[serde(default)]
+    pub description: String,
+    /// The RNG seed of the external flow and the attackers.
+    pub seed: u64,
+    /// L2 blocks simulated (250 ms each).
+    pub blocks: u64,
+    /// The market's sizes.
+    #[serde(default)]
+    pub market: Market,
+    /// The external flow.
+    #[serde(default)]
+    pub flow: Flow,
+    /// Contract and keeper parameters.
+    #[serde(default)]
+    pub parameters: Parameters,
+    /// The attack or event of the scenario, if any.
+    #[serde(default)]
+    pub attack: Option<Attack>,
+    /// A second chain (Alltra) and its parity bot, if any.
+    #[serde(default)]
+    pub cross_chain: Option<CrossChain>,
+}
+
+/// The market: depths in USD terms (§11).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Market {
+    /// Depth of each side of each public pool, USD (§11: 1,000,000).
+    pub depth_usd: u64,
+    /// §11's allowed deviation in bps (0.2%), reported as the max drift.
+    pub allowed_deviation_bps: u64,
+    /// Depth of each side of each private mesh pool, USD.
+    pub mesh_depth_usd: u64,
+    /// The Stabilizers' float of each token, USD.
+    pub float_usd: u64,
+    /// Depth of the flash-loan lender pools (one per public pool), USD.
+    pub lender_depth_usd: u64,
+}
+
+impl Default for Market {
+    fn default() -> Self {
+        Self {
+            depth_usd: 1_000_000,
+            allowed_deviation_bps: 20,
+            mesh_depth_usd: 10_000_000,
+            float_usd: 200_000,
+            lender_depth_usd: 5_000_000,
+        }
+    }
+}
+
+/// External flow: trades on each public pool, seeded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Flow {
+    /// Gross external volume per public pool, USD per hour (§11: 50,000).
+    pub usd_per_hour: u64,
+    /// Mean trade size, USD (sizes are uniform in `1..=2·mean`).
+    pub mean_trade_usd: u64,
+    /// Bias of the flow toward its regime's direction, bps: a trade goes
+    /// the regime's way with probability `bias + (1 − bias)/2` (10,000:
+    /// every trade one way, so the whole flow is imbalance, as §11 assumes;
+    /// 0: a fair coin).
+    pub bias_bps: u64,
+    /// Mean regime length in L2 blocks (the direction flips at random).
+    pub regime_blocks: u64,
+    /// Mean interval between drains (one large sale on a random pool), L2
+    /// blocks; 0 for none.
+    pub drain_every_blocks: u64,
+    /// Size of a drain, USD.
+    pub drain_usd: u64,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Self {
+            usd_per_hour: 50_000,
+            mean_trade_usd: 250,
+            bias_bps: 10_000,
+            regime_blocks: BLOCKS_PER_HOUR,
+            drain_every_blocks: 3_600,
+            drain_usd: 20_000,
+        }
+    }
+}
+
+/// The contracts' and the keeper's parameters (one shared default; a
+/// scenario's `[parameters]` table overrides any of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Parameters {
+    /// FlashContainment `θ`, bps.
+    pub threshold_bps: u64,
+    /// FlashContainment `N`: L2 blocks past `θ` before a trade.
+    pub sustain_blocks: u64,
+    /// FlashContainment TWAP window `W`, L2 blocks.
+    pub twap_window: u64,
+    /// FlashContainment per-block cap, USD of base token.
+    pub cap_usd: u64,
+    /// Stabilizer `MIN_BLOCKS`.
+    pub min_blocks: u64,
+    /// Stabilizer `k`: USD of base token traded per 100% deviation.
+    pub k_usd: u64,
+    /// Stabilizer maximum slippage, bps.
+    pub max_slippage_bps: u64,
+    /// Public pools' PMM `k`, 1e18 fixed point.
+    pub pool_k_e18: u64,
+    /// Public pools' LP fee, 1e18 fixed point.
+    pub lp_fee_e18: u64,
+    /// Oracles' maximum age, seconds.
+    pub max_oracle_age: u64,
+    /// Oracle heartbeat: the reporter refreshes every oracle this often, s.
+    pub oracle_heartbeat_s: u64,
+    /// ReserveSizer window `T`, minutes.
+    pub reserve_window_minutes: u64,
+    /// ReserveSizer safety factor, bps (15,000 = 1.5×).
+    pub reserve_safety_bps: u64,
+    /// Recorded peak outflow at start, USD per minute per asset.
+    pub initial_peak_usd_per_minute: u64,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Self {
+            threshold_bps: 10,
+            sustain_blocks: 3,
+            twap_window: 3,
+            cap_usd: 25_000,
+            min_blocks: 1,
+            k_usd: 5_000_000,
+            max_slippage_bps: 50,
+            pool_k_e18: 100_000_000_000_000_000,
+            lp_fee_e18: 300_000_000_000_000,
+            max_oracle_age: 3_600,
+            oracle_heartbeat_s: 600,
+            reserve_window_minutes: 15,
+            reserve_safety_bps: 15_000,
+            initial_peak_usd_per_minute: 10_000,
+        }
+    }
+}
+
+/// The attack or event of a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "kebab-case")]
+pub enum Attack {
+    /// FlashAttacker: borrow from the lender pool, push the public pool
+    /// `push_bps` off the oracle, poke FlashContainment mid-manipulation,
+    /// trade back and repay, all in one transaction.
+    FlashLoan {
+        /// Every this many L2 blocks.
+        every_blocks: u64,
+        /// How far it pushes the pool, bps.
+        push_bps: u64,
+    },
+    /// Sandwich of the keeper: ahead of each keeper trade the attacker sells
+    /// `front_usd` in the keeper's direction, and sells it back after.
+    Sandwich {
+        /// Front-run size, USD.
+        front_usd: u64,
+    },
+    /// Multi-block manipulation: push a pool `push_bps` off, hold it there
+    /// (topping up after every correction) for `hold_blocks`, release.
+    MultiBlock {
+        /// Every this many L2 blocks.
+        every_blocks: u64,
+        /// How far it pushes the pool, bps.
+        push_bps: u64,
+        /// `M`: L2 blocks it holds the price.
+        hold_blocks: u64,
+    },
+    /// Depeg of one stablecoin: at `at_block` its oracles and its peg
+    /// manager report it `depeg_bps` below its peg.
+    Depeg {
+        /// The token's symbol (`cUSDC`).
+        token: String,
+        /// From this L2 block.
+        at_block: u64,
+        /// How far below its peg, bps.
+        depeg_bps: u64,
+    },
+    /// Reserve exhaustion: at `at_block` the mesh pays out `outflow_usd` of
+    /// `token` (LP withdrawal) within one minute, and the reporter records it
+    /// in the ReserveSizer.
+    ReserveExhaustion {
+        /// The token's symbol (`cUSDT`).
+        token: String,
+        /// At this L2 block.
+        at_block: u64,
+        /// The outflow, USD.
+        outflow_usd: u64,
+    },
+}
+
+/// The second chain of the cross-chain scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossChain {
+    /// Bridge latency `L`, L2 blocks.
+    pub latency_blocks: u64,
+    /// The bot trades when the spread exceeds this, bps.
+    pub trigger_bps: u64,
+    /// Largest parity trade, USD.
+    pub max_trade_usd: u64,
+    /// The bot's inventory of each token on each chain at start, USD.
+    pub inventory_usd: u64,
+}
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides the scenario's block count (CI's short runs).
+    pub blocks: Option<u64>,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Shows a progress bar.
+    pub progress: bool,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    ///
+    /// # Errors
+    /// [`SimError::Io`] or [`SimError::Scenario`].
+    pub fn load(path: &Path) -> Result<Self, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SimError::Io(path.to_path_buf(), e))?;
+        let mut scenario: Self =
+            toml::from_str(&text).map_err(|e| SimError::Scenario(format!("{}: {e}", path.display())))?;
+        if scenario.name.is_empty() {
+            scenario.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+        scenario.check()?;
+        Ok(scenario)
+    }
+
+    /// Checks the figures a run divides by.
+    ///
+    /// # Errors
+    /// [`SimError::Scenario`].
+    pub fn check(&self) -> Result<(), SimError> {
+        let bad = |what: &str| Err(SimError::Scenario(format!("{}: {what}", self.name)));
+        if self.blocks == 0 {
+            return bad("blocks must be positive");
+        }
+        if self.flow.mean_trade_usd == 0 || self.flow.regime_blocks == 0 {
+            return bad("flow.mean_trade_usd and flow.regime_blocks must be positive");
+        }
+        if self.flow.bias_bps > 10_000 {
+            return bad("flow.bias_bps is at most 10000");
+        }
+        if self.market.depth_usd == 0 || self.market.mesh_depth_usd == 0 {
+            return bad("market depths must be positive");
+        }
+        Ok(())
+    }
+}

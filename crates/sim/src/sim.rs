@@ -1,0 +1,539 @@
+//! The block loop: external flow, attackers, the keeper, the reporter and
+//! the oracle heartbeat on one chain (two for the cross-chain scenario),
+//! recorded block by block.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, I256, U256};
+use alloy_sol_types::SolCall;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::abi::{fc, fx, mesh, sizer, stab};
+use crate::flow::FlowGen;
+use crate::keeper::{self, GasStats, Plan};
+use crate::market::{args, send, view, Codes, Fixtures, Market, ATTACKER, LP, OWNER, REPORTER};
+use crate::metrics::{self, Facts, Summary};
+use crate::record::{BlockRecord, EventKind, EventRecord, RunRecord};
+use crate::rng::SplitMix64;
+use crate::scenario::{Attack, RunOptions, Scenario};
+use crate::SimError;
+
+/// Blocks of each FlashContainment window observed before the run starts.
+const WARM_UP_BLOCKS: u64 = 8;
+
+/// One chain and its actors.
+struct ChainSim {
+    name: &'static str,
+    market: Market,
+    flow: FlowGen,
+    /// Per asset: the ReserveSizer's required reserve, refreshed after each
+    /// recorded outflow and every minute.
+    required: Vec<U256>,
+}
+
+/// Runs a scenario with the contracts' wasm from `target/stylus`.
+///
+/// # Errors
+/// [`SimError`] when the wasm or the fixtures are missing, or a call that
+/// must succeed fails.
+pub fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<(RunRecord, Summary), SimError> {
+    let codes = Codes::load()?;
+    let fixtures = Fixtures::load()?;
+    run_scenario_with(scenario, options, &codes, &fixtures)
+}
+
+/// [`run_scenario`] with the code already loaded (benchmarks, sweeps).
+///
+/// # Errors
+/// As [`run_scenario`].
+#[allow(clippy::too_many_lines)]
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    options: &RunOptions,
+    codes: &Codes,
+    fixtures: &Fixtures,
+) -> Result<(RunRecord, Summary), SimError> {
+    scenario.check()?;
+    let blocks = options.blocks.unwrap_or(scenario.blocks);
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let params = &scenario.parameters;
+    let mut rng = SplitMix64::new(seed);
+    let mut chains = Vec::new();
+    let names: &[&'static str] = if scenario.cross_chain.is_some() { &["138", "Alltra"] } else { &["138"] };
+    for &name in names {
+        let market = Market::deploy(&scenario.market, params, codes, fixtures)?;
+        let flow = FlowGen::new(&scenario.flow, market.pools.len(), &mut rng);
+        chains.push(ChainSim { name, market, flow, required: Vec::new() });
+    }
+    let mut attacker = AttackState::new(scenario, &mut chains[0].market, fixtures, &mut rng)?;
+    let mut bot = scenario.cross_chain.as_ref().map(|c| crate::bridge::ParityBot::new(c, &chains[0].market));
+    let mut gas = GasStats::default();
+    let mut facts = Facts::default();
+    // FlashContainment observes every pool for a few blocks before the run.
+    for c in &mut chains {
+        for warm in 0..WARM_UP_BLOCKS {
+            c.market.next_block(warm);
+            for pool in 0..c.market.pools.len() {
+                keeper::poke(&mut c.market, pool, &mut GasStats::default())?;
+            }
+        }
+        c.required = required(&mut c.market)?;
+    }
+    let mut record = RunRecord { scenario: scenario.name.clone(), ..RunRecord::default() };
+    for c in &chains {
+        let prefix = if chains.len() > 1 { format!("{} ", c.name) } else { String::new() };
+        record.pools.extend(c.market.pools.iter().map(|p| format!("{prefix}{}", p.label)));
+        record.reserves.extend(c.market.tokens.iter().map(|t| format!("{prefix}{}", t.symbol)));
+    }
+    let attackers = attacker.accounts();
+    let pnl_before = holdings(&mut chains[0].market, &attackers)?;
+    let progress = if options.progress {
+        let bar = ProgressBar::new(blocks);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} L2 blocks, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(scenario.name.clone());
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let pools_per_chain = chains[0].market.pools.len();
+    let heartbeat_blocks = params.oracle_heartbeat_s.max(1) * 4;
+    for index in 0..blocks {
+        let block_no = index + 1;
+        for c in &mut chains {
+            c.market.next_block(index + WARM_UP_BLOCKS);
+            if index > 0 && index % heartbeat_blocks == 0 {
+                c.market.heartbeat()?;
+            }
+        }
+        let mut events = Vec::new();
+        attacker.before_keeper(&mut chains[0].market, block_no, &mut events, &mut facts)?;
+        let mut drains = Vec::new();
+        for (n, c) in chains.iter_mut().enumerate() {
+            drains.extend(c.flow.step(&mut c.market, block_no, n * pools_per_chain, &mut events)?);
+        }
+        if let (Some(bot), [first, second]) = (bot.as_mut(), chains.as_mut_slice()) {
+            bot.step(&mut first.market, &mut second.market, block_no, &mut events)?;
+        }
+        for (n, c) in chains.iter_mut().enumerate() {
+            let offset = n * pools_per_chain;
+            for pool in 0..c.market.pools.len() {
+                keeper::poke(&mut c.market, pool, &mut gas)?;
+                match keeper::plan(&mut c.market, pool, &mut gas)? {
+                    Plan::Idle => {}
+                    Plan::Refused(name) => *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1,
+                    Plan::Send(call) => {
+                        let front = if n == 0 { attacker.front_run(&mut c.market, pool, &call, block_no, &mut events)? } else { None };
+                        let outcome = keeper::execute(&mut c.market, pool, &call, &mut gas);
+                        if let Some(front) = front {
+                            attacker.back_run(&mut c.market, pool, front)?;
+                        }
+                        if outcome.success {
+                            for event in keeper::stabilized(&outcome) {
+                                let token_in = c.market.tokens.iter().position(|t| t.address == event.tokenIn).unwrap_or(0);
+                                let symbol = c.market.tokens[token_in].symbol.clone();
+                                events.push(EventRecord {
+                                    block: block_no,
+                                    pool: offset + pool,
+                                    kind: EventKind::Trade,
+                                    label: format!("sell {:.0} USD of {symbol}", c.market.to_usd(token_in, signed(event.amountIn))),
+                                });
+                                facts.trades += 1;
+                                if Some(token_in) == facts.depegged_token && block_no >= facts.depeg_block {
+                                    facts.sold_depegged += 1;
+                                }
+                                if n == 0 && attacker.in_window(pool, block_no) {
+                                    facts.attack_triggered_trades += 1;
+                                }
+                                // The reporter: the mesh released `meshReturned` of tokenIn.
+                                let record = sizer::recordOutflowCall { asset: event.tokenIn, amount: event.meshReturned };
+                                let sizer_address = c.market.sizer;
+                                let out = c.market.world.call(REPORTER, sizer_address, &record.abi_encode(), U256::ZERO);
+                                gas.add("recordOutflow", out.gas_used);
+                                c.required = required(&mut c.market)?;
+                            }
+                        } else {
+                            let name = crate::abi::error_name(&outcome.return_data);
+                            *facts.refusals.entry(format!("executePrivateSwap: {name}")).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+        attacker.after_keeper(&mut chains[0].market, block_no, &mut events, &mut facts)?;
+        // The state at the end of the block.
+        let mut row = BlockRecord { block: block_no, ..BlockRecord::default() };
+        for c in &mut chains {
+            if index % 240 == 0 {
+                c.required = required(&mut c.market)?;
+            }
+            for pool in 0..c.market.pools.len() {
+                row.deviation_bps.push(c.market.deviation_bps(pool)?);
+            }
+            let mesh_address = c.market.mesh;
+            for t in 0..c.market.tokens.len() {
+                let held = c.market.balance(t, mesh_address)?;
+                row.reserve_headroom.push(ratio(held, c.required[t]));
+            }
+        }
+        if chains.len() == 2 {
+            for pool in 0..pools_per_chain {
+                let a = chains[0].market.mid(pool)?;
+                let b = chains[1].market.mid(pool)?;
+                row.spread_bps.push(crate::market::ratio_bps(a, b).abs());
+            }
+        }
+        for d in drains {
+            facts.drains.push((d, block_no));
+        }
+        record.events.extend(events);
+        record.blocks.push(row);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let pnl_after = holdings(&mut chains[0].market, &attackers)?;
+    if !attackers.is_empty() {
+        let mut pnl = 0.0;
+        for t in 0..chains[0].market.tokens.len() {
+            pnl += chains[0].market.to_usd(t, signed(pnl_after[t]) - signed(pnl_before[t]));
+        }
+        facts.attacker_pnl_usd = Some(pnl);
+    }
+    if let Some(bot) = &bot {
+        facts.notes.push(bot.describe());
+    }
+    facts.attack_episodes = attacker.episodes.clone();
+    let summary = metrics::summarize(scenario, seed, &record, &gas, &facts);
+    Ok((record, summary))
+}
+
+fn signed(value: U256) -> I256 {
+    I256::try_from(value).unwrap_or(I256::MAX)
+}
+
+fn ratio(held: U256, required: U256) -> f64 {
+    if required.is_zero() {
+        return f64::INFINITY;
+    }
+    held.to::<u128>() as f64 / required.to::<u128>() as f64
+}
+
+/// The ReserveSizer's required reserve of every asset.
+fn required(market: &mut Market) -> Result<Vec<U256>, SimError> {
+    let s = market.sizer;
+    (0..market.tokens.len())
+        .map(|t| {
+            let asset = market.tokens[t].address;
+            Ok(view(&mut market.world, s, &sizer::requiredReserveCall { asset })?._0)
+        })
+        .collect()
+}
+
+/// Summed balances of every token over `accounts`.
+fn holdings(market: &mut Market, accounts: &[Address]) -> Result<Vec<U256>, SimError> {
+    let mut total = vec![U256::ZERO; market.tokens.len()];
+    for &account in accounts {
+        for (t, sum) in total.iter_mut().enumerate() {
+            *sum += market.balance(t, account)?;
+        }
+    }
+    Ok(total)
+}
+
+/// What the scenario's attacker is doing.
+struct AttackState {
+    attack: Option<Attack>,
+    /// The FlashAttacker contract, for the flash-loan scenario.
+    contract: Option<Address>,
+    /// The multi-block manipulation in progress: pool, start block, quote
+    /// balance before it.
+    holding: Option<(usize, u64, U256)>,
+    /// `(pool, first block, last block)` within which a trade counts as
+    /// triggered by the attacker.
+    windows: Vec<(usize, u64, u64)>,
+    /// One line per finished episode (multi-block costs).
+    episodes: Vec<String>,
+    sustain: u64,
+    twap: u64,
+    pools: usize,
+    rng: SplitMix64,
+}
+
+impl AttackState {
+    fn new(scenario: &Scenario, market: &mut Market, fixtures: &Fixtures, rng: &mut SplitMix64) -> Result<Self, SimError> {
+        let mut state = Self {
+            attack: scenario.attack.clone(),
+            contract: None,
+            holding: None,
+            windows: Vec::new(),
+            episodes: Vec::new(),
+            sustain: scenario.parameters.sustain_blocks,
+            twap: scenario.parameters.twap_window,
+            pools: market.pools.len(),
+            rng: rng.fork(),
+        };
+        match &scenario.attack {
+            Some(Attack::FlashLoan { .. }) => {
+                let ctor = fx::attackerConstructorCall { owner: ATTACKER };
+                let contract = fixtures
+                    .attacker
+                    .deploy(&mut market.world, ATTACKER, &args(&ctor))
+                    .map_err(|o| SimError::Chain(format!("FlashAttacker: {o:?}")))?;
+                for t in 0..market.tokens.len() {
+                    let amount = market.usd(t, 1_000_000);
+                    let token = market.tokens[t].address;
+                    send(&mut market.world, ATTACKER, token, &fx::transferCall { to: contract, amount })?;
+                }
+                state.contract = Some(contract);
+            }
+            Some(Attack::Depeg { .. }) => {
+                let ctor = fx::pegManagerConstructorCall { owner: OWNER, pegBandBps: U256::from(50u8) };
+                let manager = fixtures
+                    .peg_manager
+                    .deploy(&mut market.world, OWNER, &args(&ctor))
+                    .map_err(|o| SimError::Chain(format!("StablecoinPegManager: {o:?}")))?;
+                state.contract = Some(manager);
+                for p in market.pools.clone() {
+                    let kind = |t: usize| u8::from(market.tokens[t].symbol != "XAU");
+                    let call = stab::setPegManagersCall {
+                        stablecoinPegManager: manager,
+                        commodityPegManager: Address::ZERO,
+                        baseKind: kind(p.base),
+                        quoteKind: kind(p.quote),
+                        maxPegDeviationBps: 50,
+                    };
+                    send(&mut market.world, crate::market::ADMIN, p.stabilizer, &call)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(state)
+    }
+
+    /// The accounts whose holdings make the attacker's P&L.
+    fn accounts(&self) -> Vec<Address> {
+        match &self.attack {
+            Some(Attack::FlashLoan { .. }) => vec![ATTACKER].into_iter().chain(self.contract).collect(),
+            Some(Attack::Sandwich { .. } | Attack::MultiBlock { .. }) => vec![ATTACKER],
+            _ => Vec::new(),
+        }
+    }
+
+    fn in_window(&self, pool: usize, block: u64) -> bool {
+        self.windows.iter().any(|&(p, first, last)| p == pool && (first..=last).contains(&block))
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn before_keeper(
+        &mut self,
+        market: &mut Market,
+        block: u64,
+        events: &mut Vec<EventRecord>,
+        facts: &mut Facts,
+    ) -> Result<(), SimError> {
+        match self.attack.clone() {
+            Some(Attack::FlashLoan { every_blocks, push_bps }) => {
+                let every = every_blocks.max(1);
+                if block % every != every / 2 {
+                    return Ok(());
+                }
+                let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
+                let down = self.rng.below(2) == 0;
+                let target = offset_peg(market.peg(pool)?, push_bps, down);
+                let state = market.pmm_state(pool)?;
+                let amount = if down {
+                    vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
+                } else {
+                    vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
+                }
+                .map_err(|e| SimError::Math(format!("{e:?}")))?;
+                if amount.is_zero() {
+                    return Ok(());
+                }
+                let p = market.pools[pool].clone();
+                let poke = fc::pokeCall { pool: p.address }.abi_encode();
+                let call = fx::attackCall {
+                    lender: p.lender,
+                    borrowBase: if down { amount } else { U256::ZERO },
+                    borrowQuote: if down { U256::ZERO } else { amount },
+                    pool: p.address,
+                    sellBaseFirst: down,
+                    amountIn: amount,
+                    target: market.containment,
+                    targetData: poke.into(),
+                };
+                let contract = self.contract.unwrap_or(Address::ZERO);
+                let outcome = market.world.call(ATTACKER, contract, &call.abi_encode(), U256::ZERO);
+                if !outcome.success {
+                    facts.notes.push(format!("block {block}: the flash loan attack reverted"));
+                    return Ok(());
+                }
+                let token = if down { p.base } else { p.quote };
+                events.push(EventRecord {
+                    block,
+                    pool,
+                    kind: EventKind::Attack,
+                    label: format!(
+                        "flash loan: borrow and sell {:.0} USD of {}, poke, buy back, repay",
+                        market.to_usd(token, signed(amount)),
+                        market.tokens[token].symbol
+                    ),
+                });
+                facts.drains.push((pool, block));
+                self.windows.push((pool, block, block + self.sustain + self.twap + 1));
+            }
+            Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks }) => {
+                let every = every_blocks.max(1);
+                if self.holding.is_none() && block % every == every / 2 {
+                    let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
+                    let quote = market.pools[pool].quote;
+                    let before = market.balance(quote, ATTACKER)?;
+                    self.holding = Some((pool, block, before));
+                    self.windows.push((pool, block, block + hold_blocks + self.sustain + self.twap + 1));
+                }
+                if let Some((pool, start, quote_before)) = self.holding {
+                    if block < start + hold_blocks {
+                        // Push (or top up) the pool to `push_bps` below its peg.
+                        let target = offset_peg(market.peg(pool)?, push_bps, true);
+                        let state = market.pmm_state(pool)?;
+                        let amount = vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
+                            .map_err(|e| SimError::Math(format!("{e:?}")))?;
+                        if !amount.is_zero() {
+                            market.sell(ATTACKER, pool, true, amount)?;
+                            let base = market.pools[pool].base;
+                            events.push(EventRecord {
+                                block,
+                                pool,
+                                kind: EventKind::Attack,
+                                label: format!(
+                                    "manipulation: sell {:.0} USD of {} (hold {}/{hold_blocks})",
+                                    market.to_usd(base, signed(amount)),
+                                    market.tokens[base].symbol,
+                                    block - start + 1
+                                ),
+                            });
+                        }
+                    } else {
+                        // Release: sell back all the quote it took.
+                        let quote = market.pools[pool].quote;
+                        let now = market.balance(quote, ATTACKER)?;
+                        let taken = now.saturating_sub(quote_before);
+                        if !taken.is_zero() {
+                            market.sell(ATTACKER, pool, false, taken)?;
+                        }
+                        events.push(EventRecord {
+                            block,
+                            pool,
+                            kind: EventKind::Attack,
+                            label: format!("manipulation released after {hold_blocks} blocks"),
+                        });
+                        self.episodes.push(format!("pool {pool}: blocks {start}..{block}"));
+                        self.holding = None;
+                    }
+                }
+            }
+            Some(Attack::Depeg { token, at_block, depeg_bps }) if block == at_block => {
+                let t = market.token_index(&token)?;
+                facts.depegged_token = Some(t);
+                facts.depeg_block = block;
+                let manager = self.contract.unwrap_or(Address::ZERO);
+                let deviation = I256::try_from(depeg_bps).unwrap_or(I256::ZERO);
+                let call = fx::setDeviationBpsCall { asset: market.tokens[t].address, deviationBps: -deviation };
+                send(&mut market.world, OWNER, manager, &call)?;
+                let price = market.tokens[t].xau_per_token * U256::from(10_000 - depeg_bps.min(9_999)) / U256::from(10_000u16);
+                market.set_mesh_oracle(t, price)?;
+                for pool in 0..market.pools.len() {
+                    let p = market.pools[pool].clone();
+                    if p.base == t || p.quote == t {
+                        let (b, q) = (&market.tokens[p.base], &market.tokens[p.quote]);
+                        let oracle_price = b.xau_per_token * crate::market::e18() / q.xau_per_token;
+                        market.set_pool_oracle(pool, oracle_price)?;
+                        events.push(EventRecord {
+                            block,
+                            pool,
+                            kind: EventKind::Attack,
+                            label: format!("{token} depegs {depeg_bps} bps: oracle and peg manager"),
+                        });
+                    }
+                }
+            }
+            Some(Attack::ReserveExhaustion { token, at_block, outflow_usd }) if block == at_block => {
+                let t = market.token_index(&token)?;
+                let amount = market.usd(t, outflow_usd);
+                let asset = market.tokens[t].address;
+                let withdraw = mesh::withdrawCall { token: asset, tokenAmount: amount, xauAmount: U256::ZERO, to: LP };
+                let mesh_address = market.mesh;
+                let out = market.world.call(LP, mesh_address, &withdraw.abi_encode(), U256::ZERO);
+                if !out.success {
+                    facts.notes.push(format!(
+                        "block {block}: the mesh refused the LP withdrawal of {outflow_usd} USD of {token} (0x{}); the outflow is recorded only",
+                        alloy_primitives::hex::encode(&out.return_data)
+                    ));
+                }
+                let sizer_address = market.sizer;
+                send(&mut market.world, REPORTER, sizer_address, &sizer::recordOutflowCall { asset, amount })?;
+                for pool in 0..market.pools.len() {
+                    let p = &market.pools[pool];
+                    if p.base == t || p.quote == t {
+                        events.push(EventRecord {
+                            block,
+                            pool,
+                            kind: EventKind::Drain,
+                            label: format!("reserve outflow: {outflow_usd} USD of {token} leaves the mesh in one minute"),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn after_keeper(&mut self, _: &mut Market, _: u64, _: &mut [EventRecord], _: &mut Facts) -> Result<(), SimError> {
+        Ok(())
+    }
+
+    /// The sandwich's front-run: sells `front_usd` of the keeper's `tokenIn`
+    /// ahead of it; returns what it bought, to sell back.
+    fn front_run(
+        &mut self,
+        market: &mut Market,
+        pool: usize,
+        call: &stab::executePrivateSwapCall,
+        block: u64,
+        events: &mut Vec<EventRecord>,
+    ) -> Result<Option<(bool, U256)>, SimError> {
+        let Some(Attack::Sandwich { front_usd }) = self.attack else { return Ok(None) };
+        let p = market.pools[pool].clone();
+        let sells_base = call.tokenIn == market.tokens[p.base].address;
+        let token = if sells_base { p.base } else { p.quote };
+        let amount = market.usd(token, front_usd);
+        let bought = market.sell(ATTACKER, pool, sells_base, amount)?;
+        events.push(EventRecord {
+            block,
+            pool,
+            kind: EventKind::Attack,
+            label: format!("sandwich: front-run sells {front_usd} USD of {}", market.tokens[token].symbol),
+        });
+        Ok(Some((!sells_base, bought)))
+    }
+
+    /// The sandwich's back-run: sells back what the front-run bought.
+    fn back_run(&mut self, market: &mut Market, pool: usize, (sells_base, amount): (bool, U256)) -> Result<(), SimError> {
+        if !amount.is_zero() {
+            market.sell(ATTACKER, pool, sells_base, amount)?;
+        }
+        Ok(())
+    }
+}
+
+/// `peg · (1 ∓ bps/10,000)`.
+fn offset_peg(peg: U256, bps: u64, down: bool) -> U256 {
+    let factor = if down { 10_000 - bps.min(9_999) } else { 10_000 + bps };
+    peg * U256::from(factor) / U256::from(10_000u16)
+}
+
+/// Refusal counts, for the summary.
+pub type Refusals = BTreeMap<String, u64>;
