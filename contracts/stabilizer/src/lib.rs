@@ -80,21 +80,31 @@ extern crate alloc;
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, I256, U256};
-use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use stylus_sdk::{
     prelude::*,
     storage::{StorageArray, StorageU256},
     stylus_core::calls::context::Call,
     ArbResult,
 };
-use vault_access::{AccessControlUnauthorizedAccount, Roles, ADMIN_ROLE};
+use vault_access::{Roles, ADMIN_ROLE};
 use vault_bindings::{
     ArbSys, ICommodityPegManager, IDODOPool, IPriceOracle, IStablecoinPegManager, ARB_SYS, IERC20,
 };
 use vault_math::deviation::Bps;
 use vault_math::sizing::{self, Direction};
 use vault_math::stabilizer as stab;
-use vault_words::{lookup, Entry, Revert};
+use vault_words::{encode, encode_into, lookup, ret, Entry, Revert, Word};
+
+pub use abi::IStabilizer::{
+    AccessControlBadConfirmation, AccessControlUnauthorizedAccount, ArithmeticOverflow, ClockUnavailable,
+    CongestionGuard, ContractsSet, DeviationNotSustained, DirectionDisabled, DirectionSet, EnforcedPause,
+    ExpectedPause, ExternalCallFailed, InsufficientFloat, MeshSwapFailed, OracleFailed, OracleMismatch,
+    ParameterOutOfRange, ParametersSet, Paused, PegManagerDisagrees, PegManagersSet, PegOvershoot,
+    ReserveReleaseRefused, RoleGranted, RoleRevoked, SingleBlockSpike, SlippageExceeded, Stabilized,
+    StaleOracle, TokenOffPeg, TooEarly, TradeTooLarge, TransferFailed, UnknownTokenPair, Unpaused,
+    WrongDirection, ZeroAddress, ZeroAmount,
+};
 
 /// Role of the keepers: the only callers of `executePrivateSwap`.
 pub const KEEPER_ROLE: B256 =
@@ -143,15 +153,18 @@ pub mod own {
 }
 use own::{IFlashContainment, IPrivateMeshPool, IReserveSizer};
 
-/// The Stabilizer's external functions, as [`Stabilizer::route_call`]
-/// routes them (errors and events are declared below).
+/// The Stabilizer's Solidity interface: the functions
+/// [`Stabilizer::route_call`] routes, its events and its custom errors.
 #[allow(missing_docs)]
 pub mod abi {
     #[allow(unused_imports)]
     use alloc::{borrow::ToOwned, string::String, vec, vec::Vec};
 
     alloy_sol_types::sol! {
-        #[sol(abi)]
+        #![sol(abi)]
+
+        /// The Stabilizer (App. A), one instance per public pool. Roles and
+        /// pause follow OpenZeppelin's `AccessControl` and `Pausable` ABI.
         interface IStabilizer {
             function KEEPER_ROLE() external view returns (bytes32);
             function GUARDIAN_ROLE() external view returns (bytes32);
@@ -172,107 +185,125 @@ pub mod abi {
             function grantRole(bytes32 role, address account) external;
             function revokeRole(bytes32 role, address account) external;
             function renounceRole(bytes32 role, address confirmation) external;
+
+            /// The pool and the contracts the Stabilizer uses were set.
+            event ContractsSet(address indexed pool, address baseToken, address quoteToken, address containment, address mesh, address reserveSizer, address oracle);
+            /// The trading parameters were set.
+            event ParametersSet(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge);
+            /// The peg managers were set (kinds: 0 none, 1 stablecoin, 2 commodity).
+            event PegManagersSet(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps);
+            /// Selling `tokenIn` into the pool was enabled or disabled by `account`.
+            event DirectionSet(address indexed tokenIn, bool enabled, address account);
+            /// A correcting trade: `amountIn` of `tokenIn` sold into `pool` for
+            /// `amountOut` of `tokenOut`, which the mesh bought back for
+            /// `meshReturned` of `tokenIn`; `twapDeviationBps` is the trigger, then
+            /// the oracle price and the pool's mid price before and after (quote per
+            /// base, 1e18, raw units): the spot deviations follow off chain.
+            event Stabilized(address indexed pool, address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 meshReturned, int256 twapDeviationBps, uint256 oraclePrice, uint256 midPriceBefore, uint256 midPriceAfter, uint64 l2Block);
+
+            /// A required address is zero.
+            #[derive(Debug, PartialEq, Eq)]
+            error ZeroAddress();
+            /// A parameter is outside its range: 0 `minBlocks`, 1 `k`,
+            /// 2 `maxSlippageBps`, 3 `maxGasPrice`, 4 `maxOracleAge`,
+            /// 5 `maxPegDeviationBps`, 6 base peg kind, 7 quote peg kind.
+            #[derive(Debug, PartialEq, Eq)]
+            error ParameterOutOfRange(uint8 parameter, uint256 value, uint256 min, uint256 max);
+            /// FlashContainment's registration of the pool names another oracle.
+            #[derive(Debug, PartialEq, Eq)]
+            error OracleMismatch(address oracle, address registered);
+            /// A call to `target` reverted or answered malformed data.
+            #[derive(Debug, PartialEq, Eq)]
+            error ExternalCallFailed(address target);
+            /// `tx.gasprice` (the basefee on Arbitrum) is above `maxGasPrice`: a
+            /// congestion guard.
+            #[derive(Debug, PartialEq, Eq)]
+            error CongestionGuard(uint256 gasPrice, uint256 maxGasPrice);
+            /// The tokens are not the pool's base and quote, one each.
+            #[derive(Debug, PartialEq, Eq)]
+            error UnknownTokenPair(address tokenIn, address tokenOut);
+            /// Selling `tokenIn` is disabled (kill switch).
+            #[derive(Debug, PartialEq, Eq)]
+            error DirectionDisabled(address tokenIn);
+            /// `tradeSize` is zero.
+            #[derive(Debug, PartialEq, Eq)]
+            error ZeroAmount();
+            /// Fewer than `MIN_BLOCKS` L2 blocks since the last execution.
+            #[derive(Debug, PartialEq, Eq)]
+            error TooEarly(uint64 l2Block, uint64 nextAllowedBlock);
+            /// The deviation is not sustained (FlashContainment's trigger is off).
+            #[derive(Debug, PartialEq, Eq)]
+            error DeviationNotSustained(int256 deviationBps, uint64 streak);
+            /// Only a single observed block is past the threshold: a spike.
+            #[derive(Debug, PartialEq, Eq)]
+            error SingleBlockSpike(int256 deviationBps);
+            /// Selling `tokenIn` would widen the deviation.
+            #[derive(Debug, PartialEq, Eq)]
+            error WrongDirection(int256 deviationBps, address tokenIn);
+            /// The oracle reverted or answered a zero price.
+            #[derive(Debug, PartialEq, Eq)]
+            error OracleFailed(address oracle);
+            /// The oracle's price is older than `maxOracleAge`.
+            #[derive(Debug, PartialEq, Eq)]
+            error StaleOracle(uint256 updatedAt, uint64 maxOracleAge);
+            /// The token to sell is off its own peg by `deviationBps`.
+            #[derive(Debug, PartialEq, Eq)]
+            error TokenOffPeg(address token, int256 deviationBps);
+            /// The peg managers explain or contradict the pool's deviation.
+            #[derive(Debug, PartialEq, Eq)]
+            error PegManagerDisagrees(int256 poolDeviationBps, int256 baseDeviationBps, int256 quoteDeviationBps);
+            /// `tradeSize` is above `min(k·|dev|, remaining per-block cap)`.
+            #[derive(Debug, PartialEq, Eq)]
+            error TradeTooLarge(uint256 tradeSize, uint256 maxTradeSize);
+            /// The trade would move the pool's price past the peg.
+            #[derive(Debug, PartialEq, Eq)]
+            error PegOvershoot(uint256 tradeSize);
+            /// The ReserveSizer refuses the release of `amount` of `token`.
+            #[derive(Debug, PartialEq, Eq)]
+            error ReserveReleaseRefused(address token, uint256 amount);
+            /// The float holds `balance` of `token`, less than `needed`.
+            #[derive(Debug, PartialEq, Eq)]
+            error InsufficientFloat(address token, uint256 balance, uint256 needed);
+            /// The public pool paid `amountOut`, below `minAmountOut` (the oracle
+            /// value less `maxSlippageBps`).
+            #[derive(Debug, PartialEq, Eq)]
+            error SlippageExceeded(uint256 amountOut, uint256 minAmountOut);
+            /// A token transfer or approval failed.
+            #[derive(Debug, PartialEq, Eq)]
+            error TransferFailed(address token);
+            /// The mesh refused the settlement; `reason` is its revert data.
+            #[derive(Debug, PartialEq, Eq)]
+            error MeshSwapFailed(bytes reason);
+            /// `ArbSys` did not answer the L2 block number.
+            #[derive(Debug, PartialEq, Eq)]
+            error ClockUnavailable();
+            /// A formula overflowed or refused its input.
+            #[derive(Debug, PartialEq, Eq)]
+            error ArithmeticOverflow();
+
+            /// `account` was granted `role` by `sender`.
+            event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
+            /// `account` lost `role`; `sender` revoked it (or is `account`, renouncing).
+            event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
+            /// The contract was paused by `account`.
+            event Paused(address account);
+            /// The contract was unpaused by `account`.
+            event Unpaused(address account);
+
+            /// The caller `account` lacks `neededRole`.
+            #[derive(Debug, PartialEq, Eq)]
+            error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
+            /// `renounceRole` was not called by the account itself.
+            #[derive(Debug, PartialEq, Eq)]
+            error AccessControlBadConfirmation();
+            /// The contract is paused.
+            #[derive(Debug, PartialEq, Eq)]
+            error EnforcedPause();
+            /// The contract is not paused.
+            #[derive(Debug, PartialEq, Eq)]
+            error ExpectedPause();
         }
     }
-}
-
-sol! {
-    #![sol(abi)]
-
-    /// The pool and the contracts the Stabilizer uses were set.
-    event ContractsSet(address indexed pool, address baseToken, address quoteToken, address containment, address mesh, address reserveSizer, address oracle);
-    /// The trading parameters were set.
-    event ParametersSet(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge);
-    /// The peg managers were set (kinds: 0 none, 1 stablecoin, 2 commodity).
-    event PegManagersSet(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps);
-    /// Selling `tokenIn` into the pool was enabled or disabled by `account`.
-    event DirectionSet(address indexed tokenIn, bool enabled, address account);
-    /// A correcting trade: `amountIn` of `tokenIn` sold into `pool` for
-    /// `amountOut` of `tokenOut`, which the mesh bought back for
-    /// `meshReturned` of `tokenIn`; `twapDeviationBps` is the trigger, then
-    /// the oracle price and the pool's mid price before and after (quote per
-    /// base, 1e18, raw units): the spot deviations follow off chain.
-    event Stabilized(address indexed pool, address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 meshReturned, int256 twapDeviationBps, uint256 oraclePrice, uint256 midPriceBefore, uint256 midPriceAfter, uint64 l2Block);
-
-    /// A required address is zero.
-    #[derive(Debug, PartialEq, Eq)]
-    error ZeroAddress();
-    /// A parameter is outside its range: 0 `minBlocks`, 1 `k`,
-    /// 2 `maxSlippageBps`, 3 `maxGasPrice`, 4 `maxOracleAge`,
-    /// 5 `maxPegDeviationBps`, 6 base peg kind, 7 quote peg kind.
-    #[derive(Debug, PartialEq, Eq)]
-    error ParameterOutOfRange(uint8 parameter, uint256 value, uint256 min, uint256 max);
-    /// FlashContainment's registration of the pool names another oracle.
-    #[derive(Debug, PartialEq, Eq)]
-    error OracleMismatch(address oracle, address registered);
-    /// A call to `target` reverted or answered malformed data.
-    #[derive(Debug, PartialEq, Eq)]
-    error ExternalCallFailed(address target);
-    /// `tx.gasprice` (the basefee on Arbitrum) is above `maxGasPrice`: a
-    /// congestion guard.
-    #[derive(Debug, PartialEq, Eq)]
-    error CongestionGuard(uint256 gasPrice, uint256 maxGasPrice);
-    /// The tokens are not the pool's base and quote, one each.
-    #[derive(Debug, PartialEq, Eq)]
-    error UnknownTokenPair(address tokenIn, address tokenOut);
-    /// Selling `tokenIn` is disabled (kill switch).
-    #[derive(Debug, PartialEq, Eq)]
-    error DirectionDisabled(address tokenIn);
-    /// `tradeSize` is zero.
-    #[derive(Debug, PartialEq, Eq)]
-    error ZeroAmount();
-    /// Fewer than `MIN_BLOCKS` L2 blocks since the last execution.
-    #[derive(Debug, PartialEq, Eq)]
-    error TooEarly(uint64 l2Block, uint64 nextAllowedBlock);
-    /// The deviation is not sustained (FlashContainment's trigger is off).
-    #[derive(Debug, PartialEq, Eq)]
-    error DeviationNotSustained(int256 deviationBps, uint64 streak);
-    /// Only a single observed block is past the threshold: a spike.
-    #[derive(Debug, PartialEq, Eq)]
-    error SingleBlockSpike(int256 deviationBps);
-    /// Selling `tokenIn` would widen the deviation.
-    #[derive(Debug, PartialEq, Eq)]
-    error WrongDirection(int256 deviationBps, address tokenIn);
-    /// The oracle reverted or answered a zero price.
-    #[derive(Debug, PartialEq, Eq)]
-    error OracleFailed(address oracle);
-    /// The oracle's price is older than `maxOracleAge`.
-    #[derive(Debug, PartialEq, Eq)]
-    error StaleOracle(uint256 updatedAt, uint64 maxOracleAge);
-    /// The token to sell is off its own peg by `deviationBps`.
-    #[derive(Debug, PartialEq, Eq)]
-    error TokenOffPeg(address token, int256 deviationBps);
-    /// The peg managers explain or contradict the pool's deviation.
-    #[derive(Debug, PartialEq, Eq)]
-    error PegManagerDisagrees(int256 poolDeviationBps, int256 baseDeviationBps, int256 quoteDeviationBps);
-    /// `tradeSize` is above `min(k·|dev|, remaining per-block cap)`.
-    #[derive(Debug, PartialEq, Eq)]
-    error TradeTooLarge(uint256 tradeSize, uint256 maxTradeSize);
-    /// The trade would move the pool's price past the peg.
-    #[derive(Debug, PartialEq, Eq)]
-    error PegOvershoot(uint256 tradeSize);
-    /// The ReserveSizer refuses the release of `amount` of `token`.
-    #[derive(Debug, PartialEq, Eq)]
-    error ReserveReleaseRefused(address token, uint256 amount);
-    /// The float holds `balance` of `token`, less than `needed`.
-    #[derive(Debug, PartialEq, Eq)]
-    error InsufficientFloat(address token, uint256 balance, uint256 needed);
-    /// The public pool paid `amountOut`, below `minAmountOut` (the oracle
-    /// value less `maxSlippageBps`).
-    #[derive(Debug, PartialEq, Eq)]
-    error SlippageExceeded(uint256 amountOut, uint256 minAmountOut);
-    /// A token transfer or approval failed.
-    #[derive(Debug, PartialEq, Eq)]
-    error TransferFailed(address token);
-    /// The mesh refused the settlement; `reason` is its revert data.
-    #[derive(Debug, PartialEq, Eq)]
-    error MeshSwapFailed(bytes reason);
-    /// `ArbSys` did not answer the L2 block number.
-    #[derive(Debug, PartialEq, Eq)]
-    error ClockUnavailable();
-    /// A formula overflowed or refused its input.
-    #[derive(Debug, PartialEq, Eq)]
-    error ArithmeticOverflow();
 }
 
 /// A refused call: the ABI encoding of one of the custom errors declared
@@ -314,51 +345,6 @@ impl Error {
     /// The revert data.
     pub fn data(&self) -> &[u8] {
         &self.0
-    }
-}
-
-/// Lists the errors in the exported interface, as `#[derive(SolidityError)]`
-/// does for an enum of them.
-#[cfg(feature = "export-abi")]
-impl stylus_sdk::abi::export::internal::InnerTypes for Error {
-    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
-        use alloy_sol_types::SolError;
-        use core::any::TypeId;
-        use stylus_sdk::abi::export::internal::InnerType;
-        fn item<E: SolError + 'static>() -> InnerType {
-            InnerType { name: format!("error {};", E::SIGNATURE.replace(',', ", ")), id: TypeId::of::<E>() }
-        }
-        vec![
-            item::<AccessControlUnauthorizedAccount>(),
-            item::<vault_access::AccessControlBadConfirmation>(),
-            item::<vault_access::EnforcedPause>(),
-            item::<vault_access::ExpectedPause>(),
-            item::<ZeroAddress>(),
-            item::<ParameterOutOfRange>(),
-            item::<OracleMismatch>(),
-            item::<ExternalCallFailed>(),
-            item::<CongestionGuard>(),
-            item::<UnknownTokenPair>(),
-            item::<DirectionDisabled>(),
-            item::<ZeroAmount>(),
-            item::<TooEarly>(),
-            item::<DeviationNotSustained>(),
-            item::<SingleBlockSpike>(),
-            item::<WrongDirection>(),
-            item::<OracleFailed>(),
-            item::<StaleOracle>(),
-            item::<TokenOffPeg>(),
-            item::<PegManagerDisagrees>(),
-            item::<TradeTooLarge>(),
-            item::<PegOvershoot>(),
-            item::<ReserveReleaseRefused>(),
-            item::<InsufficientFloat>(),
-            item::<SlippageExceeded>(),
-            item::<TransferFailed>(),
-            item::<MeshSwapFailed>(),
-            item::<ClockUnavailable>(),
-            item::<ArithmeticOverflow>(),
-        ]
     }
 }
 
@@ -595,29 +581,7 @@ pub trait IStabilizer {
 
 #[public]
 impl Stabilizer {
-    /// Grants the admin role to `admin`. The admin then sets the contracts
-    /// (`setContracts`) and the parameters (`setParameters`); until both
-    /// are set every trade is refused (no pool answers, `k` is zero). Peg
-    /// managers start unset, `maxPegDeviationBps` at its maximum.
-    ///
-    /// One argument keeps the constructor's ABI decoder small (an
-    /// eleven-argument constructor cost about 4 KB of wasm).
-    ///
-    /// # Errors
-    /// `ZeroAddress`.
-    #[constructor]
-    pub fn constructor(&mut self, admin: Address) -> Result<(), Error> {
-        if admin.is_zero() {
-            return Err(zero());
-        }
-        self.access.set_role(ADMIN_ROLE, admin, true);
-        let mut params = Params::unpack(self.word(PARAMS));
-        params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
-        self.set_word(PARAMS, params.pack());
-        Ok(())
-    }
-
-    /// Every other function of [`abi::IStabilizer`]: checks and decodes the
+    /// Every function of [`abi::IStabilizer`] and the constructor: checks and decodes the
     /// arguments, calls the method and encodes its return, by hand (the
     /// SDK's generated router and its decoders cost about 15 KB of wasm).
     /// An unknown selector or malformed arguments revert with no data, as
@@ -632,6 +596,28 @@ impl Stabilizer {
 }
 
 impl Stabilizer {
+    /// Grants the admin role to `admin`. The admin then sets the contracts
+    /// (`setContracts`) and the parameters (`setParameters`); until both
+    /// are set every trade is refused (no pool answers, `k` is zero). Peg
+    /// managers start unset, `maxPegDeviationBps` at its maximum.
+    ///
+    /// It is routed like every function (`stylus_constructor(address)`, the
+    /// SDK's constructor selector, behind the SDK's run-once guard slot), so
+    /// no ABI decoder is linked for it.
+    ///
+    /// # Errors
+    /// `ZeroAddress`.
+    pub fn constructor(&mut self, admin: Address) -> Result<(), Error> {
+        if admin.is_zero() {
+            return Err(zero());
+        }
+        self.access.set_role(ADMIN_ROLE, admin, true);
+        let mut params = Params::unpack(self.word(PARAMS));
+        params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
+        self.set_word(PARAMS, params.pack());
+        Ok(())
+    }
+
     /// The keeper role identifier.
     pub fn keeper_role(&self) -> B256 {
         KEEPER_ROLE
@@ -811,7 +797,7 @@ impl IStabilizer for Stabilizer {
         let containment = self.address(CONTAINMENT);
         let pool = self.address(POOL);
         let answer = self
-            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
+            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Address(&pool)], 2)
             .ok_or_else(|| failed(containment))?;
         let deviation = I256::from_raw(at(&answer, 0));
         let trigger = flag(&answer, 1);
@@ -912,11 +898,11 @@ impl IStabilizer for Stabilizer {
             1,
             &[
                 Word::Hash(&PegManagersSet::SIGNATURE_HASH),
-                Word::Addr(&stablecoin),
-                Word::Addr(&commodity),
-                Word::Small(base_kind.into()),
-                Word::Small(quote_kind.into()),
-                Word::Small(max_peg_deviation_bps),
+                Word::Address(&stablecoin),
+                Word::Address(&commodity),
+                Word::Small(&u64::from(base_kind)),
+                Word::Small(&u64::from(quote_kind)),
+                Word::Small(&max_peg_deviation_bps),
             ],
         );
         Ok(())
@@ -945,9 +931,9 @@ impl IStabilizer for Stabilizer {
             2,
             &[
                 Word::Hash(&DirectionSet::SIGNATURE_HASH),
-                Word::Addr(&token_in),
-                Word::Small(enabled.into()),
-                Word::Addr(&sender),
+                Word::Address(&token_in),
+                Word::Small(&u64::from(enabled)),
+                Word::Address(&sender),
             ],
         );
         Ok(())
@@ -1015,9 +1001,15 @@ impl IStabilizer for Stabilizer {
     }
 }
 
+/// `stylus_constructor()`'s selector: stylus-sdk 0.9 routes deployment's
+/// constructor call to the fallback when the contract declares no
+/// `#[constructor]`.
+const CONSTRUCTOR: [u8; 4] = stylus_sdk::abi::CONSTRUCTOR_SELECTOR.to_be_bytes();
+
 /// The functions [`dispatch`] routes, in [`FUNCTIONS`] order.
 #[derive(Clone, Copy)]
 enum Function {
+    Constructor,
     KeeperRole,
     GuardianRole,
     CheckDeviation,
@@ -1041,10 +1033,11 @@ enum Function {
 
 /// Each function's selector, argument count, and address and small-integer
 /// arguments (bit `i` for argument `i`; see [`vault_words::Entry`]).
-const FUNCTIONS: [Entry<Function>; 19] = {
+const FUNCTIONS: [Entry<Function>; 20] = {
     use abi::IStabilizer as I;
     use Function as F;
     [
+        (CONSTRUCTOR, F::Constructor, 1, 0b1, 0),
         (I::KEEPER_ROLECall::SELECTOR, F::KeeperRole, 0, 0, 0),
         (I::GUARDIAN_ROLECall::SELECTOR, F::GuardianRole, 0, 0, 0),
         (I::checkDeviationCall::SELECTOR, F::CheckDeviation, 0, 0, 0),
@@ -1075,17 +1068,27 @@ fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error
     use Function as F;
     let (function, a) = lookup(&FUNCTIONS, calldata).ok_or(None)?;
     let done = |result: Result<(), Error>| result.map(|()| Vec::new()).map_err(Some);
-    let flag = |value: bool| Ok(ret(&[Word::Small(value.into())]));
+    let flag = |value: bool| Ok(ret(&[Word::Small(&u64::from(value))]));
     match function {
+        F::Constructor => {
+            // The SDK's guard: the constructor runs once.
+            c.check_constructor_slot().map_err(|_| None)?;
+            done(c.constructor(a.address(0)))
+        }
         F::KeeperRole => Ok(ret(&[Word::Hash(&KEEPER_ROLE)])),
         F::GuardianRole => Ok(ret(&[Word::Hash(&GUARDIAN_ROLE)])),
         F::CheckDeviation => {
             let (deviation, should) = c.check_deviation()?;
-            Ok(ret(&[Word::Uint(&deviation.into_raw()), Word::Small(should.into())]))
+            Ok(ret(&[Word::Uint(&deviation.into_raw()), Word::Small(&u64::from(should))]))
         }
         F::KeeperTrade => {
             let (size, token_in, token_out, min_out) = c.keeper_trade()?;
-            Ok(ret(&[Word::Uint(&size), Word::Addr(&token_in), Word::Addr(&token_out), Word::Uint(&min_out)]))
+            Ok(ret(&[
+                Word::Uint(&size),
+                Word::Address(&token_in),
+                Word::Address(&token_out),
+                Word::Uint(&min_out),
+            ]))
         }
         F::ExecutePrivateSwap | F::ExecutePrivateSwapBounded => {
             done(c.execute_private_swap_bounded(a.uint(0), a.address(1), a.address(2), a.uint(3)))
@@ -1106,7 +1109,7 @@ fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error
         },
         F::Contracts => {
             let contracts = c.contracts();
-            Ok(ret(&contracts.each_ref().map(Word::Addr)))
+            Ok(ret(&contracts.each_ref().map(Word::Address)))
         }
         F::Parameters => {
             let parameters = c.parameters();
@@ -1121,13 +1124,6 @@ fn dispatch(c: &mut Stabilizer, calldata: &[u8]) -> Result<Vec<u8>, Option<Error
         }
         F::RenounceRole => done(c.renounce_role(a.hash(0), a.address(1))),
     }
-}
-
-/// Return data: the words, 32 bytes each.
-fn ret(words: &[Word]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 * words.len());
-    encode_into(&mut out, words);
-    out
 }
 
 /// A checked trade, ready to execute.
@@ -1188,11 +1184,11 @@ impl Stabilizer {
         let block = self.l2_block()?;
         let next = status.next_allowed(params.min_blocks);
         if block < next {
-            return Err(Error::new(TooEarly::SELECTOR, &[Word::Small(block), Word::Small(next)]));
+            return Err(Error::new(TooEarly::SELECTOR, &[Word::Small(&block), Word::Small(&next)]));
         }
         let (pool, containment) = (self.address(POOL), self.address(CONTAINMENT));
         let answer = self
-            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Addr(&pool)], 2)
+            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Address(&pool)], 2)
             .ok_or_else(|| failed(containment))?;
         let raw_twap = I256::from_raw(at(&answer, 0));
         let twap = clamp_bps(raw_twap);
@@ -1214,7 +1210,12 @@ impl Stabilizer {
         let correctable = self.peg_opinion(status, params, direction, twap)?;
         let remaining = at(
             &self
-                .read(containment, IFlashContainment::remainingVolumeCall::SELECTOR, &[Word::Addr(&pool)], 1)
+                .read(
+                    containment,
+                    IFlashContainment::remainingVolumeCall::SELECTOR,
+                    &[Word::Address(&pool)],
+                    1,
+                )
                 .ok_or_else(|| failed(containment))?,
             0,
         );
@@ -1279,20 +1280,20 @@ impl Stabilizer {
             .read(
                 sizer,
                 IReserveSizer::canReleaseCall::SELECTOR,
-                &[Word::Addr(&token_in), Word::Uint(&size)],
+                &[Word::Address(&token_in), Word::Uint(&size)],
                 1,
             )
             .ok_or_else(|| failed(sizer))?;
         if !flag(&release, 0) {
             return Err(Error::new(
                 ReserveReleaseRefused::SELECTOR,
-                &[Word::Addr(&token_in), Word::Uint(&size)],
+                &[Word::Address(&token_in), Word::Uint(&size)],
             ));
         }
         if float < size {
             return Err(Error::new(
                 InsufficientFloat::SELECTOR,
-                &[Word::Addr(&token_in), Word::Uint(&float), Word::Uint(&size)],
+                &[Word::Address(&token_in), Word::Uint(&float), Word::Uint(&size)],
             ));
         }
         Ok(())
@@ -1309,13 +1310,13 @@ impl Stabilizer {
         self.send(
             containment,
             IFlashContainment::consumeVolumeCall::SELECTOR,
-            &[Word::Addr(&pool), Word::Uint(&plan.base_size)],
+            &[Word::Address(&pool), Word::Uint(&plan.base_size)],
         )
         .map_err(|_| failed(containment))?;
         self.token_call(
             plan.token_in,
             IERC20::transferCall::SELECTOR,
-            &[Word::Addr(&pool), Word::Uint(&plan.size)],
+            &[Word::Address(&pool), Word::Uint(&plan.size)],
         )?;
         let me = self.vm().contract_address();
         let selector = match plan.direction {
@@ -1323,7 +1324,7 @@ impl Stabilizer {
             Direction::SellQuote => IDODOPool::sellQuoteCall::SELECTOR,
         };
         let received = self
-            .send(pool, selector, &[Word::Addr(&me)])
+            .send(pool, selector, &[Word::Address(&me)])
             .ok()
             .filter(|data| data.len() >= 32)
             .map(|data| at(&data, 0))
@@ -1360,11 +1361,11 @@ impl Stabilizer {
         let slippage = Params::unpack(self.word(PARAMS)).slippage_u32();
         let floor = stab::min_out(Direction::SellBase, plan.size, vault_math::fixed::ONE, slippage)?;
         let words = [
-            Word::Addr(&plan.token_out),
-            Word::Addr(&plan.token_in),
+            Word::Address(&plan.token_out),
+            Word::Address(&plan.token_in),
             Word::Uint(&received),
             Word::Uint(&floor),
-            Word::Addr(&me),
+            Word::Address(&me),
         ];
         let returned = match self.send(mesh, IPrivateMeshPool::swapCall::SELECTOR, &words) {
             Ok(data) if data.len() >= 32 => at(&data, 0),
@@ -1375,17 +1376,17 @@ impl Stabilizer {
             4,
             &[
                 Word::Hash(&Stabilized::SIGNATURE_HASH),
-                Word::Addr(&pool),
-                Word::Addr(&plan.token_in),
-                Word::Addr(&plan.token_out),
+                Word::Address(&pool),
+                Word::Address(&plan.token_in),
+                Word::Address(&plan.token_out),
                 Word::Uint(&plan.size),
                 Word::Uint(&received),
                 Word::Uint(&returned),
-                Word::Int(plan.twap.into()),
+                Word::Int(&signed(plan.twap.into())),
                 Word::Uint(&plan.oracle_price),
                 Word::Uint(&plan.mid_before),
                 Word::Uint(&mid_after),
-                Word::Small(plan.block),
+                Word::Small(&plan.block),
             ],
         );
         Ok(())
@@ -1411,13 +1412,13 @@ impl Stabilizer {
             return Err(failed(pool));
         }
         let config = self
-            .read(containment, IFlashContainment::poolConfigCall::SELECTOR, &[Word::Addr(&pool)], 3)
+            .read(containment, IFlashContainment::poolConfigCall::SELECTOR, &[Word::Address(&pool)], 3)
             .ok_or_else(|| failed(containment))?;
         let registered = address_at(&config, 0);
         if registered != oracle {
             return Err(Error::new(
                 OracleMismatch::SELECTOR,
-                &[Word::Addr(&oracle), Word::Addr(&registered)],
+                &[Word::Address(&oracle), Word::Address(&registered)],
             ));
         }
         let old_mesh = self.address(MESH);
@@ -1426,13 +1427,13 @@ impl Stabilizer {
                 self.token_call(
                     token,
                     IERC20::approveCall::SELECTOR,
-                    &[Word::Addr(&old_mesh), Word::Small(0)],
+                    &[Word::Address(&old_mesh), Word::Small(&0)],
                 )?;
             }
             self.token_call(
                 token,
                 IERC20::approveCall::SELECTOR,
-                &[Word::Addr(&mesh), Word::Uint(&U256::MAX)],
+                &[Word::Address(&mesh), Word::Uint(&U256::MAX)],
             )?;
         }
         self.set_address(POOL, pool);
@@ -1450,13 +1451,13 @@ impl Stabilizer {
             2,
             &[
                 Word::Hash(&ContractsSet::SIGNATURE_HASH),
-                Word::Addr(&pool),
-                Word::Addr(&base),
-                Word::Addr(&quote),
-                Word::Addr(&containment),
-                Word::Addr(&mesh),
-                Word::Addr(&reserve_sizer),
-                Word::Addr(&oracle),
+                Word::Address(&pool),
+                Word::Address(&base),
+                Word::Address(&quote),
+                Word::Address(&containment),
+                Word::Address(&mesh),
+                Word::Address(&reserve_sizer),
+                Word::Address(&oracle),
             ],
         );
         Ok(())
@@ -1487,11 +1488,11 @@ impl Stabilizer {
             1,
             &[
                 Word::Hash(&ParametersSet::SIGNATURE_HASH),
-                Word::Small(min_blocks),
+                Word::Small(&min_blocks),
                 Word::Uint(&k),
-                Word::Small(max_slippage_bps),
+                Word::Small(&max_slippage_bps),
                 Word::Uint(&max_gas_price),
-                Word::Small(max_oracle_age),
+                Word::Small(&max_oracle_age),
             ],
         );
         Ok(())
@@ -1502,7 +1503,7 @@ impl Stabilizer {
         if status.enabled(direction) {
             Ok(())
         } else {
-            Err(Error::new(DirectionDisabled::SELECTOR, &[Word::Addr(&self.tokens(direction).0)]))
+            Err(Error::new(DirectionDisabled::SELECTOR, &[Word::Address(&self.tokens(direction).0)]))
         }
     }
 
@@ -1547,7 +1548,7 @@ impl Stabilizer {
             .read(
                 containment,
                 IFlashContainment::sustainedCall::SELECTOR,
-                &[Word::Addr(&self.address(POOL))],
+                &[Word::Address(&self.address(POOL))],
                 3,
             )
             .map_or(0, |d| at(&d, 2).as_limbs()[0]);
@@ -1556,7 +1557,7 @@ impl Stabilizer {
         } else {
             Error::new(
                 DeviationNotSustained::SELECTOR,
-                &[Word::Uint(&deviation.into_raw()), Word::Small(streak)],
+                &[Word::Uint(&deviation.into_raw()), Word::Small(&streak)],
             )
         }
     }
@@ -1568,14 +1569,14 @@ impl Stabilizer {
         let answer = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[], 2);
         let (price, updated_at) = match answer {
             Some(d) if !at(&d, 0).is_zero() => (at(&d, 0), at(&d, 1)),
-            _ => return Err(Error::new(OracleFailed::SELECTOR, &[Word::Addr(&oracle)])),
+            _ => return Err(Error::new(OracleFailed::SELECTOR, &[Word::Address(&oracle)])),
         };
         // A timestamp ahead of this block counts as age 0.
         let age = U256::from(self.vm().block_timestamp()).saturating_sub(updated_at);
         if age > U256::from(params.max_oracle_age) {
             return Err(Error::new(
                 StaleOracle::SELECTOR,
-                &[Word::Uint(&updated_at), Word::Small(params.max_oracle_age)],
+                &[Word::Uint(&updated_at), Word::Small(&params.max_oracle_age)],
             ));
         }
         Ok(price)
@@ -1599,14 +1600,17 @@ impl Stabilizer {
             let token = self.tokens(side).0;
             let Some((dev, pegged)) = self.peg_of(status.kind(side), token)? else { continue };
             if token == token_in && (!pegged || !stab::within_peg(dev, params.max_peg_deviation_bps)) {
-                return Err(Error::new(TokenOffPeg::SELECTOR, &[Word::Addr(&token), Word::Int(dev)]));
+                return Err(Error::new(
+                    TokenOffPeg::SELECTOR,
+                    &[Word::Address(&token), Word::Int(&signed(dev))],
+                ));
             }
             devs[slot] = dev;
         }
         stab::correctable_deviation(twap, devs[0], devs[1]).ok_or_else(|| {
             Error::new(
                 PegManagerDisagrees::SELECTOR,
-                &[Word::Int(twap.into()), Word::Int(devs[0]), Word::Int(devs[1])],
+                &[Word::Int(&signed(twap.into())), Word::Int(&signed(devs[0])), Word::Int(&signed(devs[1]))],
             )
         })
     }
@@ -1628,8 +1632,9 @@ impl Stabilizer {
             ),
             _ => return Ok(None),
         };
-        let dev = self.read(manager, deviation, &[Word::Addr(&token)], 1).ok_or_else(|| failed(manager))?;
-        let ok = self.read(manager, pegged, &[Word::Addr(&token)], 1).ok_or_else(|| failed(manager))?;
+        let dev =
+            self.read(manager, deviation, &[Word::Address(&token)], 1).ok_or_else(|| failed(manager))?;
+        let ok = self.read(manager, pegged, &[Word::Address(&token)], 1).ok_or_else(|| failed(manager))?;
         Ok(Some((stab::clamp_i64(I256::from_raw(at(&dev, 0))), flag(&ok, 0))))
     }
 
@@ -1643,7 +1648,7 @@ impl Stabilizer {
 
     #[inline(never)]
     fn balance(&self, token: Address, account: Address) -> Result<U256, Error> {
-        self.read(token, IERC20::balanceOfCall::SELECTOR, &[Word::Addr(&account)], 1)
+        self.read(token, IERC20::balanceOfCall::SELECTOR, &[Word::Address(&account)], 1)
             .map(|d| at(&d, 0))
             .ok_or_else(|| failed(token))
     }
@@ -1654,7 +1659,7 @@ impl Stabilizer {
     fn token_call(&self, token: Address, selector: [u8; 4], words: &[Word]) -> Result<(), Error> {
         match self.send(token, selector, words) {
             Ok(out) if out.is_empty() || (out.len() == 32 && at(&out, 0) == U256::from(1u8)) => Ok(()),
-            _ => Err(Error::new(TransferFailed::SELECTOR, &[Word::Addr(&token)])),
+            _ => Err(Error::new(TransferFailed::SELECTOR, &[Word::Address(&token)])),
         }
     }
 
@@ -1689,54 +1694,17 @@ impl Stabilizer {
     }
 }
 
-/// One ABI word, by reference (call sites pass pointers): the encoding is
-/// written once, in [`encode_into`].
-#[derive(Clone, Copy)]
-enum Word<'a> {
-    Uint(&'a U256),
-    Hash(&'a B256),
-    Addr(&'a Address),
-    /// A `uint64`, `uint8` or `bool`.
-    Small(u64),
-    /// An `int256` that fits an `i64`.
-    Int(i64),
-}
-
-/// Appends the words, 32 bytes each, big-endian; addresses and small
-/// integers left-padded with zeros, signed ones sign-extended.
-#[inline(never)]
-fn encode_into(out: &mut Vec<u8>, words: &[Word]) {
-    for item in words {
-        // Fixed-size arrays throughout: no slice bounds to check.
-        let word: [u8; 32] = match *item {
-            Word::Uint(value) => value.to_be_bytes::<32>(),
-            Word::Hash(hash) => hash.0,
-            Word::Addr(address) => address.into_word().0,
-            Word::Small(value) => U256::from(value).to_be_bytes::<32>(),
-            Word::Int(value) => {
-                let extension = if value < 0 { u64::MAX } else { 0 };
-                let low = u64::from_ne_bytes(value.to_ne_bytes());
-                U256::from_limbs([low, extension, extension, extension]).to_be_bytes::<32>()
-            }
-        };
-        out.extend_from_slice(&word);
-    }
-}
-
-/// `selector ‖ words`: calldata (or revert data) whose fields are all
-/// static. Selectors come from the generated `sol!` bindings.
-fn encode(selector: [u8; 4], words: &[Word]) -> Vec<u8> {
-    let mut out = selector.to_vec();
-    encode_into(&mut out, words);
-    out
-}
-
 /// Word `index` of return data the caller checked to be long enough.
 #[inline(never)]
 fn at(data: &[u8], index: usize) -> U256 {
-    data.get(32 * index..32 * index + 32)
-        .and_then(|word| <[u8; 32]>::try_from(word).ok())
-        .map_or(U256::ZERO, U256::from_be_bytes)
+    vault_words::at(Some(data), index).unwrap_or_default()
+}
+
+/// A bps value as an `int256` word.
+fn signed(value: i64) -> I256 {
+    let extension = if value < 0 { u64::MAX } else { 0 };
+    let low = u64::from_ne_bytes(value.to_ne_bytes());
+    I256::from_raw(U256::from_limbs([low, extension, extension, extension]))
 }
 
 /// Word `index` as a `bool` (any nonzero word is `true`).
@@ -1845,26 +1813,26 @@ fn zero() -> Error {
 }
 
 fn failed(target: Address) -> Error {
-    Error::new(ExternalCallFailed::SELECTOR, &[Word::Addr(&target)])
+    Error::new(ExternalCallFailed::SELECTOR, &[Word::Address(&target)])
 }
 
 fn pair(token_in: Address, token_out: Address) -> Error {
-    Error::new(UnknownTokenPair::SELECTOR, &[Word::Addr(&token_in), Word::Addr(&token_out)])
+    Error::new(UnknownTokenPair::SELECTOR, &[Word::Address(&token_in), Word::Address(&token_out)])
 }
 
 fn unauthorized(account: Address, role: B256) -> Error {
-    Error::new(AccessControlUnauthorizedAccount::SELECTOR, &[Word::Addr(&account), Word::Hash(&role)])
+    Error::new(AccessControlUnauthorizedAccount::SELECTOR, &[Word::Address(&account), Word::Hash(&role)])
 }
 
 fn wrong_direction(deviation: Bps, token_in: Address) -> Error {
-    Error::new(WrongDirection::SELECTOR, &[Word::Int(deviation.into()), Word::Addr(&token_in)])
+    Error::new(WrongDirection::SELECTOR, &[Word::Int(&signed(deviation.into())), Word::Address(&token_in)])
 }
 
 /// `MeshSwapFailed(bytes reason)`: the one error with a dynamic field.
 #[inline(never)]
 fn mesh_failed(reason: &[u8]) -> Error {
     let length = reason.len();
-    let mut data = encode(MeshSwapFailed::SELECTOR, &[Word::Small(32), Word::Small(length as u64)]);
+    let mut data = encode(MeshSwapFailed::SELECTOR, &[Word::Small(&32), Word::Small(&(length as u64))]);
     data.extend_from_slice(reason);
     data.resize(data.len() + (32 - length % 32) % 32, 0);
     Error(data)
@@ -1886,7 +1854,7 @@ fn check_wide(parameter: u8, value: U256, (min, max): (U256, U256)) -> Result<()
     } else {
         Err(Error::new(
             ParameterOutOfRange::SELECTOR,
-            &[Word::Small(parameter.into()), Word::Uint(&value), Word::Uint(&min), Word::Uint(&max)],
+            &[Word::Small(&u64::from(parameter)), Word::Uint(&value), Word::Uint(&min), Word::Uint(&max)],
         ))
     }
 }

@@ -1,41 +1,29 @@
-//! Prints the Stabilizer's Solidity interface or constructor
-//! (`-- abi` / `-- constructor`); built only with the `export-abi` feature.
+//! Prints the Stabilizer's Solidity interface (`-- abi`) or its constructor
+//! (`-- constructor`); built only with the `export-abi` feature.
 //!
-//! The SDK's export leaves events out and shows the hand-written router as
-//! its fallback only, so `abi` also prints the functions and the events,
-//! from the same `sol!` declarations the contract routes and emits.
+//! The contract dispatches its calls itself (see the crate docs), so the
+//! interface is printed from the one `sol!` declaration its dispatcher takes
+//! its selectors from, `stabilizer::abi::IStabilizer`: the functions, then
+//! the events and the custom errors.
 
-use alloy_sol_types::JsonAbiExt;
-use stabilizer::{ContractsSet, DirectionSet, ParametersSet, PegManagersSet, Stabilized};
-use vault_access::{Paused, RoleGranted, RoleRevoked, Unpaused};
+/// The constructor, as `stylus_constructor` takes it (see
+/// `Stabilizer::constructor`).
+const CONSTRUCTOR: &str = "constructor(address admin)";
 
 fn main() {
-    stabilizer::print_from_args();
-    if std::env::args().nth(1).as_deref() == Some("abi") {
-        let events = [
-            ContractsSet::abi(),
-            ParametersSet::abi(),
-            PegManagersSet::abi(),
-            DirectionSet::abi(),
-            Stabilized::abi(),
-            RoleGranted::abi(),
-            RoleRevoked::abi(),
-            Paused::abi(),
-            Unpaused::abi(),
-        ];
-        println!("\n// Functions: routed by hand (`route_call`), so not in the SDK export above;");
-        println!("// from the contract's sol! interface `stabilizer::abi::IStabilizer`.");
-        println!("interface IStabilizerFunctions {{");
-        for function in stabilizer::abi::IStabilizer::abi::functions().values().flatten() {
-            // `full_signature` leaves the visibility out; interfaces need it.
-            println!("    {};", function.full_signature().replacen(')', ") external", 1));
-        }
-        println!("}}");
-        println!("\n// Events: not part of the SDK's export; from the contract's sol! declarations.");
-        println!("interface IStabilizerEvents {{");
-        for event in events {
-            println!("    {};", event.full_signature());
-        }
-        println!("}}");
+    if std::env::args().nth(1).as_deref() == Some("constructor") {
+        println!("{CONSTRUCTOR}");
+    } else {
+        let abi = stabilizer::abi::IStabilizer::abi::contract();
+        println!("/**");
+        println!(" * The Stabilizer's interface (App. A), printed by contracts/stabilizer/src/main.rs");
+        println!(" * from the sol! declaration its dispatcher routes by. Deploy with {CONSTRUCTOR}.");
+        println!(" */");
+        println!();
+        println!("// SPDX-License-Identifier: MIT-OR-APACHE-2.0");
+        println!("pragma solidity ^0.8.23;");
+        println!();
+        print!("{}", abi.to_sol("IStabilizer", None));
+        println!();
     }
 }

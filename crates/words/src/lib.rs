@@ -38,16 +38,16 @@ pub enum Word<'a> {
 #[inline(never)]
 pub fn encode_into(out: &mut Vec<u8>, words: &[Word]) {
     for item in words {
-        let start = out.len();
-        out.resize(start + 32, 0);
-        let slot = &mut out[start..];
-        match *item {
-            Word::Uint(value) => slot.copy_from_slice(&value.to_be_bytes::<32>()),
-            Word::Hash(hash) => slot.copy_from_slice(hash.as_slice()),
-            Word::Address(address) => slot[12..].copy_from_slice(address.as_slice()),
-            Word::Small(value) => slot[24..].copy_from_slice(&value.to_be_bytes()),
-            Word::Int(value) => slot.copy_from_slice(&value.to_be_bytes::<32>()),
-        }
+        // Whole 32-byte arrays: no slice bounds, so no panic formatting is
+        // linked in.
+        let word: [u8; 32] = match *item {
+            Word::Uint(value) => value.to_be_bytes::<32>(),
+            Word::Hash(hash) => hash.0,
+            Word::Address(address) => address.into_word().0,
+            Word::Small(value) => U256::from(*value).to_be_bytes::<32>(),
+            Word::Int(value) => value.to_be_bytes::<32>(),
+        };
+        out.extend_from_slice(&word);
     }
 }
 
