@@ -63,7 +63,7 @@ pub fn contract_wasm_path(stem: &str) -> PathBuf {
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
-    target.join("wasm32-unknown-unknown/release").join(format!("{stem}.wasm"))
+    target.join("stylus").join(format!("{stem}.wasm"))
 }
 
 /// Reads a contract's compiled wasm (see [`contract_wasm_path`]).

@@ -19,7 +19,7 @@
 //! - every public function refuses each bad input with its exact custom
 //!   error and leaves storage, logs and balances unchanged.
 //!
-//! Needs `target/wasm32-unknown-unknown/release/flash_containment.wasm`
+//! Needs `target/stylus/flash_containment.wasm`
 //! (`scripts/build-wasm`) and the committed artifacts in
 //! `tests/solidity/artifacts`.
 

@@ -4,10 +4,8 @@
 //! the PMM prices, to the wei, and as the external DPP backend) and the
 //! `MeshQuirkyToken` (tokens that return nothing, `false`, or revert).
 //!
-//! Needs `target/wasm32-unknown-unknown/release/private_mesh_pool.wasm`
-//! (`cargo build --release --target wasm32-unknown-unknown -p
-//! private-mesh-pool --lib`, or `scripts/build-wasm`) and the committed
-//! artifacts in `tests/solidity/artifacts`.
+//! Needs `target/stylus/private_mesh_pool.wasm` (`scripts/build-wasm`) and
+//! the committed artifacts in `tests/solidity/artifacts`.
 //!
 //! `MESH_SEQUENCES` and `MESH_OPS` set the size of the random-operation
 //! property test (default 200 sequences of 24 operations); `MESH_SEED`

@@ -7,7 +7,7 @@
 //! real OpenZeppelin token (the `TestToken` artifact) on the EVM side.
 //!
 //! Needs `scripts/build-wasm` to have built
-//! `target/wasm32-unknown-unknown/release/reserve_sizer.wasm`, and the
+//! `target/stylus/reserve_sizer.wasm`, and the
 //! committed artifacts in `tests/solidity/artifacts`.
 
 use std::sync::OnceLock;

@@ -20,7 +20,7 @@
 //! deviation corrected, flash loan, one-block manipulation, sandwich,
 //! depeg).
 //!
-//! Needs `target/wasm32-unknown-unknown/release/stabilizer.wasm`
+//! Needs `target/stylus/stabilizer.wasm`
 //! (`scripts/build-wasm`).
 
 use std::sync::OnceLock;
