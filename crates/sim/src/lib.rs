@@ -10,6 +10,7 @@ pub mod flow;
 pub mod keeper;
 pub mod market;
 pub mod metrics;
+pub mod plot;
 pub mod report;
 pub mod rng;
 pub mod scenario;
