@@ -28,8 +28,15 @@ pub struct ParityBot {
 impl ParityBot {
     /// A bot with `inventory_usd` of each token on each chain.
     pub fn new(config: &CrossChain, market: &Market) -> Self {
-        let books: Vec<U256> = (0..market.tokens.len()).map(|t| market.usd(t, config.inventory_usd)).collect();
-        Self { config: config.clone(), inventory: [books.clone(), books], in_flight: VecDeque::new(), trades: 0, skipped: 0 }
+        let books: Vec<U256> =
+            (0..market.tokens.len()).map(|t| market.usd(t, config.inventory_usd)).collect();
+        Self {
+            config: config.clone(),
+            inventory: [books.clone(), books],
+            in_flight: VecDeque::new(),
+            trades: 0,
+            skipped: 0,
+        }
     }
 
     /// One block: bridge arrivals, then a parity trade per pool whose
@@ -37,7 +44,13 @@ impl ParityBot {
     ///
     /// # Errors
     /// [`SimError`] when a trade fails.
-    pub fn step(&mut self, a: &mut Market, b: &mut Market, block: u64, _events: &mut [EventRecord]) -> Result<(), SimError> {
+    pub fn step(
+        &mut self,
+        a: &mut Market,
+        b: &mut Market,
+        block: u64,
+        _events: &mut [EventRecord],
+    ) -> Result<(), SimError> {
         while self.in_flight.front().is_some_and(|&(arrival, ..)| arrival <= block) {
             if let Some((_, chain, token, amount)) = self.in_flight.pop_front() {
                 self.inventory[chain][token] += amount;
@@ -51,7 +64,8 @@ impl ParityBot {
                 continue;
             }
             let target = (mid_a + mid_b) / U256::from(2u8);
-            let (dear, cheap, dear_is_a) = if mid_a > mid_b { (&mut *a, &mut *b, true) } else { (&mut *b, &mut *a, false) };
+            let (dear, cheap, dear_is_a) =
+                if mid_a > mid_b { (&mut *a, &mut *b, true) } else { (&mut *b, &mut *a, false) };
             let (ci_dear, ci_cheap) = if dear_is_a { (0, 1) } else { (1, 0) };
             let p = dear.pools[pool].clone();
             // Dear chain: sell base down to the midpoint.

@@ -43,24 +43,42 @@ pub enum Plan {
     Send(stab::executePrivateSwapCall),
 }
 
-/// The keeper's poke of one pool.
+/// The keeper's poke of one pool: the streak of its `Observed` event when
+/// it recorded the block's observation, `None` when the block was already
+/// observed (someone poked first).
 ///
 /// # Errors
 /// [`SimError::Chain`] when the poke reverts.
-pub fn poke(market: &mut Market, pool: usize, gas: &mut GasStats) -> Result<bool, SimError> {
+pub fn poke(market: &mut Market, pool: usize, gas: &mut GasStats) -> Result<Option<u64>, SimError> {
     let call = fc::pokeCall { pool: market.pools[pool].address };
     let outcome = market.world.call(KEEPER, market.containment, &call.abi_encode(), U256::ZERO);
     gas.add("poke", outcome.gas_used);
-    Ok(decode::<fc::pokeCall>(&outcome)?._0)
+    if !decode::<fc::pokeCall>(&outcome)?._0 {
+        return Ok(None);
+    }
+    Ok(outcome.logs.iter().find_map(|log| fc::Observed::decode_log(log, true).ok().map(|e| e.data.streak)))
 }
 
 /// `checkDeviation`, then `keeperTrade`, then the size lowered to the one
 /// that brings the pool to (never past) the peg, bounded by the pool's
 /// exact quote for it.
 ///
+/// `streak` is the live streak the keeper's poke just logged (`Observed`);
+/// below `N` the keeper skips `checkDeviation`, which cannot say yes then
+/// (FlashContainment's `shouldRebalance` requires the live streak ≥ `N`).
+///
 /// # Errors
 /// [`SimError`] when a view that must answer fails.
-pub fn plan(market: &mut Market, pool: usize, gas: &mut GasStats) -> Result<Plan, SimError> {
+pub fn plan(
+    market: &mut Market,
+    pool: usize,
+    streak: Option<u64>,
+    sustain_blocks: u64,
+    gas: &mut GasStats,
+) -> Result<Plan, SimError> {
+    if streak.is_some_and(|s| s < sustain_blocks) {
+        return Ok(Plan::Idle);
+    }
     let stabilizer = market.pools[pool].stabilizer;
     let outcome = market.world.static_call(VIEWER, stabilizer, &stab::checkDeviationCall {}.abi_encode());
     gas.add("checkDeviation", outcome.gas_used);
@@ -103,7 +121,12 @@ pub fn plan(market: &mut Market, pool: usize, gas: &mut GasStats) -> Result<Plan
 }
 
 /// Sends the planned trade.
-pub fn execute(market: &mut Market, pool: usize, call: &stab::executePrivateSwapCall, gas: &mut GasStats) -> CallOutcome {
+pub fn execute(
+    market: &mut Market,
+    pool: usize,
+    call: &stab::executePrivateSwapCall,
+    gas: &mut GasStats,
+) -> CallOutcome {
     let stabilizer = market.pools[pool].stabilizer;
     let outcome = market.world.call(KEEPER, stabilizer, &call.abi_encode(), U256::ZERO);
     gas.add("executePrivateSwap", outcome.gas_used);

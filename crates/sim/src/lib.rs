@@ -3,14 +3,13 @@
 //! keeper and attackers, measured against the §16 targets.
 #![allow(clippy::cast_precision_loss)]
 
-pub mod record;
 pub mod abi;
 pub mod bridge;
 pub mod flow;
 pub mod keeper;
 pub mod market;
 pub mod metrics;
-pub mod plot;
+pub mod record;
 pub mod report;
 pub mod rng;
 pub mod scenario;
@@ -96,4 +95,3 @@ pub fn use_stylus_wasm_dir() {
         std::env::set_var("VAULT_WASM_DIR", workspace_root().join("target/stylus"));
     }
 }
-

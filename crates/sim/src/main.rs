@@ -50,6 +50,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[allow(clippy::cast_precision_loss)]
 fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
     let Command::Run { scenario, blocks, seed, out, no_build, quiet } = cli.command;
     if !no_build {

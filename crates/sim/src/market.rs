@@ -117,7 +117,8 @@ impl Codes {
     /// [`SimError::Setup`] when a wasm is missing or does not pack.
     pub fn load() -> Result<Self, SimError> {
         let pack = |stem: &str| -> Result<Vec<u8>, SimError> {
-            let wasm = vault_chain::artifacts::contract_wasm(stem).map_err(|e| SimError::Setup(e.to_string()))?;
+            let wasm =
+                vault_chain::artifacts::contract_wasm(stem).map_err(|e| SimError::Setup(e.to_string()))?;
             Ok(vault_wasm_pack::pack(&wasm).map_err(|e| SimError::Setup(format!("{stem}: {e:?}")))?.code)
         };
         Ok(Self {
@@ -177,7 +178,12 @@ pub fn args<C: SolCall>(call: &C) -> Vec<u8> {
 ///
 /// # Errors
 /// [`SimError::Chain`] with the call's signature and revert.
-pub fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> Result<C::Return, SimError> {
+pub fn send<C: SolCall>(
+    world: &mut World,
+    from: Address,
+    to: Address,
+    call: &C,
+) -> Result<C::Return, SimError> {
     let outcome = world.call(from, to, &call.abi_encode(), U256::ZERO);
     decode::<C>(&outcome)
 }
@@ -325,7 +331,13 @@ impl Market {
     ///
     /// # Errors
     /// [`SimError::Chain`].
-    pub fn sell(&mut self, trader: Address, pool: usize, sell_base: bool, amount: U256) -> Result<U256, SimError> {
+    pub fn sell(
+        &mut self,
+        trader: Address,
+        pool: usize,
+        sell_base: bool,
+        amount: U256,
+    ) -> Result<U256, SimError> {
         let p = &self.pools[pool];
         let (address, token) = (p.address, self.tokens[if sell_base { p.base } else { p.quote }].address);
         send(&mut self.world, trader, token, &fx::transferCall { to: address, amount })?;
@@ -347,15 +359,17 @@ impl Market {
         Ok(())
     }
 
-    /// Sets a mesh token's XAU price.
+    /// Sets a mesh token's XAU price (whole tokens, 1e18; the mesh's
+    /// oracle reports it in raw units, see [`mesh_oracle_price`]).
     ///
     /// # Errors
-    /// [`SimError::Chain`].
+    /// [`SimError::Chain`], [`SimError::Math`].
     pub fn set_mesh_oracle(&mut self, token: usize, price: U256) -> Result<(), SimError> {
-        if let Some(&(_, oracle)) = self.mesh_oracles.iter().find(|(t, _)| *t == token) {
-            send(&mut self.world, OWNER, oracle, &fx::setPriceCall { price })?;
-        }
         self.tokens[token].xau_per_token = price;
+        if let Some(&(_, oracle)) = self.mesh_oracles.iter().find(|(t, _)| *t == token) {
+            let raw = mesh_oracle_price(&self.tokens[token], &self.tokens[3])?;
+            send(&mut self.world, OWNER, oracle, &fx::setPriceCall { price: raw })?;
+        }
         Ok(())
     }
 
@@ -404,7 +418,8 @@ impl Market {
         ];
         let mut tokens = Vec::new();
         for (symbol, decimals, xau_per_token) in specs {
-            let mut token = Token { symbol: symbol.to_owned(), address: Address::ZERO, decimals, xau_per_token };
+            let mut token =
+                Token { symbol: symbol.to_owned(), address: Address::ZERO, decimals, xau_per_token };
             // A supply of 10^12 USD of each.
             let supply = usd_to_raw(&token, 1_000_000_000_000);
             let ctor = fx::tokenConstructorCall {
@@ -479,8 +494,18 @@ impl Market {
             let pool = deploy(&mut self.world, &fixtures.pmm, &args(&ctor))?;
             let (base_amount, quote_amount) = (usd_to_raw(&b, depth_usd), usd_to_raw(&q, depth_usd));
             send(&mut self.world, OWNER, b.address, &fx::approveCall { spender: pool, amount: base_amount })?;
-            send(&mut self.world, OWNER, q.address, &fx::approveCall { spender: pool, amount: quote_amount })?;
-            send(&mut self.world, OWNER, pool, &fx::depositCall { baseAmount: base_amount, quoteAmount: quote_amount })?;
+            send(
+                &mut self.world,
+                OWNER,
+                q.address,
+                &fx::approveCall { spender: pool, amount: quote_amount },
+            )?;
+            send(
+                &mut self.world,
+                OWNER,
+                pool,
+                &fx::depositCall { baseAmount: base_amount, quoteAmount: quote_amount },
+            )?;
             addresses[slot] = pool;
         }
         let ctor = fx::oracleConstructorCall { owner: OWNER, initialPrice: oracle_price };
@@ -500,7 +525,12 @@ impl Market {
 
     fn deploy_containment(&mut self, codes: &Codes, params: &Parameters) -> Result<(), SimError> {
         let fc = self.containment;
-        construct(&mut self.world, fc, &codes.flash_containment, &stab::stylusConstructorCall { admin: ADMIN })?;
+        construct(
+            &mut self.world,
+            fc,
+            &codes.flash_containment,
+            &stab::stylusConstructorCall { admin: ADMIN },
+        )?;
         for n in 0..self.pools.len() {
             let p = self.pools[n].clone();
             let register = fc::registerPoolCall {
@@ -529,21 +559,26 @@ impl Market {
         fixtures: &Fixtures,
     ) -> Result<(), SimError> {
         let (mesh, xau) = (self.mesh, self.tokens[3].clone());
-        construct(&mut self.world, mesh, &codes.private_mesh_pool, &mesh::stylusConstructorCall {
-            admin: ADMIN,
-            xau: xau.address,
-        })?;
-        send(&mut self.world, ADMIN, mesh, &mesh::grantRoleCall {
-            role: keccak256("LIQUIDITY_PROVIDER_ROLE"),
-            account: LP,
-        })?;
+        construct(
+            &mut self.world,
+            mesh,
+            &codes.private_mesh_pool,
+            &mesh::stylusConstructorCall { admin: ADMIN, xau: xau.address },
+        )?;
+        send(
+            &mut self.world,
+            ADMIN,
+            mesh,
+            &mesh::grantRoleCall { role: keccak256("LIQUIDITY_PROVIDER_ROLE"), account: LP },
+        )?;
         for p in self.pools.clone() {
             let grant = mesh::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: p.stabilizer };
             send(&mut self.world, ADMIN, mesh, &grant)?;
         }
         for t in 0..3 {
             let token = self.tokens[t].clone();
-            let ctor = fx::oracleConstructorCall { owner: OWNER, initialPrice: token.xau_per_token };
+            let ctor =
+                fx::oracleConstructorCall { owner: OWNER, initialPrice: mesh_oracle_price(&token, &xau)? };
             let oracle = deploy(&mut self.world, &fixtures.oracle, &args(&ctor))?;
             self.mesh_oracles.push((t, oracle));
             let register = mesh::registerPoolCall {
@@ -564,7 +599,8 @@ impl Market {
             send(&mut self.world, OWNER, xau.address, &fx::transferCall { to: LP, amount: xau_amount })?;
             send(&mut self.world, LP, token.address, &fx::approveCall { spender: mesh, amount: U256::MAX })?;
             send(&mut self.world, LP, xau.address, &fx::approveCall { spender: mesh, amount: U256::MAX })?;
-            let deposit = mesh::depositCall { token: token.address, tokenAmount: token_amount, xauAmount: xau_amount };
+            let deposit =
+                mesh::depositCall { token: token.address, tokenAmount: token_amount, xauAmount: xau_amount };
             send(&mut self.world, LP, mesh, &deposit)?;
         }
         Ok(())
@@ -573,10 +609,12 @@ impl Market {
     fn deploy_sizer(&mut self, codes: &Codes, params: &Parameters) -> Result<(), SimError> {
         let s = self.sizer;
         construct(&mut self.world, s, &codes.reserve_sizer, &stab::stylusConstructorCall { admin: ADMIN })?;
-        send(&mut self.world, ADMIN, s, &sizer::grantRoleCall {
-            role: keccak256("REPORTER_ROLE"),
-            account: REPORTER,
-        })?;
+        send(
+            &mut self.world,
+            ADMIN,
+            s,
+            &sizer::grantRoleCall { role: keccak256("REPORTER_ROLE"), account: REPORTER },
+        )?;
         for t in 0..self.tokens.len() {
             let asset = self.tokens[t].address;
             let configure = sizer::configureAssetCall {
@@ -604,7 +642,12 @@ impl Market {
     ) -> Result<(), SimError> {
         let p = self.pools[n].clone();
         let address = p.stabilizer;
-        construct(&mut self.world, address, &codes.stabilizer, &stab::stylusConstructorCall { admin: ADMIN })?;
+        construct(
+            &mut self.world,
+            address,
+            &codes.stabilizer,
+            &stab::stylusConstructorCall { admin: ADMIN },
+        )?;
         let parameters = stab::setParametersCall {
             minBlocks: params.min_blocks,
             k: self.usd(p.base, params.k_usd),
@@ -613,10 +656,12 @@ impl Market {
             maxOracleAge: params.max_oracle_age,
         };
         send(&mut self.world, ADMIN, address, &parameters)?;
-        send(&mut self.world, ADMIN, address, &stab::grantRoleCall {
-            role: keccak256("KEEPER_ROLE"),
-            account: KEEPER,
-        })?;
+        send(
+            &mut self.world,
+            ADMIN,
+            address,
+            &stab::grantRoleCall { role: keccak256("KEEPER_ROLE"), account: KEEPER },
+        )?;
         let contracts = stab::setContractsCall {
             pool: p.address,
             containment: self.containment,
@@ -632,6 +677,16 @@ impl Market {
         }
         Ok(())
     }
+}
+
+/// A mesh pool's oracle price: XAU raw units per token raw unit, 1e18
+/// (what `PrivateMeshPool` reads; 0.0003 XAU per 6-decimal token is 3e26).
+///
+/// # Errors
+/// [`SimError::Math`].
+pub fn mesh_oracle_price(token: &Token, xau: &Token) -> Result<U256, SimError> {
+    vault_math::stabilizer::raw_peg(token.xau_per_token, token.decimals, xau.decimals, false)
+        .map_err(|e| SimError::Math(format!("{e:?}")))
 }
 
 /// Raw units of `token` worth `usd` dollars.

@@ -142,12 +142,23 @@ fn status(pass: bool) -> String {
 }
 
 fn na(metric: &str, target: &str, why: &str) -> TargetRow {
-    TargetRow { metric: metric.to_owned(), target: target.to_owned(), value: why.to_owned(), status: "N/A".to_owned() }
+    TargetRow {
+        metric: metric.to_owned(),
+        target: target.to_owned(),
+        value: why.to_owned(),
+        status: "N/A".to_owned(),
+    }
 }
 
 /// Measures every target on the record.
 #[allow(clippy::too_many_lines)]
-pub fn summarize(scenario: &Scenario, seed: u64, record: &RunRecord, gas: &GasStats, facts: &Facts) -> Summary {
+pub fn summarize(
+    scenario: &Scenario,
+    seed: u64,
+    record: &RunRecord,
+    gas: &GasStats,
+    facts: &Facts,
+) -> Summary {
     let blocks = record.blocks.len();
     let pools = record.pools.len();
     let in_band = |d: f64| d.abs() <= PEG_BAND_BPS;
@@ -157,7 +168,8 @@ pub fn summarize(scenario: &Scenario, seed: u64, record: &RunRecord, gas: &GasSt
     let mut latencies: Vec<u64> = Vec::new();
     let mut open_lengths: Vec<u64> = Vec::new();
     for pool in 0..pools {
-        let series: Vec<f64> = record.blocks.iter().map(|b| b.deviation_bps.get(pool).copied().unwrap_or(0.0)).collect();
+        let series: Vec<f64> =
+            record.blocks.iter().map(|b| b.deviation_bps.get(pool).copied().unwrap_or(0.0)).collect();
         let inside = series.iter().filter(|d| in_band(**d)).count();
         let mut excursions = 0;
         let mut open = 0;
@@ -197,11 +209,7 @@ pub fn summarize(scenario: &Scenario, seed: u64, record: &RunRecord, gas: &GasSt
     rows.push(TargetRow {
         metric: "Peg stability: share of L2 blocks within ±0.10% of peg (worst pool)".to_owned(),
         target: "≥ 99% of blocks, every pool".to_owned(),
-        value: format!(
-            "{:.3}% ({})",
-            worst * 100.0,
-            worst_pool.map_or(String::new(), |p| p.pool.clone())
-        ),
+        value: format!("{:.3}% ({})", worst * 100.0, worst_pool.map_or(String::new(), |p| p.pool.clone())),
         status: status(worst >= PEG_SHARE_TARGET),
     });
     // Rebalance latency.
@@ -235,9 +243,8 @@ pub fn summarize(scenario: &Scenario, seed: u64, record: &RunRecord, gas: &GasSt
     let mut recoveries = Vec::new();
     for &(pool, block) in &facts.drains {
         let Some(start) = record.blocks.iter().position(|b| b.block == block) else { continue };
-        let back = record.blocks[start..]
-            .iter()
-            .position(|b| b.deviation_bps.get(pool).is_none_or(|d| in_band(*d)));
+        let back =
+            record.blocks[start..].iter().position(|b| b.deviation_bps.get(pool).is_none_or(|d| in_band(*d)));
         recoveries.push(back.map_or((blocks - start) as u64, |n| n as u64));
     }
     recoveries.sort_unstable();

@@ -32,7 +32,7 @@ pub struct BlockRecord {
     /// the required amount; below 1.0 is a shortfall).
     pub reserve_headroom: Vec<f64>,
     /// Cross-chain scenario only: per pool of the first chain, the spread
-    /// |P138 / PAlltra − 1| of the two chains' mid prices, in bps.
+    /// `|P138 / PAlltra − 1|` of the two chains' mid prices, in bps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spread_bps: Vec<f64>,
 }

@@ -60,7 +60,10 @@ pub fn markdown(summary: &Summary) -> String {
             p.trades
         );
     }
-    let _ = writeln!(md, "\n## Gas per call type\n\n| call | count | mean gas_used | max gas_used |\n|---|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "\n## Gas per call type\n\n| call | count | mean gas_used | max gas_used |\n|---|---:|---:|---:|"
+    );
     for g in &summary.gas {
         let _ = writeln!(md, "| {} | {} | {} | {} |", g.call, g.count, g.mean, g.max);
     }
@@ -74,7 +77,11 @@ pub fn markdown(summary: &Summary) -> String {
             let _ = writeln!(md, "| {k} | {v} |");
         }
     }
-    let _ = writeln!(md, "\n## Parameters\n\n```toml\n{}```", toml::to_string(&summary.parameters).unwrap_or_default());
+    let _ = writeln!(
+        md,
+        "\n## Parameters\n\n```toml\n{}```",
+        toml::to_string(&summary.parameters).unwrap_or_default()
+    );
     let _ = writeln!(md, "\n## Definitions and notes\n");
     for note in &summary.notes {
         let _ = writeln!(md, "- {note}");
@@ -82,7 +89,9 @@ pub fn markdown(summary: &Summary) -> String {
     if !summary.plots.is_empty() {
         let _ = writeln!(md, "\n## Plots\n");
         for plot in &summary.plots {
-            let name = Path::new(plot).file_name().map_or_else(|| plot.clone(), |n| n.to_string_lossy().into_owned());
+            let name = Path::new(plot)
+                .file_name()
+                .map_or_else(|| plot.clone(), |n| n.to_string_lossy().into_owned());
             let _ = writeln!(md, "![{name}]({name})");
         }
     }
@@ -100,7 +109,9 @@ pub fn write(dir: &Path, record: &RunRecord, summary: &Summary) -> Result<Writte
         json: dir.join("report.json"),
         record: dir.join("record.json"),
     };
-    let put = |path: &Path, text: String| std::fs::write(path, text).map_err(|e| SimError::Io(path.to_path_buf(), e));
+    let put = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|e| SimError::Io(path.to_path_buf(), e))
+    };
     put(&written.markdown, markdown(summary))?;
     put(&written.json, serde_json::to_string_pretty(summary).map_err(|e| SimError::Report(e.to_string()))?)?;
     put(&written.record, serde_json::to_string(record).map_err(|e| SimError::Report(e.to_string()))?)?;

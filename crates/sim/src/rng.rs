@@ -1,6 +1,6 @@
 //! A tiny seeded generator (SplitMix64): the same seed gives the same run.
 
-/// SplitMix64 (Steele, Lea, Flood 2014), as used to seed xoshiro.
+/// `SplitMix64` (Steele, Lea, Flood 2014), as used to seed xoshiro.
 #[derive(Debug, Clone)]
 pub struct SplitMix64 {
     state: u64,
@@ -43,6 +43,7 @@ impl SplitMix64 {
     }
 
     /// A child generator for an independent stream (one per pool, per actor).
+    #[must_use]
     pub fn fork(&mut self) -> Self {
         Self::new(self.next_u64())
     }

@@ -165,7 +165,7 @@ impl Default for Parameters {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, tag = "kind", rename_all = "kebab-case")]
 pub enum Attack {
-    /// FlashAttacker: borrow from the lender pool, push the public pool
+    /// `FlashAttacker`: borrow from the lender pool, push the public pool
     /// `push_bps` off the oracle, poke FlashContainment mid-manipulation,
     /// trade back and repay, all in one transaction.
     FlashLoan {

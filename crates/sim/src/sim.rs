@@ -120,25 +120,39 @@ pub fn run_scenario_with(
         for (n, c) in chains.iter_mut().enumerate() {
             let offset = n * pools_per_chain;
             for pool in 0..c.market.pools.len() {
-                keeper::poke(&mut c.market, pool, &mut gas)?;
-                match keeper::plan(&mut c.market, pool, &mut gas)? {
+                let streak = keeper::poke(&mut c.market, pool, &mut gas)?;
+                match keeper::plan(&mut c.market, pool, streak, params.sustain_blocks, &mut gas)? {
                     Plan::Idle => {}
-                    Plan::Refused(name) => *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1,
+                    Plan::Refused(name) => {
+                        *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
+                    }
                     Plan::Send(call) => {
-                        let front = if n == 0 { attacker.front_run(&mut c.market, pool, &call, block_no, &mut events)? } else { None };
+                        let front = if n == 0 {
+                            attacker.front_run(&mut c.market, pool, &call, block_no, &mut events)?
+                        } else {
+                            None
+                        };
                         let outcome = keeper::execute(&mut c.market, pool, &call, &mut gas);
                         if let Some(front) = front {
-                            attacker.back_run(&mut c.market, pool, front)?;
+                            AttackState::back_run(&mut c.market, pool, front)?;
                         }
                         if outcome.success {
                             for event in keeper::stabilized(&outcome) {
-                                let token_in = c.market.tokens.iter().position(|t| t.address == event.tokenIn).unwrap_or(0);
+                                let token_in = c
+                                    .market
+                                    .tokens
+                                    .iter()
+                                    .position(|t| t.address == event.tokenIn)
+                                    .unwrap_or(0);
                                 let symbol = c.market.tokens[token_in].symbol.clone();
                                 events.push(EventRecord {
                                     block: block_no,
                                     pool: offset + pool,
                                     kind: EventKind::Trade,
-                                    label: format!("sell {:.0} USD of {symbol}", c.market.to_usd(token_in, signed(event.amountIn))),
+                                    label: format!(
+                                        "sell {:.0} USD of {symbol}",
+                                        c.market.to_usd(token_in, signed(event.amountIn))
+                                    ),
                                 });
                                 facts.trades += 1;
                                 if Some(token_in) == facts.depegged_token && block_no >= facts.depeg_block {
@@ -148,9 +162,17 @@ pub fn run_scenario_with(
                                     facts.attack_triggered_trades += 1;
                                 }
                                 // The reporter: the mesh released `meshReturned` of tokenIn.
-                                let record = sizer::recordOutflowCall { asset: event.tokenIn, amount: event.meshReturned };
+                                let record = sizer::recordOutflowCall {
+                                    asset: event.tokenIn,
+                                    amount: event.meshReturned,
+                                };
                                 let sizer_address = c.market.sizer;
-                                let out = c.market.world.call(REPORTER, sizer_address, &record.abi_encode(), U256::ZERO);
+                                let out = c.market.world.call(
+                                    REPORTER,
+                                    sizer_address,
+                                    &record.abi_encode(),
+                                    U256::ZERO,
+                                );
                                 gas.add("recordOutflow", out.gas_used);
                                 c.required = required(&mut c.market)?;
                             }
@@ -162,11 +184,14 @@ pub fn run_scenario_with(
                 }
             }
         }
-        attacker.after_keeper(&mut chains[0].market, block_no, &mut events, &mut facts)?;
         // The state at the end of the block.
         let mut row = BlockRecord { block: block_no, ..BlockRecord::default() };
+        let acted = !events.is_empty();
         for c in &mut chains {
-            if index % 240 == 0 {
+            // The required reserve moves with recorded outflows (refreshed
+            // after each trade above), the peak window (each minute) and the
+            // scenario's events.
+            if index % 240 == 0 || acted {
                 c.required = required(&mut c.market)?;
             }
             for pool in 0..c.market.pools.len() {
@@ -245,7 +270,7 @@ fn holdings(market: &mut Market, accounts: &[Address]) -> Result<Vec<U256>, SimE
 /// What the scenario's attacker is doing.
 struct AttackState {
     attack: Option<Attack>,
-    /// The FlashAttacker contract, for the flash-loan scenario.
+    /// The `FlashAttacker` contract, for the flash-loan scenario.
     contract: Option<Address>,
     /// The multi-block manipulation in progress: pool, start block, quote
     /// balance before it.
@@ -262,7 +287,12 @@ struct AttackState {
 }
 
 impl AttackState {
-    fn new(scenario: &Scenario, market: &mut Market, fixtures: &Fixtures, rng: &mut SplitMix64) -> Result<Self, SimError> {
+    fn new(
+        scenario: &Scenario,
+        market: &mut Market,
+        fixtures: &Fixtures,
+        rng: &mut SplitMix64,
+    ) -> Result<Self, SimError> {
         let mut state = Self {
             attack: scenario.attack.clone(),
             contract: None,
@@ -440,9 +470,11 @@ impl AttackState {
                 facts.depeg_block = block;
                 let manager = self.contract.unwrap_or(Address::ZERO);
                 let deviation = I256::try_from(depeg_bps).unwrap_or(I256::ZERO);
-                let call = fx::setDeviationBpsCall { asset: market.tokens[t].address, deviationBps: -deviation };
+                let call =
+                    fx::setDeviationBpsCall { asset: market.tokens[t].address, deviationBps: -deviation };
                 send(&mut market.world, OWNER, manager, &call)?;
-                let price = market.tokens[t].xau_per_token * U256::from(10_000 - depeg_bps.min(9_999)) / U256::from(10_000u16);
+                let price = market.tokens[t].xau_per_token * U256::from(10_000 - depeg_bps.min(9_999))
+                    / U256::from(10_000u16);
                 market.set_mesh_oracle(t, price)?;
                 for pool in 0..market.pools.len() {
                     let p = market.pools[pool].clone();
@@ -463,7 +495,8 @@ impl AttackState {
                 let t = market.token_index(&token)?;
                 let amount = market.usd(t, outflow_usd);
                 let asset = market.tokens[t].address;
-                let withdraw = mesh::withdrawCall { token: asset, tokenAmount: amount, xauAmount: U256::ZERO, to: LP };
+                let withdraw =
+                    mesh::withdrawCall { token: asset, tokenAmount: amount, xauAmount: U256::ZERO, to: LP };
                 let mesh_address = market.mesh;
                 let out = market.world.call(LP, mesh_address, &withdraw.abi_encode(), U256::ZERO);
                 if !out.success {
@@ -473,7 +506,12 @@ impl AttackState {
                     ));
                 }
                 let sizer_address = market.sizer;
-                send(&mut market.world, REPORTER, sizer_address, &sizer::recordOutflowCall { asset, amount })?;
+                send(
+                    &mut market.world,
+                    REPORTER,
+                    sizer_address,
+                    &sizer::recordOutflowCall { asset, amount },
+                )?;
                 for pool in 0..market.pools.len() {
                     let p = &market.pools[pool];
                     if p.base == t || p.quote == t {
@@ -481,17 +519,15 @@ impl AttackState {
                             block,
                             pool,
                             kind: EventKind::Drain,
-                            label: format!("reserve outflow: {outflow_usd} USD of {token} leaves the mesh in one minute"),
+                            label: format!(
+                                "reserve outflow: {outflow_usd} USD of {token} leaves the mesh in one minute"
+                            ),
                         });
                     }
                 }
             }
             _ => {}
         }
-        Ok(())
-    }
-
-    fn after_keeper(&mut self, _: &mut Market, _: u64, _: &mut [EventRecord], _: &mut Facts) -> Result<(), SimError> {
         Ok(())
     }
 
@@ -521,7 +557,11 @@ impl AttackState {
     }
 
     /// The sandwich's back-run: sells back what the front-run bought.
-    fn back_run(&mut self, market: &mut Market, pool: usize, (sells_base, amount): (bool, U256)) -> Result<(), SimError> {
+    fn back_run(
+        market: &mut Market,
+        pool: usize,
+        (sells_base, amount): (bool, U256),
+    ) -> Result<(), SimError> {
         if !amount.is_zero() {
             market.sell(ATTACKER, pool, sells_base, amount)?;
         }
