@@ -239,6 +239,20 @@ pub fn summarize(
         }
     }
     let _ = open_over;
+    // Out-of-band blocks FlashContainment cannot act on: its TWAP deviation
+    // is truncated to whole bps and must exceed θ.
+    let dead_zone = scenario.parameters.threshold_bps as f64 + 1.0;
+    let (mut out, mut dead) = (0u64, 0u64);
+    for b in &record.blocks {
+        for d in &b.deviation_bps {
+            if !in_band(*d) {
+                out += 1;
+                if d.abs() < dead_zone {
+                    dead += 1;
+                }
+            }
+        }
+    }
     // Flash drain recovery.
     let mut recoveries = Vec::new();
     for &(pool, block) in &facts.drains {
@@ -352,6 +366,12 @@ pub fn summarize(
             scenario.market.allowed_deviation_bps
         ),
     ];
+    if dead > 0 {
+        notes.push(format!(
+            "Of {out} pool-blocks out of the ±{PEG_BAND_BPS} bps band, {dead} were below θ + 1 = {dead_zone} bps: FlashContainment truncates its TWAP deviation to whole bps and triggers only above θ = {} bps, so with θ at the band's edge a pool can stay just outside the band without any correction.",
+            scenario.parameters.threshold_bps
+        ));
+    }
     notes.extend(facts.attack_episodes.iter().map(|e| format!("attack episode: {e}")));
     notes.extend(facts.notes.iter().cloned());
     Summary {

@@ -230,6 +230,17 @@ pub fn run_scenario_with(
         facts.notes.push(bot.describe());
     }
     facts.attack_episodes = attacker.episodes.clone();
+    if !attacker.episode_costs.is_empty() {
+        let costs = &attacker.episode_costs;
+        let total: f64 = costs.iter().sum();
+        facts.notes.push(format!(
+            "multi-block manipulation: {} episodes, mean cost {:.2} USD, min {:.2}, max {:.2}, total {total:.2} (an unfinished episode at the end is in the P&L but not here)",
+            costs.len(),
+            total / costs.len() as f64,
+            costs.iter().copied().fold(f64::INFINITY, f64::min),
+            costs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        ));
+    }
     let summary = metrics::summarize(scenario, seed, &record, &gas, &facts);
     Ok((record, summary))
 }
@@ -272,9 +283,11 @@ struct AttackState {
     attack: Option<Attack>,
     /// The `FlashAttacker` contract, for the flash-loan scenario.
     contract: Option<Address>,
-    /// The multi-block manipulation in progress: pool, start block, quote
-    /// balance before it.
-    holding: Option<(usize, u64, U256)>,
+    /// The multi-block manipulation in progress: pool, start block, the
+    /// attacker's base and quote balances before it.
+    holding: Option<(usize, u64, U256, U256)>,
+    /// Costs of the finished multi-block episodes, USD at the oracle.
+    episode_costs: Vec<f64>,
     /// `(pool, first block, last block)` within which a trade counts as
     /// triggered by the attacker.
     windows: Vec<(usize, u64, u64)>,
@@ -297,6 +310,7 @@ impl AttackState {
             attack: scenario.attack.clone(),
             contract: None,
             holding: None,
+            episode_costs: Vec::new(),
             windows: Vec::new(),
             episodes: Vec::new(),
             sustain: scenario.parameters.sustain_blocks,
@@ -418,12 +432,13 @@ impl AttackState {
                 let every = every_blocks.max(1);
                 if self.holding.is_none() && block % every == every / 2 {
                     let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
-                    let quote = market.pools[pool].quote;
-                    let before = market.balance(quote, ATTACKER)?;
-                    self.holding = Some((pool, block, before));
+                    let (base, quote) = (market.pools[pool].base, market.pools[pool].quote);
+                    let (base_before, quote_before) =
+                        (market.balance(base, ATTACKER)?, market.balance(quote, ATTACKER)?);
+                    self.holding = Some((pool, block, base_before, quote_before));
                     self.windows.push((pool, block, block + hold_blocks + self.sustain + self.twap + 1));
                 }
-                if let Some((pool, start, quote_before)) = self.holding {
+                if let Some((pool, start, base_before, quote_before)) = self.holding {
                     if block < start + hold_blocks {
                         // Push (or top up) the pool to `push_bps` below its peg.
                         let target = offset_peg(market.peg(pool)?, push_bps, true);
@@ -459,7 +474,16 @@ impl AttackState {
                             kind: EventKind::Attack,
                             label: format!("manipulation released after {hold_blocks} blocks"),
                         });
-                        self.episodes.push(format!("pool {pool}: blocks {start}..{block}"));
+                        let base = market.pools[pool].base;
+                        let base_after = market.balance(base, ATTACKER)?;
+                        let quote_after = market.balance(quote, ATTACKER)?;
+                        let cost = -(market.to_usd(base, signed(base_after) - signed(base_before))
+                            + market.to_usd(quote, signed(quote_after) - signed(quote_before)));
+                        self.episode_costs.push(cost);
+                        self.episodes.push(format!(
+                            "{}: held {hold_blocks} L2 blocks from block {start}, released at {block}; cost to the attacker {cost:.2} USD at the oracle",
+                            market.pools[pool].label
+                        ));
                         self.holding = None;
                     }
                 }
