@@ -114,15 +114,53 @@ pub const STABILIZER_ERRORS: [&str; 28] = [
     "ClockUnavailable()",
 ];
 
-/// The name of a Stabilizer error from its revert data (`"revert"` when the
-/// data is not one of them).
-pub fn error_name(data: &[u8]) -> String {
-    let Some(selector) = data.get(..4) else { return "revert (no data)".to_owned() };
-    STABILIZER_ERRORS
+/// The PrivateMeshPool's errors (abi/PrivateMeshPool.sol), to name the
+/// reason inside a Stabilizer's `MeshSwapFailed(bytes)`.
+pub const MESH_ERRORS: [&str; 20] = [
+    "AccessControlBadConfirmation()",
+    "AccessControlUnauthorizedAccount(address,bytes32)",
+    "ArithmeticOverflow()",
+    "BackendFailed(address)",
+    "BackendMismatch(address,address)",
+    "BelowMinAmountOut(uint256,uint256)",
+    "ClockUnavailable()",
+    "EnforcedPause()",
+    "ExpectedPause()",
+    "OracleFailed(address,address)",
+    "OracleJumpTooLarge(address,uint256,uint256)",
+    "ParameterOutOfRange(uint8,uint256,uint256,uint256)",
+    "ReserveBelowMinimum(address,address,uint256)",
+    "SameToken(address)",
+    "StaleOracle(address,uint256)",
+    "TransferFailed(address)",
+    "UnknownToken(address)",
+    "UnsupportedToken(address)",
+    "ZeroAddress()",
+    "ZeroAmount()",
+];
+
+fn lookup(table: &[&str], selector: &[u8]) -> Option<String> {
+    table
         .iter()
         .find(|signature| alloy_primitives::keccak256(signature.as_bytes())[..4] == *selector)
-        .map_or_else(
-            || format!("revert 0x{}", alloy_primitives::hex::encode(selector)),
-            |signature| signature.split('(').next().unwrap_or(signature).to_owned(),
-        )
+        .map(|signature| signature.split('(').next().unwrap_or(signature).to_owned())
+}
+
+/// The name of a Stabilizer error from its revert data (`"revert …"` when
+/// the data is not one of them); `MeshSwapFailed` names the mesh's own
+/// error inside it.
+pub fn error_name(data: &[u8]) -> String {
+    let Some(selector) = data.get(..4) else { return "revert (no data)".to_owned() };
+    let Some(name) = lookup(&STABILIZER_ERRORS, selector) else {
+        return format!("revert 0x{}", alloy_primitives::hex::encode(selector));
+    };
+    if name == "MeshSwapFailed" {
+        // selector ‖ offset ‖ length ‖ the mesh's revert data.
+        if let Some(inner) = data.get(4 + 64..4 + 64 + 4) {
+            let reason = lookup(&MESH_ERRORS, inner)
+                .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(inner)));
+            return format!("MeshSwapFailed({reason})");
+        }
+    }
+    name
 }
