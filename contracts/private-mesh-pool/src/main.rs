@@ -11,22 +11,19 @@
 const CONSTRUCTOR: &str = "constructor(address admin, address xau)";
 
 fn main() {
-    match std::env::args().nth(1).as_deref() {
-        Some("constructor") => println!("{CONSTRUCTOR}"),
-        _ => {
-            let abi = private_mesh_pool::abi::IPrivateMeshPool::abi::contract();
-            println!("/**");
-            println!(
-                " * The PrivateMeshPool's interface, printed by contracts/private-mesh-pool/src/main.rs"
-            );
-            println!(" * from the sol! declaration its dispatcher routes by. Deploy with {CONSTRUCTOR}.");
-            println!(" */");
-            println!();
-            println!("// SPDX-License-Identifier: MIT-OR-APACHE-2.0");
-            println!("pragma solidity ^0.8.23;");
-            println!();
-            print!("{}", abi.to_sol("IPrivateMeshPool", None));
-            println!();
-        }
+    if std::env::args().nth(1).as_deref() == Some("constructor") {
+        println!("{CONSTRUCTOR}");
+        return;
     }
+    let abi = private_mesh_pool::abi::IPrivateMeshPool::abi::contract();
+    println!("/**");
+    println!(" * The PrivateMeshPool's interface, printed by contracts/private-mesh-pool/src/main.rs");
+    println!(" * from the sol! declaration its dispatcher routes by. Deploy with {CONSTRUCTOR}.");
+    println!(" */");
+    println!();
+    println!("// SPDX-License-Identifier: MIT-OR-APACHE-2.0");
+    println!("pragma solidity ^0.8.23;");
+    println!();
+    print!("{}", abi.to_sol("IPrivateMeshPool", None));
+    println!();
 }

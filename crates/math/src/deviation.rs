@@ -12,7 +12,7 @@
 //! switched off by an overflow during a real depeg.
 
 use crate::fixed::BPS;
-use crate::wide::{self, w};
+use crate::wide::{self, w, Fault};
 use crate::{MathError, MathResult, U256};
 
 /// Signed basis points (10,000 = 100%).
@@ -30,7 +30,9 @@ fn relative_bps(value: U256, reference: U256) -> MathResult<Bps> {
     let (diff, negative) =
         if value >= reference { (value - reference, false) } else { (reference - value, true) };
     // floor of the magnitude = truncation toward zero of the signed value.
-    let magnitude = wide::div_floor(wide::mul(w(diff), w(BPS))?, w(reference))?;
+    let fault = &Fault::default();
+    let magnitude = wide::div(fault, &wide::mul(fault, &w(diff), &w(BPS)), &w(reference), false);
+    fault.check()?;
     // Saturate anything beyond i32 (only reachable upward).
     let capped = Bps::try_from(magnitude).unwrap_or(MAX_DEVIATION_BPS);
     Ok(if negative { -capped } else { capped })

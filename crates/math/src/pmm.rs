@@ -48,7 +48,7 @@
 use core::cmp::Ordering;
 
 use crate::fixed::ONE;
-use crate::wide::{self, w, wn, W};
+use crate::wide::{self, w, wn, Fault, W};
 use crate::{MathError, MathResult, U256};
 
 /// DODO's R state: where the reserves sit relative to their targets.
@@ -112,15 +112,15 @@ fn quote_price(i: U256) -> Price {
     Price { num: ONE, den: i }
 }
 
-fn check_k(k: U256) -> MathResult<()> {
-    if k > ONE {
+fn check_k(k: &U256) -> MathResult<()> {
+    if *k > ONE {
         Err(MathError::InvalidInput)
     } else {
         Ok(())
     }
 }
 
-fn check_i(i: U256) -> MathResult<()> {
+fn check_i(i: &U256) -> MathResult<()> {
     if i.is_zero() {
         Err(MathError::InvalidInput)
     } else {
@@ -130,17 +130,14 @@ fn check_i(i: U256) -> MathResult<()> {
 
 /// `delta · price · 1e18`, floor or ceil: the value of `delta` in the other
 /// token, with 18 extra decimals.
-fn scaled_value(delta: U256, p: Price, up: bool) -> MathResult<W> {
-    let num = wide::mul(wide::mul(w(delta), w(p.num))?, w(ONE))?;
-    if up {
-        wide::div_ceil(num, w(p.den))
-    } else {
-        wide::div_floor(num, w(p.den))
-    }
+fn scaled_value(fault: &Fault, delta: &U256, p: &Price, up: bool) -> W {
+    let num = wide::mul(fault, &wide::mul(fault, &w(*delta), &w(p.num)), &w(ONE));
+    wide::div(fault, &num, &w(p.den), up)
 }
 
-fn general_integrate_p(v0: U256, v1: U256, v2: U256, p: Price, k: U256) -> MathResult<U256> {
-    check_k(k)?;
+fn general_integrate_p(v0: &U256, v1: &U256, v2: &U256, p: &Price, k: &U256) -> MathResult<U256> {
+    let (v0, v1, v2, k) = (*v0, *v1, *v2, *k);
+    check_k(&k)?;
     if p.num.is_zero() || p.den.is_zero() || v2.is_zero() || v1 < v2 || v0 < v1 {
         return Err(MathError::InvalidInput);
     }
@@ -150,64 +147,75 @@ fn general_integrate_p(v0: U256, v1: U256, v2: U256, p: Price, k: U256) -> MathR
     }
     let scale = w(ONE);
     let kk = w(k);
+    let fault = &Fault::default();
     // p·d·(1 − k): floor, part of a payout.
-    let term1 =
-        wide::div_floor(wide::mul(wide::mul(width, w(p.num))?, scale - kk)?, wide::mul(w(p.den), scale)?)?;
+    let wp = wide::mul(fault, &width, &w(p.num));
+    let term1 = wide::mul(fault, &wp, &(scale - kk));
+    let term1 = wide::div(fault, &term1, &wide::mul(fault, &w(p.den), &scale), false);
     // p·d·k·V0²/(V1·V2), in two floored steps (both only shrink the payout).
-    let step = wide::div_floor(
-        wide::mul(wide::mul(wide::mul(width, w(p.num))?, kk)?, w(v0))?,
-        wide::mul(w(p.den), w(v1))?,
-    )?;
-    let term2 = wide::div_floor(wide::mul(step, w(v0))?, wide::mul(w(v2), scale)?)?;
-    wide::narrow(wide::add(term1, term2)?)
+    let step = wide::mul(fault, &wide::mul(fault, &wp, &kk), &w(v0));
+    let step = wide::div(fault, &step, &wide::mul(fault, &w(p.den), &w(v1)), false);
+    let term2 = wide::mul(fault, &step, &w(v0));
+    let term2 = wide::div(fault, &term2, &wide::mul(fault, &w(v2), &scale), false);
+    let out = wide::narrow(fault, &wide::add(fault, &term1, &term2));
+    fault.check()?;
+    Ok(out)
 }
 
-fn solve_trade_p(v0: U256, v1: U256, delta: U256, p: Price, k: U256) -> MathResult<U256> {
-    check_k(k)?;
+fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<U256> {
+    let (v0, v1, k) = (*v0, *v1, *k);
+    check_k(&k)?;
     if v0.is_zero() || p.num.is_zero() || p.den.is_zero() {
         return Err(MathError::InvalidInput);
     }
     if delta.is_zero() || v1.is_zero() {
         return Ok(U256::ZERO);
     }
+    let fault = &Fault::default();
     // D·1e18, floored: a smaller D means a larger V2, i.e. a smaller payout.
-    let d_s = scaled_value(delta, p, false)?;
+    let d_s = scaled_value(fault, delta, p, false);
     let s = w(ONE);
     let kk = w(k);
-    if k.is_zero() {
+    let v1w = w(v1);
+    let v2 = if k.is_zero() {
         // Constant price: out = D, capped at the reserve as DODO does.
-        return wide::narrow(wide::div_floor(d_s, s)?.min(w(v1)));
-    }
-    // Quadratic (1−k)·V2² + b·V2 − k·V0² = 0 with
-    // b = k·V0²/V1 + D − (1−k)·V1, everything scaled by 1e18.
-    // V2 falls as b rises, so b is taken from below (floor of k·V0²/V1).
-    let kv0sq = wide::mul(kk, wide::mul(w(v0), w(v0))?)?;
-    let b_pos = wide::add(wide::div_floor(kv0sq, w(v1))?, d_s)?;
-    let b_neg = wide::mul(s - kk, w(v1))?;
-    let four_ac = wide::mul(wide::mul(wn(4), s - kk)?, kv0sq)?;
-    let v2 = if b_pos > b_neg {
-        // b > 0: V2 = 2k·V0² / (b + sqrt(b² + 4(1−k)k·V0²)) (no cancellation).
-        // Floor sqrt and ceil division both round V2 up.
-        let b = b_pos - b_neg;
-        let disc = wide::add(wide::mul(b, b)?, four_ac)?;
-        let den = wide::add(b, wide::sqrt_floor(disc))?;
-        wide::div_ceil(wide::mul(wn(2), kv0sq)?, den)?
+        v1w - wide::div(fault, &d_s, &s, false).min(v1w)
     } else {
-        // b ≤ 0 (only possible with k < 1/2 when V0 ≥ V1):
-        // V2 = (|b| + sqrt(b² + 4(1−k)k·V0²)) / (2(1−k)); ceil sqrt, ceil div.
-        let b = b_neg - b_pos;
-        let disc = wide::add(wide::mul(b, b)?, four_ac)?;
-        let num = wide::add(b, wide::sqrt_ceil(disc)?)?;
-        wide::div_ceil(num, wide::mul(wn(2), s - kk)?)?
+        // Quadratic (1−k)·V2² + b·V2 − k·V0² = 0 with
+        // b = k·V0²/V1 + D − (1−k)·V1, everything scaled by 1e18.
+        // V2 falls as b rises, so b is taken from below (floor of k·V0²/V1).
+        let v0w = w(v0);
+        let kv0sq = wide::mul(fault, &kk, &wide::mul(fault, &v0w, &v0w));
+        let b_pos = wide::add(fault, &wide::div(fault, &kv0sq, &v1w, false), &d_s);
+        let b_neg = wide::mul(fault, &(s - kk), &v1w);
+        let four_ac = wide::mul(fault, &wide::mul(fault, &wn(4), &(s - kk)), &kv0sq);
+        let b_above = b_pos > b_neg;
+        // |b|: b > 0 unless k < 1/2 and V0 ≥ V1.
+        let b = if b_above { b_pos - b_neg } else { b_neg - b_pos };
+        let disc = wide::add(fault, &wide::mul(fault, &b, &b), &four_ac);
+        if b_above {
+            // b > 0: V2 = 2k·V0² / (b + sqrt(b² + 4(1−k)k·V0²)) (no cancellation).
+            // Floor sqrt and ceil division both round V2 up.
+            let den = wide::add(fault, &b, &wide::sqrt_floor(disc));
+            wide::div(fault, &wide::mul(fault, &wn(2), &kv0sq), &den, true)
+        } else {
+            // b ≤ 0: V2 = (|b| + sqrt(b² + 4(1−k)k·V0²)) / (2(1−k)); ceil
+            // sqrt, ceil div.
+            let num = wide::add(fault, &b, &wide::sqrt_ceil(fault, disc));
+            wide::div(fault, &num, &wide::mul(fault, &wn(2), &(s - kk)), true)
+        }
     };
     // V2 rounded up, so V1 − V2 (the payout) is rounded down.
-    wide::narrow(w(v1).saturating_sub(v2))
+    let out = wide::narrow(fault, &v1w.saturating_sub(v2));
+    fault.check()?;
+    Ok(out)
 }
 
 /// Lower and upper integer bounds on the target `V0` solved from the reserve
 /// `V1` and the excess `delta` of the other token.
-fn target_bounds(v1: U256, delta: U256, p: Price, k: U256) -> MathResult<(U256, U256)> {
-    check_k(k)?;
+fn target_bounds(v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<(U256, U256)> {
+    let (v1, k) = (*v1, *k);
+    check_k(&k)?;
     if p.num.is_zero() || p.den.is_zero() {
         return Err(MathError::InvalidInput);
     }
@@ -217,29 +225,36 @@ fn target_bounds(v1: U256, delta: U256, p: Price, k: U256) -> MathResult<(U256, 
     if v1.is_zero() {
         return Err(MathError::InvalidInput);
     }
-    let lo = target_excess(v1, scaled_value(delta, p, false)?, k, false, wn(1))?;
-    let hi = target_excess(v1, scaled_value(delta, p, true)?, k, true, wn(1))?;
+    let fault = &Fault::default();
     let v1w = w(v1);
-    Ok((wide::narrow(wide::add(v1w, lo)?)?, wide::narrow(wide::add(v1w, hi)?)?))
+    let d_lo = scaled_value(fault, delta, p, false);
+    let lo = target_excess(fault, v1, &d_lo, k, false, &wn(1));
+    let d_hi = scaled_value(fault, delta, p, true);
+    let hi = target_excess(fault, v1, &d_hi, k, true, &wn(1));
+    let bounds = (
+        wide::narrow(fault, &wide::add(fault, &v1w, &lo)),
+        wide::narrow(fault, &wide::add(fault, &v1w, &hi)),
+    );
+    fault.check()?;
+    Ok(bounds)
 }
 
 /// `y · scale` where `V0 = V1 + y` solves `k·y² + V1·y − D·V1 = 0`, given
 /// `d_s = D·1e18`; rationalised as `y = 2·D·V1 / (V1 + sqrt(V1² + 4k·D·V1))`
 /// (no cancellation, no division by `k`), scaled by 1e18 throughout. `y`
 /// rises with `D` and falls with the root, so each rounding picks its side.
-fn target_excess(v1: U256, d_s: W, k: U256, up: bool, scale: W) -> MathResult<W> {
-    let s = w(ONE);
+fn target_excess(fault: &Fault, v1: U256, d_s: &W, k: U256, up: bool, scale: &W) -> W {
     let v1w = w(v1);
-    let s_v1 = wide::mul(s, v1w)?;
-    let num = wide::mul(wide::mul(wide::mul(wn(2), d_s)?, v1w)?, scale)?;
-    let inner = wide::add(wide::mul(s_v1, s_v1)?, wide::mul(wide::mul(wide::mul(wn(4), w(k))?, d_s)?, v1w)?)?;
-    if up {
-        let den = wide::add(s_v1, wide::sqrt_floor(inner))?;
-        wide::div_ceil(num, den)
-    } else {
-        let den = wide::add(s_v1, wide::sqrt_ceil(inner)?)?;
-        wide::div_floor(num, den)
-    }
+    let s_v1 = wide::mul(fault, &w(ONE), &v1w);
+    let num = wide::mul(fault, &wide::mul(fault, &wide::mul(fault, &wn(2), d_s), &v1w), scale);
+    let inner = wide::add(
+        fault,
+        &wide::mul(fault, &s_v1, &s_v1),
+        &wide::mul(fault, &wide::mul(fault, &wide::mul(fault, &wn(4), &w(k)), d_s), &v1w),
+    );
+    let root = if up { wide::sqrt_floor(inner) } else { wide::sqrt_ceil(fault, inner) };
+    let den = wide::add(fault, &s_v1, &root);
+    wide::div(fault, &num, &den, up)
 }
 
 /// Area under the base-side curve with target `v0` between reserves `v2` and
@@ -251,8 +266,8 @@ fn target_excess(v1: U256, d_s: W, k: U256, up: bool, scale: W) -> MathResult<W>
 /// [`MathError::InvalidInput`] unless `v0 ≥ v1 ≥ v2 > 0`, `i > 0` and
 /// `k ≤ 1e18`; [`MathError::Overflow`] for results beyond 256 bits.
 pub fn general_integrate(v0: U256, v1: U256, v2: U256, i: U256, k: U256) -> MathResult<U256> {
-    check_i(i)?;
-    general_integrate_p(v0, v1, v2, base_price(i), k)
+    check_i(&i)?;
+    general_integrate_p(&v0, &v1, &v2, &base_price(i), &k)
 }
 
 /// Amount of the short-side token paid out when `delta` of the other token
@@ -266,8 +281,8 @@ pub fn general_integrate(v0: U256, v1: U256, v2: U256, i: U256, k: U256) -> Math
 /// [`MathError::InvalidInput`] for `v0 = 0`, `i = 0` or `k > 1e18`;
 /// [`MathError::Overflow`] when intermediates exceed 512 bits.
 pub fn solve_quadratic_for_trade(v0: U256, v1: U256, delta: U256, i: U256, k: U256) -> MathResult<U256> {
-    check_i(i)?;
-    solve_trade_p(v0, v1, delta, base_price(i), k)
+    check_i(&i)?;
+    solve_trade_p(&v0, &v1, &delta, &base_price(i), &k)
 }
 
 /// Target `v0` of a side whose reserve is `v1` while the other side holds
@@ -278,8 +293,8 @@ pub fn solve_quadratic_for_trade(v0: U256, v1: U256, delta: U256, i: U256, k: U2
 /// [`MathError::InvalidInput`] for `i = 0`, `k > 1e18`, or `v1 = 0` with
 /// `delta > 0`; [`MathError::Overflow`] when the target does not fit.
 pub fn solve_quadratic_for_target(v1: U256, delta: U256, i: U256, k: U256) -> MathResult<U256> {
-    check_i(i)?;
-    Ok(target_bounds(v1, delta, base_price(i), k)?.1)
+    check_i(&i)?;
+    Ok(target_bounds(&v1, &delta, &base_price(i), &k)?.1)
 }
 
 fn check_fees(lp_fee_rate: U256, mt_fee_rate: U256) -> MathResult<()> {
@@ -291,8 +306,8 @@ fn check_fees(lp_fee_rate: U256, mt_fee_rate: U256) -> MathResult<()> {
 
 /// Checks a state for the domain the formulas need.
 fn validate(state: &PmmState) -> MathResult<()> {
-    check_i(state.i)?;
-    check_k(state.k)?;
+    check_i(&state.i)?;
+    check_k(&state.k)?;
     let ok = match state.r {
         RState::One => !state.b0.is_zero() && !state.q0.is_zero(),
         // Quote target is derived from (Q, B − B0): needs B ≥ B0 > 0, Q > 0.
@@ -311,10 +326,16 @@ fn validate(state: &PmmState) -> MathResult<()> {
 /// below one, the base target when R is above one, `(stored, stored)` of the
 /// base side at one.
 fn short_target_bounds(state: &PmmState) -> MathResult<(U256, U256)> {
+    side_target_bounds(state, &base_price(state.i), &quote_price(state.i))
+}
+
+/// [`short_target_bounds`] with the prices given: `fwd` of base in quote,
+/// `back` of quote in base (swapped on a [`mirror`]ed state).
+fn side_target_bounds(state: &PmmState, fwd: &Price, back: &Price) -> MathResult<(U256, U256)> {
     match state.r {
         RState::One => Ok((state.b0, state.b0)),
-        RState::BelowOne => target_bounds(state.q, state.b - state.b0, base_price(state.i), state.k),
-        RState::AboveOne => target_bounds(state.b, state.q - state.q0, quote_price(state.i), state.k),
+        RState::BelowOne => target_bounds(&state.q, &(state.b - state.b0), fwd, &state.k),
+        RState::AboveOne => target_bounds(&state.b, &(state.q - state.q0), back, &state.k),
     }
 }
 
@@ -356,23 +377,29 @@ fn mid_fraction(state: &PmmState) -> MathResult<(W, W)> {
         RState::BelowOne => (state.q, state.b - state.b0, base_price(state.i)),
         RState::AboveOne => (state.b, state.q - state.q0, quote_price(state.i)),
     };
+    let fault = &Fault::default();
     // Reserve and target, both in units of 1e-18 wei.
-    let x = wide::mul(w(v1), s)?;
-    let y = wide::add(x, target_excess(v1, scaled_value(delta, p, true)?, state.k, true, s)?)?;
+    let x = wide::mul(fault, &w(v1), &s);
+    let d_s = scaled_value(fault, &delta, &p, true);
+    let y = wide::add(fault, &x, &target_excess(fault, v1, &d_s, state.k, true, &s));
     let shift = y.bit_len().saturating_sub(140);
     let (x, y) = (x >> shift, y >> shift);
+    fault.check()?;
     if x.is_zero() {
         return Err(MathError::InvalidInput);
     }
-    let xx = wide::mul(x, x)?;
-    let curve = wide::add(wide::mul(s - kk, xx)?, wide::mul(kk, wide::mul(y, y)?)?)?;
-    if state.r == RState::BelowOne {
+    let xx = wide::mul(fault, &x, &x);
+    let curve = wide::mul(fault, &(s - kk), &xx);
+    let curve = wide::add(fault, &curve, &wide::mul(fault, &kk, &wide::mul(fault, &y, &y)));
+    let fraction = if state.r == RState::BelowOne {
         // i / (1 − k + k·(Q0/Q)²) = i·Q² / ((1−k)·Q² + k·Q0²)
-        Ok((wide::mul(wide::mul(w(state.i), s)?, xx)?, curve))
+        (wide::mul(fault, &wide::mul(fault, &w(state.i), &s), &xx), curve)
     } else {
         // i·(1 − k + k·(B0/B)²) = i·((1−k)·B² + k·B0²) / B²
-        Ok((wide::mul(w(state.i), curve)?, wide::mul(s, xx)?))
-    }
+        (wide::mul(fault, &w(state.i), &curve), wide::mul(fault, &s, &xx))
+    };
+    fault.check()?;
+    Ok(fraction)
 }
 
 /// Marginal (mid) price, quote per base in 1e18, rounded **down**: `i` at
@@ -390,7 +417,10 @@ fn mid_fraction(state: &PmmState) -> MathResult<(W, W)> {
 /// reserve is zero outside R below one.
 pub fn mid_price(state: &PmmState) -> MathResult<U256> {
     let (num, den) = mid_fraction(state)?;
-    wide::narrow(wide::div_floor(num, den)?)
+    let fault = &Fault::default();
+    let price = wide::narrow(fault, &wide::div(fault, &num, &den, false));
+    fault.check()?;
+    Ok(price)
 }
 
 /// Exact comparison of the (unrounded) mid price with `price`.
@@ -399,7 +429,10 @@ pub fn mid_price(state: &PmmState) -> MathResult<U256> {
 /// As [`mid_price`]; [`MathError::Overflow`] for out-of-range inputs.
 pub fn compare_mid_price(state: &PmmState, price: U256) -> MathResult<Ordering> {
     let (num, den) = mid_fraction(state)?;
-    Ok(num.cmp(&wide::mul(w(price), den)?))
+    let fault = &Fault::default();
+    let ordering = num.cmp(&wide::mul(fault, &w(price), &den));
+    fault.check()?;
+    Ok(ordering)
 }
 
 /// Input needed to bring R back to one exactly: base to sell when R is above
@@ -431,13 +464,88 @@ fn split_fees(out: U256, lp_fee_rate: U256, mt_fee_rate: U256) -> MathResult<(U2
 }
 
 /// Curve output of a sell that must not exhaust the curve's reserve `v1`.
-fn bounded_trade(v0: U256, v1: U256, delta: U256, p: Price, k: U256) -> MathResult<U256> {
+fn bounded_trade(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<U256> {
     let out = solve_trade_p(v0, v1, delta, p, k)?;
-    if !delta.is_zero() && out >= v1 {
+    if !delta.is_zero() && out >= *v1 {
         // Only reachable with k = 0: the input is worth the whole reserve.
         return Err(MathError::InvalidInput);
     }
     Ok(out)
+}
+
+/// `state` seen from the other side: base and quote (reserves, targets)
+/// swapped, R mirrored. A sell of quote is the sell of base of the mirror.
+#[inline(never)]
+fn mirror(state: &PmmState) -> PmmState {
+    PmmState {
+        i: state.i,
+        k: state.k,
+        b: state.q,
+        q: state.b,
+        b0: state.q0,
+        q0: state.b0,
+        r: match state.r {
+            RState::One => RState::One,
+            RState::AboveOne => RState::BelowOne,
+            RState::BelowOne => RState::AboveOne,
+        },
+    }
+}
+
+/// The sell of `amount` of the input side (`state.b`, priced `fwd` in the
+/// output side; `back` prices the output side in the input side): the body
+/// of [`sell_base`], and of [`sell_quote`] on the [`mirror`]ed state.
+#[inline(never)]
+fn sell_side(
+    state: &PmmState,
+    amount: U256,
+    lp_fee_rate: U256,
+    mt_fee_rate: U256,
+    fwd: &Price,
+    back: &Price,
+) -> MathResult<SellOutcome> {
+    validate(state)?;
+    check_fees(lp_fee_rate, mt_fee_rate)?;
+    let mut new_state = *state;
+    if amount.is_zero() {
+        return Ok(SellOutcome { receive: U256::ZERO, lp_fee: U256::ZERO, mt_fee: U256::ZERO, new_state });
+    }
+    let k = state.k;
+    let out = match state.r {
+        RState::One => {
+            new_state.r = RState::BelowOne;
+            bounded_trade(&state.q0, &state.q0, &amount, fwd, &k)?
+        }
+        RState::BelowOne => {
+            // Moving away from equilibrium: the upper target (steeper curve).
+            let (_, q0_hi) = side_target_bounds(state, fwd, back)?;
+            bounded_trade(&q0_hi, &state.q, &amount, fwd, &k)?
+        }
+        RState::AboveOne => {
+            let (b0_lo, b0_hi) = side_target_bounds(state, fwd, back)?;
+            let back_pay = b0_hi - state.b;
+            let back_receive = state.q - state.q0;
+            if amount < back_pay {
+                // Toward equilibrium: the lower target, capped at the excess.
+                let v1 = crate::fixed::add(state.b, amount)?.min(b0_lo);
+                if v1 > state.b {
+                    general_integrate_p(&b0_lo, &v1, &state.b, fwd, &k)?.min(back_receive)
+                } else {
+                    U256::ZERO
+                }
+            } else {
+                let rest = amount - back_pay;
+                new_state.b0 = b0_hi;
+                new_state.r = if rest.is_zero() { RState::One } else { RState::BelowOne };
+                let beyond = bounded_trade(&state.q0, &state.q0, &rest, fwd, &k)?;
+                crate::fixed::add(back_receive, beyond)?
+            }
+        }
+    };
+    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
+    new_state.b = crate::fixed::add(state.b, amount)?;
+    new_state.q = crate::fixed::sub(state.q, crate::fixed::add(receive, mt_fee)?)?;
+    Ok(SellOutcome { receive, lp_fee, mt_fee, new_state })
 }
 
 /// Sell `amount` of base into the pool.
@@ -459,49 +567,7 @@ pub fn sell_base(
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> MathResult<SellOutcome> {
-    validate(state)?;
-    check_fees(lp_fee_rate, mt_fee_rate)?;
-    let mut new_state = *state;
-    if amount.is_zero() {
-        return Ok(SellOutcome { receive: U256::ZERO, lp_fee: U256::ZERO, mt_fee: U256::ZERO, new_state });
-    }
-    let bp = base_price(state.i);
-    let k = state.k;
-    let out = match state.r {
-        RState::One => {
-            new_state.r = RState::BelowOne;
-            bounded_trade(state.q0, state.q0, amount, bp, k)?
-        }
-        RState::BelowOne => {
-            // Moving away from equilibrium: the upper target (steeper curve).
-            let (_, q0_hi) = short_target_bounds(state)?;
-            bounded_trade(q0_hi, state.q, amount, bp, k)?
-        }
-        RState::AboveOne => {
-            let (b0_lo, b0_hi) = short_target_bounds(state)?;
-            let back_pay = b0_hi - state.b;
-            let back_receive = state.q - state.q0;
-            if amount < back_pay {
-                // Toward equilibrium: the lower target, capped at the excess.
-                let v1 = crate::fixed::add(state.b, amount)?.min(b0_lo);
-                if v1 > state.b {
-                    general_integrate_p(b0_lo, v1, state.b, bp, k)?.min(back_receive)
-                } else {
-                    U256::ZERO
-                }
-            } else {
-                let rest = amount - back_pay;
-                new_state.b0 = b0_hi;
-                new_state.r = if rest.is_zero() { RState::One } else { RState::BelowOne };
-                let beyond = bounded_trade(state.q0, state.q0, rest, bp, k)?;
-                crate::fixed::add(back_receive, beyond)?
-            }
-        }
-    };
-    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
-    new_state.b = crate::fixed::add(state.b, amount)?;
-    new_state.q = crate::fixed::sub(state.q, crate::fixed::add(receive, mt_fee)?)?;
-    Ok(SellOutcome { receive, lp_fee, mt_fee, new_state })
+    sell_side(state, amount, lp_fee_rate, mt_fee_rate, &base_price(state.i), &quote_price(state.i))
 }
 
 /// Sell `amount` of quote into the pool; the mirror image of [`sell_base`].
@@ -520,48 +586,19 @@ pub fn sell_quote(
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> MathResult<SellOutcome> {
-    validate(state)?;
-    check_fees(lp_fee_rate, mt_fee_rate)?;
-    let mut new_state = *state;
-    if amount.is_zero() {
-        return Ok(SellOutcome { receive: U256::ZERO, lp_fee: U256::ZERO, mt_fee: U256::ZERO, new_state });
-    }
-    let qp = quote_price(state.i);
-    let k = state.k;
-    let out = match state.r {
-        RState::One => {
-            new_state.r = RState::AboveOne;
-            bounded_trade(state.b0, state.b0, amount, qp, k)?
-        }
-        RState::AboveOne => {
-            let (_, b0_hi) = short_target_bounds(state)?;
-            bounded_trade(b0_hi, state.b, amount, qp, k)?
-        }
-        RState::BelowOne => {
-            let (q0_lo, q0_hi) = short_target_bounds(state)?;
-            let back_pay = q0_hi - state.q;
-            let back_receive = state.b - state.b0;
-            if amount < back_pay {
-                let v1 = crate::fixed::add(state.q, amount)?.min(q0_lo);
-                if v1 > state.q {
-                    general_integrate_p(q0_lo, v1, state.q, qp, k)?.min(back_receive)
-                } else {
-                    U256::ZERO
-                }
-            } else {
-                let rest = amount - back_pay;
-                new_state.q0 = q0_hi;
-                new_state.r = if rest.is_zero() { RState::One } else { RState::AboveOne };
-                let beyond = bounded_trade(state.b0, state.b0, rest, qp, k)?;
-                crate::fixed::add(back_receive, beyond)?
-            }
-        }
-    };
-    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
-    new_state.q = crate::fixed::add(state.q, amount)?;
-    new_state.b = crate::fixed::sub(state.b, crate::fixed::add(receive, mt_fee)?)?;
-    Ok(SellOutcome { receive, lp_fee, mt_fee, new_state })
+    let outcome = sell_side(
+        &mirror(state),
+        amount,
+        lp_fee_rate,
+        mt_fee_rate,
+        &quote_price(state.i),
+        &base_price(state.i),
+    )?;
+    Ok(SellOutcome { new_state: mirror(&outcome.new_state), ..outcome })
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {

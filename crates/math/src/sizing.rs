@@ -18,7 +18,7 @@ use core::cmp::Ordering;
 use crate::deviation::Bps;
 use crate::fixed::{BPS, ONE};
 use crate::pmm::{self, PmmState, SellOutcome};
-use crate::wide::{self, w};
+use crate::wide::{self, w, Fault};
 use crate::{MathError, MathResult, U256};
 
 /// Which token the stabilizer sells into the public pool.
@@ -106,9 +106,12 @@ pub fn min_out(
 /// `ceil(amount·num·(10,000 − s) / (den·10,000))` in 512 bits.
 fn min_out_fraction(amount: U256, num: U256, den: U256, slippage_bps: u32) -> MathResult<U256> {
     let keep = BPS.checked_sub(U256::from(slippage_bps)).ok_or(MathError::InvalidInput)?;
-    let top = wide::mul(wide::mul(w(amount), w(num))?, w(keep))?;
-    let bottom = wide::mul(w(den), w(BPS))?;
-    wide::narrow(wide::div_ceil(top, bottom)?)
+    let fault = &Fault::default();
+    let top = wide::mul(fault, &wide::mul(fault, &w(amount), &w(num)), &w(keep));
+    let bottom = wide::mul(fault, &w(den), &w(BPS));
+    let out = wide::narrow(fault, &wide::div(fault, &top, &bottom, true));
+    fault.check()?;
+    Ok(out)
 }
 
 /// The trade direction that reduces a deviation (positive = price above

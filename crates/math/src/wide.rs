@@ -10,6 +10,7 @@
 
 use crate::{MathError, MathResult, U256};
 use alloy_primitives::U512;
+use core::cell::Cell;
 
 /// Widened working type.
 pub(crate) type W = U512;
@@ -27,33 +28,67 @@ pub(crate) fn wn(x: u64) -> W {
     W::from_limbs([x, 0, 0, 0, 0, 0, 0, 0])
 }
 
+/// The first error of a 512-bit formula. The operations take it and never
+/// fail themselves: after an error they go on with a stand-in value (zero),
+/// and the formula returns the first error ([`Fault::check`]) before it uses
+/// a result. So a formula reports exactly the error its first failing step
+/// would have returned, without a `Result` to unpack after every step.
+#[derive(Default)]
+pub(crate) struct Fault(Cell<Option<MathError>>);
+
+impl Fault {
+    /// Records `error` unless an earlier one is recorded; the stand-in value.
+    #[inline(never)]
+    fn fail(&self, error: MathError) -> W {
+        if self.0.get().is_none() {
+            self.0.set(Some(error));
+        }
+        W::ZERO
+    }
+
+    /// The first error recorded, if any.
+    pub(crate) fn check(&self) -> MathResult<()> {
+        match self.0.get() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Narrows back to [`U256`], refusing values that do not fit.
 #[inline(never)]
-pub(crate) fn narrow(x: W) -> MathResult<U256> {
-    U256::checked_from_limbs_slice(x.as_limbs()).ok_or(MathError::Overflow)
+pub(crate) fn narrow(f: &Fault, x: &W) -> U256 {
+    let value = U256::checked_from_limbs_slice(x.as_limbs());
+    if value.is_none() {
+        f.fail(MathError::Overflow);
+    }
+    value.unwrap_or_default()
 }
 
 #[inline(never)]
-pub(crate) fn add(a: W, b: W) -> MathResult<W> {
-    a.checked_add(b).ok_or(MathError::Overflow)
+pub(crate) fn add(f: &Fault, a: &W, b: &W) -> W {
+    match a.checked_add(*b) {
+        Some(v) => v,
+        None => f.fail(MathError::Overflow),
+    }
 }
 
 #[inline(never)]
-pub(crate) fn mul(a: W, b: W) -> MathResult<W> {
-    crate::multiply::checked_mul(a, b).ok_or(MathError::Overflow)
+pub(crate) fn mul(f: &Fault, a: &W, b: &W) -> W {
+    match crate::multiply::checked_mul(*a, *b) {
+        Some(v) => v,
+        None => f.fail(MathError::Overflow),
+    }
 }
 
-/// `floor(a / d)`.
+/// `floor(a / d)`, or `ceil(a / d)` when `up`: the floor, plus one when the
+/// remainder is not zero (never overflows: the ceiling is at most `a`).
 #[inline(never)]
-pub(crate) fn div_floor(a: W, d: W) -> MathResult<W> {
-    crate::divide::quotient(a, d, false).ok_or(MathError::DivisionByZero)
-}
-
-/// `ceil(a / d)`: the floor, plus one when the remainder is not zero (never
-/// overflows: the ceiling is at most `a`).
-#[inline(never)]
-pub(crate) fn div_ceil(a: W, d: W) -> MathResult<W> {
-    crate::divide::quotient(a, d, true).ok_or(MathError::DivisionByZero)
+pub(crate) fn div(f: &Fault, a: &W, d: &W, up: bool) -> W {
+    match crate::divide::quotient(*a, *d, up) {
+        Some(v) => v,
+        None => f.fail(MathError::DivisionByZero),
+    }
 }
 
 /// `floor(sqrt(a))` by integer Newton iteration (same scheme as
@@ -76,12 +111,12 @@ pub(crate) fn sqrt_floor(a: W) -> W {
 }
 
 /// `ceil(sqrt(a))`.
-pub(crate) fn sqrt_ceil(a: W) -> MathResult<W> {
+pub(crate) fn sqrt_ceil(f: &Fault, a: W) -> W {
     let r = sqrt_floor(a);
-    if mul(r, r)? == a {
-        Ok(r)
+    if mul(f, &r, &r) == a {
+        r
     } else {
-        add(r, wn(1))
+        add(f, &r, &wn(1))
     }
 }
 
@@ -91,17 +126,27 @@ mod tests {
 
     #[test]
     fn roots_and_divisions() {
+        let f = Fault::default();
         assert_eq!(sqrt_floor(wn(99)), wn(9));
-        assert_eq!(sqrt_ceil(wn(99)), Ok(wn(10)));
-        assert_eq!(sqrt_ceil(wn(100)), Ok(wn(10)));
+        assert_eq!(sqrt_ceil(&f, wn(99)), wn(10));
+        assert_eq!(sqrt_ceil(&f, wn(100)), wn(10));
         assert_eq!(sqrt_floor(wn(0)), wn(0));
-        assert_eq!(div_ceil(wn(7), wn(2)), Ok(wn(4)));
-        assert_eq!(div_floor(wn(7), wn(0)), Err(MathError::DivisionByZero));
+        assert_eq!(div(&f, &wn(7), &wn(2), true), wn(4));
+        assert_eq!(div(&f, &wn(7), &wn(2), false), wn(3));
         let big = W::MAX;
         let r = sqrt_floor(big);
         assert!(r.checked_mul(r).is_some_and(|s| s <= big));
         assert!((r + wn(1)).checked_mul(r + wn(1)).is_none());
-        assert_eq!(narrow(w(U256::MAX)), Ok(U256::MAX));
-        assert_eq!(narrow(w(U256::MAX) + wn(1)), Err(MathError::Overflow));
+        assert_eq!(narrow(&f, &w(U256::MAX)), U256::MAX);
+        assert_eq!(f.check(), Ok(()));
+        assert_eq!(div(&f, &wn(7), &wn(0), false), W::ZERO);
+        assert_eq!(f.check(), Err(MathError::DivisionByZero));
+        // The first error stays.
+        assert_eq!(narrow(&f, &(w(U256::MAX) + wn(1))), U256::ZERO);
+        assert_eq!(add(&f, &W::MAX, &wn(1)), W::ZERO);
+        assert_eq!(f.check(), Err(MathError::DivisionByZero));
+        let g = Fault::default();
+        assert_eq!(narrow(&g, &(w(U256::MAX) + wn(1))), U256::ZERO);
+        assert_eq!(g.check(), Err(MathError::Overflow));
     }
 }
