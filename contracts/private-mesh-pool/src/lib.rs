@@ -71,7 +71,10 @@ use stylus_sdk::{
 use vault_bindings::{ArbSys, IDODOPool, IPriceOracle, ARB_SYS, IERC20};
 use vault_math::mesh::{self, Direction, LegError, Minimums, MAX_STORED};
 use vault_math::pmm::{PmmState, RState};
-use vault_math::MathError;
+use vault_math::{
+    fixed::{self, below},
+    MathError,
+};
 
 use vault_access::Roles;
 pub use vault_access::ADMIN_ROLE;
@@ -515,7 +518,7 @@ impl IPrivateMeshPool for PrivateMeshPool {
         let values = [&k, &fee_rate, &min_token_reserve, &min_xau_reserve, &jump, &gap, &age];
         for (parameter, (value, (min, max))) in (0u64..).zip(values.into_iter().zip(PARAMETER_RANGES.iter()))
         {
-            if value < min || value > max {
+            if below(value, min) || below(max, value) {
                 let words = [Word::Small(&parameter), Word::Uint(value), Word::Uint(min), Word::Uint(max)];
                 return Err(Error::new(ParameterOutOfRange::SELECTOR, &words));
             }
@@ -526,7 +529,10 @@ impl IPrivateMeshPool for PrivateMeshPool {
             self.check_token(&token)?;
             let price = self.read_oracle(&token, &oracle, max_oracle_age)?;
             (pool.price, pool.observed, pool.block) = (price, price, self.l2_block()?);
-            self.set_global(POOL_COUNT, self.global(POOL_COUNT) + U256::from(1u8));
+            self.set_global(
+                POOL_COUNT,
+                fixed::add(self.global(POOL_COUNT), U256::from(1u8)).unwrap_or_default(),
+            );
         }
         pool.oracle = oracle;
         pool.params.k = k.as_limbs()[0];
@@ -614,7 +620,7 @@ impl IPrivateMeshPool for PrivateMeshPool {
                 amount = self.execute_leg(token, *direction, amount, last.then_some(&to), block)?;
             }
         }
-        if amount < min_amount_out {
+        if below(&amount, &min_amount_out) {
             let words = [Word::Uint(&amount), Word::Uint(&min_amount_out)];
             return Err(Error::new(BelowMinAmountOut::SELECTOR, &words));
         }
@@ -1012,7 +1018,9 @@ impl PrivateMeshPool {
     fn read_oracle(&self, token: &Address, oracle: &Address, max_age: u64) -> Result<U256, Error> {
         let reading = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[]);
         let (price, updated_at) = match (at(reading.as_deref(), 0), at(reading.as_deref(), 1)) {
-            (Some(price), Some(updated_at)) if !price.is_zero() && price <= MAX_STORED => (price, updated_at),
+            (Some(price), Some(updated_at)) if !price.is_zero() && !below(&MAX_STORED, &price) => {
+                (price, updated_at)
+            }
             _ => {
                 return Err(Error::new(
                     OracleFailed::SELECTOR,
@@ -1184,7 +1192,10 @@ impl PrivateMeshPool {
 /// `reserve + amount`, refused above [`MAX_STORED`].
 #[inline(never)]
 fn stored(reserve: &U256, amount: &U256) -> Result<U256, Error> {
-    reserve.checked_add(*amount).filter(|v| *v <= MAX_STORED).ok_or_else(|| MathError::Overflow.into())
+    fixed::add(*reserve, *amount)
+        .ok()
+        .filter(|v| !below(&MAX_STORED, v))
+        .ok_or_else(|| MathError::Overflow.into())
 }
 
 /// `reserve − amount`, refused below `minimum` when `amount` is nonzero.
@@ -1196,9 +1207,9 @@ fn take(
     amount: &U256,
     minimum: &U256,
 ) -> Result<U256, Error> {
-    match reserve.checked_sub(*amount) {
+    match fixed::sub(*reserve, *amount).ok() {
         _ if amount.is_zero() => Ok(*reserve),
-        Some(left) if left >= *minimum => Ok(left),
+        Some(left) if !below(&left, minimum) => Ok(left),
         _ => Err(Error::reserve_below_minimum(token, asset, minimum)),
     }
 }

@@ -29,6 +29,26 @@ pub fn sub(a: U256, b: U256) -> MathResult<U256> {
     a.checked_sub(b).ok_or(MathError::Underflow)
 }
 
+/// `a < b`: one shared comparison (inlined, every 256-bit comparison is its
+/// own limb loop in wasm).
+#[inline(never)]
+pub fn below(a: &U256, b: &U256) -> bool {
+    a < b
+}
+
+/// `a == 0`, one shared copy.
+#[inline(never)]
+pub(crate) fn zero(a: &U256) -> bool {
+    a.is_zero()
+}
+
+/// `a − b` wrapping, as the `-` operator (callers know `b ≤ a`): one shared
+/// copy of the limb subtraction.
+#[inline(never)]
+pub(crate) fn diff(a: &U256, b: &U256) -> U256 {
+    a.wrapping_sub(*b)
+}
+
 /// `a * b`, refusing overflow.
 ///
 /// # Errors

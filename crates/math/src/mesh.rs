@@ -19,7 +19,7 @@
 //! the target the next blocks ramp toward. The up bound is rounded down and
 //! the down bound up, so rounding never widens a step.
 
-use crate::fixed::{self, BPS, ONE};
+use crate::fixed::{self, below, BPS, ONE};
 use crate::pmm::{self, PmmState, SellOutcome};
 use crate::{MathError, MathResult, U256};
 
@@ -68,7 +68,7 @@ pub fn ramp(price: U256, target: U256, blocks: u64, max_jump_bps: u64) -> MathRe
 /// [`MathError::Overflow`] when the band does not fit.
 pub fn exceeds_gap(price: U256, oracle: U256, max_gap_bps: u64) -> MathResult<bool> {
     let (low, high) = band(price, U256::from(max_gap_bps))?;
-    Ok(oracle < low || oracle > high)
+    Ok(below(&oracle, &low) || below(&high, &oracle))
 }
 
 /// Whether an oracle price set at `updated_at` is older than `max_age`
@@ -173,10 +173,10 @@ pub fn sell(
     fee_rate: U256,
     minimums: Minimums,
 ) -> Result<SellOutcome, LegError> {
-    if state.b < minimums.token {
+    if below(&state.b, &minimums.token) {
         return Err(LegError::BelowMinimum { xau: false });
     }
-    if state.q < minimums.xau {
+    if below(&state.q, &minimums.xau) {
         return Err(LegError::BelowMinimum { xau: true });
     }
     let sells_token = direction == Direction::SellToken;
@@ -189,18 +189,18 @@ pub fn sell(
         // With the inputs the formulas check in range, these errors mean the
         // curve cannot pay this much (the pool's states are always valid).
         Err(MathError::InvalidInput | MathError::Underflow)
-            if fee_rate <= ONE && state.k <= ONE && !state.i.is_zero() =>
+            if !below(&ONE, &fee_rate) && !below(&ONE, &state.k) && !state.i.is_zero() =>
         {
             return Err(LegError::BelowMinimum { xau: sells_token })
         }
         other => other?,
     };
     let s = &outcome.new_state;
-    let below = if sells_token { s.q < minimums.xau } else { s.b < minimums.token };
-    if below {
+    let short = if sells_token { below(&s.q, &minimums.xau) } else { below(&s.b, &minimums.token) };
+    if short {
         return Err(LegError::BelowMinimum { xau: sells_token });
     }
-    if s.b > MAX_STORED || s.q > MAX_STORED || s.b0 > MAX_STORED || s.q0 > MAX_STORED {
+    if [s.b, s.q, s.b0, s.q0].iter().any(|v| below(&MAX_STORED, v)) {
         return Err(LegError::Math(MathError::Overflow));
     }
     Ok(outcome)

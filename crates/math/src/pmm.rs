@@ -47,7 +47,7 @@
 
 use core::cmp::Ordering;
 
-use crate::fixed::ONE;
+use crate::fixed::{below, diff, zero, ONE};
 use crate::wide::{self, w, wn, Fault, W};
 use crate::{MathError, MathResult, U256};
 
@@ -113,7 +113,7 @@ fn quote_price(i: U256) -> Price {
 }
 
 fn check_k(k: &U256) -> MathResult<()> {
-    if *k > ONE {
+    if below(&ONE, k) {
         Err(MathError::InvalidInput)
     } else {
         Ok(())
@@ -121,7 +121,7 @@ fn check_k(k: &U256) -> MathResult<()> {
 }
 
 fn check_i(i: &U256) -> MathResult<()> {
-    if i.is_zero() {
+    if zero(i) {
         Err(MathError::InvalidInput)
     } else {
         Ok(())
@@ -138,10 +138,10 @@ fn scaled_value(fault: &Fault, delta: &U256, p: &Price, up: bool) -> W {
 fn general_integrate_p(v0: &U256, v1: &U256, v2: &U256, p: &Price, k: &U256) -> MathResult<U256> {
     let (v0, v1, v2, k) = (*v0, *v1, *v2, *k);
     check_k(&k)?;
-    if p.num.is_zero() || p.den.is_zero() || v2.is_zero() || v1 < v2 || v0 < v1 {
+    if zero(&p.num) || zero(&p.den) || zero(&v2) || below(&v1, &v2) || below(&v0, &v1) {
         return Err(MathError::InvalidInput);
     }
-    let width = w(v1 - v2);
+    let width = w(diff(&v1, &v2));
     if width.is_zero() {
         return Ok(U256::ZERO);
     }
@@ -150,7 +150,7 @@ fn general_integrate_p(v0: &U256, v1: &U256, v2: &U256, p: &Price, k: &U256) -> 
     let fault = &Fault::default();
     // p·d·(1 − k): floor, part of a payout.
     let wp = wide::mul(fault, &width, &w(p.num));
-    let term1 = wide::mul(fault, &wp, &(scale - kk));
+    let term1 = wide::mul(fault, &wp, &wide::sub(&scale, &kk));
     let term1 = wide::div(fault, &term1, &wide::mul(fault, &w(p.den), &scale), false);
     // p·d·k·V0²/(V1·V2), in two floored steps (both only shrink the payout).
     let step = wide::mul(fault, &wide::mul(fault, &wp, &kk), &w(v0));
@@ -165,10 +165,10 @@ fn general_integrate_p(v0: &U256, v1: &U256, v2: &U256, p: &Price, k: &U256) -> 
 fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<U256> {
     let (v0, v1, k) = (*v0, *v1, *k);
     check_k(&k)?;
-    if v0.is_zero() || p.num.is_zero() || p.den.is_zero() {
+    if zero(&v0) || zero(&p.num) || zero(&p.den) {
         return Err(MathError::InvalidInput);
     }
-    if delta.is_zero() || v1.is_zero() {
+    if zero(delta) || zero(&v1) {
         return Ok(U256::ZERO);
     }
     let fault = &Fault::default();
@@ -177,9 +177,9 @@ fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> Mat
     let s = w(ONE);
     let kk = w(k);
     let v1w = w(v1);
-    let v2 = if k.is_zero() {
+    let v2 = if zero(&k) {
         // Constant price: out = D, capped at the reserve as DODO does.
-        v1w - wide::div(fault, &d_s, &s, false).min(v1w)
+        wide::sub(&v1w, &wide::div(fault, &d_s, &s, false).min(v1w))
     } else {
         // Quadratic (1−k)·V2² + b·V2 − k·V0² = 0 with
         // b = k·V0²/V1 + D − (1−k)·V1, everything scaled by 1e18.
@@ -187,11 +187,12 @@ fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> Mat
         let v0w = w(v0);
         let kv0sq = wide::mul(fault, &kk, &wide::mul(fault, &v0w, &v0w));
         let b_pos = wide::add(fault, &wide::div(fault, &kv0sq, &v1w, false), &d_s);
-        let b_neg = wide::mul(fault, &(s - kk), &v1w);
-        let four_ac = wide::mul(fault, &wide::mul(fault, &wn(4), &(s - kk)), &kv0sq);
+        let one_k = wide::sub(&s, &kk);
+        let b_neg = wide::mul(fault, &one_k, &v1w);
+        let four_ac = wide::mul(fault, &wide::mul(fault, &wn(4), &one_k), &kv0sq);
         let b_above = b_pos > b_neg;
         // |b|: b > 0 unless k < 1/2 and V0 ≥ V1.
-        let b = if b_above { b_pos - b_neg } else { b_neg - b_pos };
+        let b = if b_above { wide::sub(&b_pos, &b_neg) } else { wide::sub(&b_neg, &b_pos) };
         let disc = wide::add(fault, &wide::mul(fault, &b, &b), &four_ac);
         if b_above {
             // b > 0: V2 = 2k·V0² / (b + sqrt(b² + 4(1−k)k·V0²)) (no cancellation).
@@ -202,7 +203,7 @@ fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> Mat
             // b ≤ 0: V2 = (|b| + sqrt(b² + 4(1−k)k·V0²)) / (2(1−k)); ceil
             // sqrt, ceil div.
             let num = wide::add(fault, &b, &wide::sqrt_ceil(fault, disc));
-            wide::div(fault, &num, &wide::mul(fault, &wn(2), &(s - kk)), true)
+            wide::div(fault, &num, &wide::mul(fault, &wn(2), &one_k), true)
         }
     };
     // V2 rounded up, so V1 − V2 (the payout) is rounded down.
@@ -216,13 +217,13 @@ fn solve_trade_p(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> Mat
 fn target_bounds(v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<(U256, U256)> {
     let (v1, k) = (*v1, *k);
     check_k(&k)?;
-    if p.num.is_zero() || p.den.is_zero() {
+    if zero(&p.num) || zero(&p.den) {
         return Err(MathError::InvalidInput);
     }
-    if delta.is_zero() {
+    if zero(delta) {
         return Ok((v1, v1));
     }
-    if v1.is_zero() {
+    if zero(&v1) {
         return Err(MathError::InvalidInput);
     }
     let fault = &Fault::default();
@@ -299,7 +300,7 @@ pub fn solve_quadratic_for_target(v1: U256, delta: U256, i: U256, k: U256) -> Ma
 
 fn check_fees(lp_fee_rate: U256, mt_fee_rate: U256) -> MathResult<()> {
     match lp_fee_rate.checked_add(mt_fee_rate) {
-        Some(total) if total <= ONE => Ok(()),
+        Some(total) if !below(&ONE, &total) => Ok(()),
         _ => Err(MathError::InvalidInput),
     }
 }
@@ -309,11 +310,11 @@ fn validate(state: &PmmState) -> MathResult<()> {
     check_i(&state.i)?;
     check_k(&state.k)?;
     let ok = match state.r {
-        RState::One => !state.b0.is_zero() && !state.q0.is_zero(),
+        RState::One => !zero(&state.b0) && !zero(&state.q0),
         // Quote target is derived from (Q, B − B0): needs B ≥ B0 > 0, Q > 0.
-        RState::BelowOne => !state.b0.is_zero() && !state.q.is_zero() && state.b >= state.b0,
+        RState::BelowOne => !zero(&state.b0) && !zero(&state.q) && !below(&state.b, &state.b0),
         // Base target is derived from (B, Q − Q0): needs Q ≥ Q0 > 0, B > 0.
-        RState::AboveOne => !state.q0.is_zero() && !state.b.is_zero() && state.q >= state.q0,
+        RState::AboveOne => !zero(&state.q0) && !zero(&state.b) && !below(&state.q, &state.q0),
     };
     if ok {
         Ok(())
@@ -334,8 +335,8 @@ fn short_target_bounds(state: &PmmState) -> MathResult<(U256, U256)> {
 fn side_target_bounds(state: &PmmState, fwd: &Price, back: &Price) -> MathResult<(U256, U256)> {
     match state.r {
         RState::One => Ok((state.b0, state.b0)),
-        RState::BelowOne => target_bounds(&state.q, &(state.b - state.b0), fwd, &state.k),
-        RState::AboveOne => target_bounds(&state.b, &(state.q - state.q0), back, &state.k),
+        RState::BelowOne => target_bounds(&state.q, &diff(&state.b, &state.b0), fwd, &state.k),
+        RState::AboveOne => target_bounds(&state.b, &diff(&state.q, &state.q0), back, &state.k),
     }
 }
 
@@ -451,22 +452,19 @@ pub fn back_to_one_pay(state: &PmmState) -> MathResult<U256> {
     })
 }
 
-/// Splits the curve output into the trader's part and the fees.
-fn split_fees(out: U256, lp_fee_rate: U256, mt_fee_rate: U256) -> MathResult<(U256, U256, U256)> {
-    // Total fee rounded up (against the trader), maintainer part rounded
-    // down, LP part the remainder: receive + lp + mt == out exactly.
-    let rate = crate::fixed::add(lp_fee_rate, mt_fee_rate)?;
-    let total = crate::fixed::mul_div_ceil(out, rate, ONE)?;
-    let mt = crate::fixed::mul_div_floor(out, mt_fee_rate, ONE)?;
-    let receive = crate::fixed::sub(out, total)?;
-    let lp = crate::fixed::sub(total, mt)?;
-    Ok((receive, lp, mt))
+/// The smaller of `a` and `b`.
+fn min(a: U256, b: U256) -> U256 {
+    if below(&b, &a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// Curve output of a sell that must not exhaust the curve's reserve `v1`.
 fn bounded_trade(v0: &U256, v1: &U256, delta: &U256, p: &Price, k: &U256) -> MathResult<U256> {
     let out = solve_trade_p(v0, v1, delta, p, k)?;
-    if !delta.is_zero() && out >= *v1 {
+    if !zero(delta) && !below(&out, v1) {
         // Only reachable with k = 0: the input is worth the whole reserve.
         return Err(MathError::InvalidInput);
     }
@@ -507,7 +505,7 @@ fn sell_side(
     validate(state)?;
     check_fees(lp_fee_rate, mt_fee_rate)?;
     let mut new_state = *state;
-    if amount.is_zero() {
+    if zero(&amount) {
         return Ok(SellOutcome { receive: U256::ZERO, lp_fee: U256::ZERO, mt_fee: U256::ZERO, new_state });
     }
     let k = state.k;
@@ -523,28 +521,38 @@ fn sell_side(
         }
         RState::AboveOne => {
             let (b0_lo, b0_hi) = side_target_bounds(state, fwd, back)?;
-            let back_pay = b0_hi - state.b;
-            let back_receive = state.q - state.q0;
-            if amount < back_pay {
+            let back_pay = diff(&b0_hi, &state.b);
+            let back_receive = diff(&state.q, &state.q0);
+            if below(&amount, &back_pay) {
                 // Toward equilibrium: the lower target, capped at the excess.
-                let v1 = crate::fixed::add(state.b, amount)?.min(b0_lo);
-                if v1 > state.b {
-                    general_integrate_p(&b0_lo, &v1, &state.b, fwd, &k)?.min(back_receive)
+                let v1 = min(crate::fixed::add(state.b, amount)?, b0_lo);
+                if below(&state.b, &v1) {
+                    min(general_integrate_p(&b0_lo, &v1, &state.b, fwd, &k)?, back_receive)
                 } else {
                     U256::ZERO
                 }
             } else {
-                let rest = amount - back_pay;
+                let rest = diff(&amount, &back_pay);
                 new_state.b0 = b0_hi;
-                new_state.r = if rest.is_zero() { RState::One } else { RState::BelowOne };
+                new_state.r = if zero(&rest) { RState::One } else { RState::BelowOne };
                 let beyond = bounded_trade(&state.q0, &state.q0, &rest, fwd, &k)?;
                 crate::fixed::add(back_receive, beyond)?
             }
         }
     };
-    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
-    new_state.b = crate::fixed::add(state.b, amount)?;
-    new_state.q = crate::fixed::sub(state.q, crate::fixed::add(receive, mt_fee)?)?;
+    // The curve output split into the trader's part and the fees: the total
+    // fee rounded up (against the trader), the maintainer part rounded down,
+    // the LP part the remainder, so receive + lp + mt == out exactly.
+    let fault = &Fault::default();
+    let rate = wide::add_u(fault, &lp_fee_rate, &mt_fee_rate);
+    let total = wide::mul_one_u(fault, &out, &rate, true);
+    let mt_fee = wide::mul_one_u(fault, &out, &mt_fee_rate, false);
+    let receive = wide::sub_u(fault, &out, &total);
+    let lp_fee = wide::sub_u(fault, &total, &mt_fee);
+    // The LP fee stays in the pool; the maintainer fee leaves it.
+    new_state.b = wide::add_u(fault, &state.b, &amount);
+    new_state.q = wide::sub_u(fault, &state.q, &wide::add_u(fault, &receive, &mt_fee));
+    fault.check()?;
     Ok(SellOutcome { receive, lp_fee, mt_fee, new_state })
 }
 

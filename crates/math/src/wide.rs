@@ -65,6 +65,12 @@ pub(crate) fn narrow(f: &Fault, x: &W) -> U256 {
     value.unwrap_or_default()
 }
 
+/// `a − b` wrapping, as the `-` operator (callers know `b ≤ a`).
+#[inline(never)]
+pub(crate) fn sub(a: &W, b: &W) -> W {
+    a.wrapping_sub(*b)
+}
+
 #[inline(never)]
 pub(crate) fn add(f: &Fault, a: &W, b: &W) -> W {
     match a.checked_add(*b) {
@@ -89,6 +95,37 @@ pub(crate) fn div(f: &Fault, a: &W, d: &W, up: bool) -> W {
         Some(v) => v,
         None => f.fail(MathError::DivisionByZero),
     }
+}
+
+/// `a + b` in 256 bits ([`MathError::Overflow`] beyond).
+#[inline(never)]
+pub(crate) fn add_u(f: &Fault, a: &U256, b: &U256) -> U256 {
+    let sum = a.checked_add(*b);
+    if sum.is_none() {
+        f.fail(MathError::Overflow);
+    }
+    sum.unwrap_or_default()
+}
+
+/// `a − b` in 256 bits ([`MathError::Underflow`] below zero).
+#[inline(never)]
+pub(crate) fn sub_u(f: &Fault, a: &U256, b: &U256) -> U256 {
+    let difference = a.checked_sub(*b);
+    if difference.is_none() {
+        f.fail(MathError::Underflow);
+    }
+    difference.unwrap_or_default()
+}
+
+/// `floor(a · b / 1e18)`, or the ceiling when `up`; the product must fit in
+/// 256 bits ([`MathError::Overflow`]), as [`crate::fixed::mul_div_floor`].
+#[inline(never)]
+pub(crate) fn mul_one_u(f: &Fault, a: &U256, b: &U256, up: bool) -> U256 {
+    let product = crate::multiply::checked_mul(*a, *b);
+    if product.is_none() {
+        f.fail(MathError::Overflow);
+    }
+    crate::divide::quotient(product.unwrap_or_default(), crate::fixed::ONE, up).unwrap_or_default()
 }
 
 /// `floor(sqrt(a))` by integer Newton iteration (same scheme as
