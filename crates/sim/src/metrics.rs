@@ -30,7 +30,9 @@ pub struct Facts {
     /// `(record pool index, block)` of every drain (flow drains, flash
     /// loans, reserve outflows are not pool drains).
     pub drains: Vec<(usize, u64)>,
-    /// Trades inside an attack's window (the flash-loan scenario requires 0).
+    /// Trades the attacker caused: inside a multi-block hold, or after a
+    /// flash loan with no organic deviation FlashContainment could act on
+    /// (the flash-loan scenario requires 0).
     pub attack_triggered_trades: u64,
     /// The depegged token, if any, and the block it depegged.
     pub depegged_token: Option<usize>,

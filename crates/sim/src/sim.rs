@@ -158,7 +158,9 @@ pub fn run_scenario_with(
                                 if Some(token_in) == facts.depegged_token && block_no >= facts.depeg_block {
                                     facts.sold_depegged += 1;
                                 }
-                                if n == 0 && attacker.in_window(pool, block_no) {
+                                if n == 0
+                                    && attacker.caused(pool, block_no, &record.blocks, params.threshold_bps)
+                                {
                                     facts.attack_triggered_trades += 1;
                                 }
                                 // The reporter: the mesh released `meshReturned` of tokenIn.
@@ -365,8 +367,27 @@ impl AttackState {
         }
     }
 
-    fn in_window(&self, pool: usize, block: u64) -> bool {
-        self.windows.iter().any(|&(p, first, last)| p == pool && (first..=last).contains(&block))
+    /// Whether a trade on `pool` in `block` counts as the attacker's doing:
+    /// inside a multi-block hold, any; after a flash loan (which restores the
+    /// pool inside its transaction), only when no block since the attack
+    /// ended past `θ + 1` bps, where FlashContainment could have triggered
+    /// on the organic deviation alone (its TWAP is truncated to whole bps).
+    fn caused(
+        &self,
+        pool: usize,
+        block: u64,
+        blocks: &[crate::record::BlockRecord],
+        threshold_bps: u64,
+    ) -> bool {
+        let flash = matches!(self.attack, Some(Attack::FlashLoan { .. }));
+        self.windows.iter().any(|&(p, first, last)| {
+            p == pool
+                && (first..=last).contains(&block)
+                && (!flash
+                    || blocks.iter().filter(|b| (first..block).contains(&b.block)).all(|b| {
+                        b.deviation_bps.get(pool).is_none_or(|d| d.abs() < threshold_bps as f64 + 1.0)
+                    }))
+        })
     }
 
     #[allow(clippy::too_many_lines)]
