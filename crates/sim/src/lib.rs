@@ -9,6 +9,7 @@ pub mod flow;
 pub mod keeper;
 pub mod market;
 pub mod metrics;
+pub mod plot;
 pub mod record;
 pub mod report;
 pub mod rng;
@@ -93,5 +94,21 @@ pub fn use_stylus_wasm_dir() {
     if std::env::var_os("VAULT_WASM_DIR").is_none() {
         // scripts/build-wasm always writes <workspace>/target/stylus.
         std::env::set_var("VAULT_WASM_DIR", workspace_root().join("target/stylus"));
+    }
+}
+
+/// The PNG plots of a run (`plot::write_plots`), as paths; a plotting
+/// failure is printed and yields none (the report does not depend on it).
+pub fn write_plots(record: &RunRecord, dir: &std::path::Path) -> Vec<String> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("plots: {}: {e}", dir.display());
+        return Vec::new();
+    }
+    match plot::write_plots(record, dir) {
+        Ok(paths) => paths.into_iter().map(|p| p.display().to_string()).collect(),
+        Err(e) => {
+            eprintln!("plots: {e}");
+            Vec::new()
+        }
     }
 }

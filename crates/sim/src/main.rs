@@ -60,9 +60,10 @@ fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
     let scenario = Scenario::load(&scenario)?;
     let options = RunOptions { blocks, seed, progress: !quiet };
     let started = std::time::Instant::now();
-    let (record, summary) = vault_sim::run_scenario(&scenario, &options)?;
+    let (record, mut summary) = vault_sim::run_scenario(&scenario, &options)?;
     let elapsed = started.elapsed();
     let dir = out.unwrap_or_else(|| report::default_dir(&scenario.name));
+    summary.plots = vault_sim::write_plots(&record, &dir);
     let written = report::write(&dir, &record, &summary)?;
     println!(
         "{}: {} L2 blocks in {:.1} s ({:.0} blocks/s)",
