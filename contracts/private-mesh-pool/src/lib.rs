@@ -260,6 +260,7 @@ impl Error {
         self.0.data()
     }
 
+    #[inline(never)]
     fn token(selector: [u8; 4], token: &Address) -> Self {
         Self::new(selector, &[Word::Address(token)])
     }
@@ -921,7 +922,7 @@ impl PrivateMeshPool {
             legs.iter_mut().zip([(token_in, Direction::SellToken), (token_out, Direction::SellXau)])
         {
             if *token != xau {
-                if self.pools.getter(*token).get(0usize).unwrap_or_default().is_zero() {
+                if self.pool_data(token).oracle.is_zero() {
                     return Err(Error::token(UnknownToken::SELECTOR, token));
                 }
                 *leg = Some((*token, direction));
@@ -1069,11 +1070,11 @@ impl PrivateMeshPool {
                 pool.state = outcome.new_state;
                 Ok(outcome.receive)
             }
-            Err(LegError::BelowMinimum { xau }) => Err(if xau {
-                Error::reserve_below_minimum(token, &self.xau(), &pool.minimums.xau)
-            } else {
-                Error::reserve_below_minimum(token, token, &pool.minimums.token)
-            }),
+            Err(LegError::BelowMinimum { xau }) => {
+                let (asset, minimum) =
+                    if xau { (self.xau(), &pool.minimums.xau) } else { (*token, &pool.minimums.token) };
+                Err(Error::reserve_below_minimum(token, &asset, minimum))
+            }
             Err(LegError::Math(e)) => Err(e.into()),
         }
     }

@@ -21,6 +21,7 @@
 
 use crate::fixed::{self, below, BPS, ONE};
 use crate::pmm::{self, PmmState, SellOutcome};
+use crate::wide::{self, Fault};
 use crate::{MathError, MathResult, U256};
 
 /// Largest number of decimals a token may report (so `10^decimals` fits
@@ -38,8 +39,12 @@ pub const MAX_STORED: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
 /// # Errors
 /// [`MathError::Overflow`] when `price · bps` does not fit.
 pub fn band(price: U256, bps: U256) -> MathResult<(U256, U256)> {
-    let d = fixed::mul_div_floor(price, bps, BPS)?;
-    Ok((price.saturating_sub(d), fixed::add(price, d)?))
+    let fault = &Fault::default();
+    let d = wide::mul_div_u(fault, &price, &bps, &BPS, false);
+    let low = if below(&price, &d) { U256::ZERO } else { fixed::diff(&price, &d) };
+    let high = wide::add_u(fault, &price, &d);
+    fault.check()?;
+    Ok((low, high))
 }
 
 /// The effective price `blocks` L2 blocks after it was `price` with the
@@ -58,7 +63,8 @@ pub fn ramp(price: U256, target: U256, blocks: u64, max_jump_bps: u64) -> MathRe
     }
     // blocks · j < 2^128: exact in u128.
     let (low, high) = band(price, U256::from(u128::from(blocks) * u128::from(max_jump_bps)))?;
-    Ok(target.max(low).min(high))
+    let raised = if below(&target, &low) { low } else { target };
+    Ok(if below(&high, &raised) { high } else { raised })
 }
 
 /// Whether `oracle` lies outside [`band`]`(price, max_gap_bps)`: more than
@@ -74,7 +80,9 @@ pub fn exceeds_gap(price: U256, oracle: U256, max_gap_bps: u64) -> MathResult<bo
 /// Whether an oracle price set at `updated_at` is older than `max_age`
 /// seconds at `now`. A time in the future is not stale.
 pub fn is_stale(updated_at: U256, now: u64, max_age: u64) -> bool {
-    U256::from(now) > updated_at.saturating_add(U256::from(max_age))
+    // updated_at + max_age, saturating.
+    let limit = fixed::add(updated_at, U256::from(max_age)).unwrap_or(U256::MAX);
+    below(&limit, &U256::from(now))
 }
 
 /// `10^exponent`.
@@ -200,7 +208,11 @@ pub fn sell(
     if short {
         return Err(LegError::BelowMinimum { xau: sells_token });
     }
-    if [s.b, s.q, s.b0, s.q0].iter().any(|v| below(&MAX_STORED, v)) {
+    if below(&MAX_STORED, &s.b)
+        || below(&MAX_STORED, &s.q)
+        || below(&MAX_STORED, &s.b0)
+        || below(&MAX_STORED, &s.q0)
+    {
         return Err(LegError::Math(MathError::Overflow));
     }
     Ok(outcome)

@@ -545,8 +545,8 @@ fn sell_side(
     // the LP part the remainder, so receive + lp + mt == out exactly.
     let fault = &Fault::default();
     let rate = wide::add_u(fault, &lp_fee_rate, &mt_fee_rate);
-    let total = wide::mul_one_u(fault, &out, &rate, true);
-    let mt_fee = wide::mul_one_u(fault, &out, &mt_fee_rate, false);
+    let total = wide::mul_div_u(fault, &out, &rate, &ONE, true);
+    let mt_fee = wide::mul_div_u(fault, &out, &mt_fee_rate, &ONE, false);
     let receive = wide::sub_u(fault, &out, &total);
     let lp_fee = wide::sub_u(fault, &total, &mt_fee);
     // The LP fee stays in the pool; the maintainer fee leaves it.

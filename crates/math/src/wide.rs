@@ -117,15 +117,16 @@ pub(crate) fn sub_u(f: &Fault, a: &U256, b: &U256) -> U256 {
     difference.unwrap_or_default()
 }
 
-/// `floor(a · b / 1e18)`, or the ceiling when `up`; the product must fit in
-/// 256 bits ([`MathError::Overflow`]), as [`crate::fixed::mul_div_floor`].
+/// `floor(a · b / d)`, or the ceiling when `up`, for a constant `d > 0`; the
+/// product must fit in 256 bits ([`MathError::Overflow`]), as
+/// [`crate::fixed::mul_div_floor`].
 #[inline(never)]
-pub(crate) fn mul_one_u(f: &Fault, a: &U256, b: &U256, up: bool) -> U256 {
+pub(crate) fn mul_div_u(f: &Fault, a: &U256, b: &U256, d: &U256, up: bool) -> U256 {
     let product = crate::multiply::checked_mul(*a, *b);
     if product.is_none() {
         f.fail(MathError::Overflow);
     }
-    crate::divide::quotient(product.unwrap_or_default(), crate::fixed::ONE, up).unwrap_or_default()
+    crate::divide::quotient(product.unwrap_or_default(), *d, up).unwrap_or_default()
 }
 
 /// `floor(sqrt(a))` by integer Newton iteration (same scheme as

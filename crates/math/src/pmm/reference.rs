@@ -559,6 +559,75 @@ pub fn sell_quote(
     Ok(SellOutcome { receive, lp_fee, mt_fee, new_state })
 }
 
+/// `mesh`'s band, ramp, lag guard, staleness and leg as they were before
+/// they shared `fixed::below` and the `Fault` (the leg over the reference
+/// PMM sells above).
+mod mesh {
+    use crate::fixed::{self, BPS, ONE};
+    use crate::mesh::{Direction, LegError, Minimums, MAX_STORED};
+    use crate::pmm::{PmmState, SellOutcome};
+    use crate::{MathError, MathResult, U256};
+
+    pub fn band(price: U256, bps: U256) -> MathResult<(U256, U256)> {
+        let d = fixed::mul_div_floor(price, bps, BPS)?;
+        Ok((price.saturating_sub(d), fixed::add(price, d)?))
+    }
+    pub fn ramp(price: U256, target: U256, blocks: u64, max_jump_bps: u64) -> MathResult<U256> {
+        if price.is_zero() || target.is_zero() {
+            return Err(MathError::InvalidInput);
+        }
+        // blocks · j < 2^128: exact in u128.
+        let (low, high) = band(price, U256::from(u128::from(blocks) * u128::from(max_jump_bps)))?;
+        Ok(target.max(low).min(high))
+    }
+    pub fn exceeds_gap(price: U256, oracle: U256, max_gap_bps: u64) -> MathResult<bool> {
+        let (low, high) = band(price, U256::from(max_gap_bps))?;
+        Ok(oracle < low || oracle > high)
+    }
+    pub fn is_stale(updated_at: U256, now: u64, max_age: u64) -> bool {
+        U256::from(now) > updated_at.saturating_add(U256::from(max_age))
+    }
+    pub fn sell(
+        state: &PmmState,
+        direction: Direction,
+        amount: U256,
+        fee_rate: U256,
+        minimums: Minimums,
+    ) -> Result<SellOutcome, LegError> {
+        if state.b < minimums.token {
+            return Err(LegError::BelowMinimum { xau: false });
+        }
+        if state.q < minimums.xau {
+            return Err(LegError::BelowMinimum { xau: true });
+        }
+        let sells_token = direction == Direction::SellToken;
+        let outcome = if sells_token {
+            super::sell_base(state, amount, fee_rate, U256::ZERO)
+        } else {
+            super::sell_quote(state, amount, fee_rate, U256::ZERO)
+        };
+        let outcome = match outcome {
+            // With the inputs the formulas check in range, these errors mean the
+            // curve cannot pay this much (the pool's states are always valid).
+            Err(MathError::InvalidInput | MathError::Underflow)
+                if fee_rate <= ONE && state.k <= ONE && !state.i.is_zero() =>
+            {
+                return Err(LegError::BelowMinimum { xau: sells_token })
+            }
+            other => other?,
+        };
+        let s = &outcome.new_state;
+        let below = if sells_token { s.q < minimums.xau } else { s.b < minimums.token };
+        if below {
+            return Err(LegError::BelowMinimum { xau: sells_token });
+        }
+        if s.b > MAX_STORED || s.q > MAX_STORED || s.b0 > MAX_STORED || s.q0 > MAX_STORED {
+            return Err(LegError::Math(MathError::Overflow));
+        }
+        Ok(outcome)
+    }
+}
+
 /// The current formulas against this reference on random states: the same
 /// output (amounts, fees, state, rounding) or the same error, every time.
 mod equivalence {
@@ -651,6 +720,35 @@ mod equivalence {
             prop_assert_eq!(pmm::solve_quadratic_for_trade(v0, v1, amount, i, k), super::solve_quadratic_for_trade(v0, v1, amount, i, k));
             prop_assert_eq!(pmm::solve_quadratic_for_trade(hi, mid, amount, i, k), super::solve_quadratic_for_trade(hi, mid, amount, i, k));
             prop_assert_eq!(pmm::solve_quadratic_for_target(v1, amount, i, k), super::solve_quadratic_for_target(v1, amount, i, k));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 100_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mesh_matches_the_reference(
+            s in state(),
+            amount in amount(),
+            fee in fraction(),
+            (price, target) in (amount(), amount()),
+            (blocks, bps) in (prop_oneof![any::<u64>(), 0u64..1_000], prop_oneof![any::<u64>(), 0u64..20_000]),
+            (min_b, min_q) in (amount(), amount()),
+            (updated_at, now) in (sized(), any::<u64>()),
+            sells_token in any::<bool>(),
+        ) {
+            use crate::mesh::{self as current, Direction, Minimums};
+            prop_assert_eq!(current::band(price, U256::from(bps)), super::mesh::band(price, U256::from(bps)));
+            prop_assert_eq!(current::band(price, target), super::mesh::band(price, target));
+            prop_assert_eq!(current::ramp(price, target, blocks, bps), super::mesh::ramp(price, target, blocks, bps));
+            prop_assert_eq!(current::exceeds_gap(price, target, bps), super::mesh::exceeds_gap(price, target, bps));
+            prop_assert_eq!(current::is_stale(updated_at, now, blocks), super::mesh::is_stale(updated_at, now, blocks));
+            let direction = if sells_token { Direction::SellToken } else { Direction::SellXau };
+            let minimums = Minimums { token: min_b >> 8, xau: min_q >> 8 };
+            prop_assert_eq!(
+                current::sell(&s, direction, amount, fee, minimums),
+                super::mesh::sell(&s, direction, amount, fee, minimums)
+            );
         }
     }
 
