@@ -1186,7 +1186,7 @@ impl PrivateMeshPool {
     /// `sol!` declaration encodes it.
     #[inline(never)]
     fn emit(&self, topics: usize, words: &[Word]) {
-        self.vm().emit_log(&ret(words), topics);
+        vault_words::emit(self.vm(), topics, words);
     }
 }
 

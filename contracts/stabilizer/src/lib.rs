@@ -94,7 +94,7 @@ use vault_bindings::{
 use vault_math::deviation::Bps;
 use vault_math::sizing::{self, Direction};
 use vault_math::stabilizer as stab;
-use vault_words::{encode, encode_into, lookup, ret, Entry, Revert, Word};
+use vault_words::{encode, lookup, ret, Entry, Revert, Word};
 
 pub use abi::IStabilizer::{
     AccessControlBadConfirmation, AccessControlUnauthorizedAccount, ArithmeticOverflow, ClockUnavailable,
@@ -1688,9 +1688,7 @@ impl Stabilizer {
     /// `sol!` declaration encodes it.
     #[inline(never)]
     fn emit(&self, topics: usize, words: &[Word]) {
-        let mut bytes = Vec::with_capacity(32 * words.len());
-        encode_into(&mut bytes, words);
-        self.vm().emit_log(&bytes, topics);
+        vault_words::emit(self.vm(), topics, words);
     }
 }
 
