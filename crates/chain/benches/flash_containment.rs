@@ -6,7 +6,9 @@
 //!
 //! Gas is as metered by this chain (intrinsic gas, EVM execution of the
 //! pool and the oracle, Stylus ink at 10,000 per gas, storage and log
-//! costs), for one transaction or one `eth_call` each.
+//! costs), for one transaction or one `eth_call` each: `gas_used`, its
+//! intrinsic part (21,000 plus the calldata's, EIP-2028) and the execution
+//! gas, their difference.
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
@@ -119,7 +121,7 @@ impl Bench {
         Self { world, pool, oracle }
     }
 
-    fn register(&mut self) -> CallOutcome {
+    fn register(&mut self) -> (Vec<u8>, CallOutcome) {
         let call = registerPoolCall {
             pool: self.pool,
             oracle: self.oracle,
@@ -131,7 +133,9 @@ impl Bench {
             maxOracleAge: 3_600,
             perBlockCap: U256::from(1_000) * e(18),
         };
-        ok(self.world.call(ADMIN, FC, &call.abi_encode(), U256::ZERO), "registerPool")
+        let calldata = call.abi_encode();
+        let outcome = ok(self.world.call(ADMIN, FC, &calldata, U256::ZERO), "registerPool");
+        (calldata, outcome)
     }
 
     fn set_deviation(&mut self, bps: u64) {
@@ -148,8 +152,12 @@ impl Bench {
     }
 }
 
-fn row(name: &str, outcome: &CallOutcome) {
-    println!("{name:<58} {:>10} {:>14}", outcome.gas_used, outcome.ink_used);
+/// Prints `gas_used`, the intrinsic gas of `calldata`, the execution gas
+/// and the ink.
+fn row(name: &str, calldata: &[u8], outcome: &CallOutcome) {
+    let intrinsic = 21_000 + calldata.iter().map(|byte| if *byte == 0 { 4 } else { 16 }).sum::<u64>();
+    let execution = outcome.gas_used.saturating_sub(intrinsic);
+    println!("{name:<58} {:>9} {intrinsic:>9} {execution:>9} {:>14}", outcome.gas_used, outcome.ink_used);
 }
 
 fn main() {
@@ -157,21 +165,23 @@ fn main() {
     println!(
         "FlashContainment on the in-process chain (wasmi 2.0 + revm 19.7), gas as metered by this chain"
     );
-    println!("{:<58} {:>10} {:>14}", "call", "gas", "ink");
-    row("registerPool (tx)", &bench.register());
+    println!("{:<58} {:>9} {:>9} {:>9} {:>14}", "call", "gas_used", "intrinsic", "execution", "ink");
+    let (register, outcome) = bench.register();
+    row("registerPool (tx)", &register, &outcome);
+    let poke = pokeCall { pool: bench.pool }.abi_encode();
 
     bench.world.advance(1);
-    row("poke, first in block, first ever (tx)", &bench.poke());
-    row("poke, repeat in the same block (tx)", &bench.poke());
+    row("poke, first in block, first ever (tx)", &poke, &bench.poke());
+    row("poke, repeat in the same block (tx)", &poke, &bench.poke());
     bench.world.advance(1);
-    row("poke, first in block, new ring slot (tx)", &bench.poke());
+    row("poke, first in block, new ring slot (tx)", &poke, &bench.poke());
     bench.world.advance(1);
     bench.set_deviation(80);
-    row("poke, first in block, past θ: + SpikeIgnored (tx)", &bench.poke());
+    row("poke, first in block, past θ: + SpikeIgnored (tx)", &poke, &bench.poke());
     bench.world.advance(1);
-    row("poke, first in block, streak 2 of 3 (tx)", &bench.poke());
+    row("poke, first in block, streak 2 of 3 (tx)", &poke, &bench.poke());
     bench.world.advance(1);
-    row("poke, first in block, sustained: + DeviationSustained (tx)", &bench.poke());
+    row("poke, first in block, sustained: + DeviationSustained (tx)", &poke, &bench.poke());
     bench.set_deviation(0);
     for step in 0..4_100 {
         bench.world.advance(1);
@@ -182,22 +192,25 @@ fn main() {
         bench.poke();
     }
     bench.world.advance(1);
-    row("poke, first in block, ring wrapped: slot overwritten (tx)", &bench.poke());
-    row("poke, repeat in the same block (tx)", &bench.poke());
+    row("poke, first in block, ring wrapped: slot overwritten (tx)", &poke, &bench.poke());
+    row("poke, repeat in the same block (tx)", &poke, &bench.poke());
 
     let pool = bench.pool;
     let consume = consumeVolumeCall { pool, amount: e(18) }.abi_encode();
     row(
         "consumeVolume, first in block (tx)",
+        &consume,
         &ok(bench.world.call(STABILIZER, FC, &consume, U256::ZERO), "consumeVolume"),
     );
     row(
         "consumeVolume, again in the block (tx)",
+        &consume,
         &ok(bench.world.call(STABILIZER, FC, &consume, U256::ZERO), "consumeVolume"),
     );
 
     println!();
-    println!("views (eth_call), 4,096 observations retained (TWAP: binary search over the ring)");
+    println!("views (eth_call), 4,096 observations retained, W = 30, every block observed");
+    println!("(the TWAP reads the newest observation and the window's first: two ring slots)");
     let views: [(&str, Vec<u8>); 8] = [
         ("twapDeviation", twapDeviationCall { pool }.abi_encode()),
         ("sustained", sustainedCall { pool }.abi_encode()),
@@ -209,6 +222,6 @@ fn main() {
         ("hasRole", hasRoleCall { role: [0; 32].into(), account: ADMIN }.abi_encode()),
     ];
     for (name, calldata) in &views {
-        row(&format!("{name} (view)"), &bench.view(calldata, name));
+        row(&format!("{name} (view)"), calldata, &bench.view(calldata, name));
     }
 }
