@@ -348,20 +348,22 @@ impl Error {
     }
 }
 
-/// Stabilizer storage. Small values are packed: see [`Params`] and [`Status`].
+/// Stabilizer storage. Small values are packed above two addresses: see
+/// [`Gate`] and [`Settings`].
 #[entrypoint]
 #[storage]
 pub struct Stabilizer {
     access: Roles,
     /// The configuration and the packed state, one word each, indexed by
-    /// [`POOL`] … [`STATUS`] (one array: its slot arithmetic is linked once).
+    /// [`POOL`] … [`LIMITS`] (one array: its slot arithmetic is linked once).
     words: StorageArray<StorageU256, WORDS>,
 }
 
-/// [`Stabilizer`]'s words: the public pool, its base and quote tokens,
-/// FlashContainment, PrivateMeshPool, ReserveSizer, the oracle, the two peg
-/// managers (addresses); `k`, `maxGasPrice`; [`Params`] and [`Status`],
-/// packed.
+/// [`Stabilizer`]'s words: the public pool (with the [`Gate`]), its base
+/// and quote tokens, FlashContainment (with the [`Settings`]),
+/// PrivateMeshPool, ReserveSizer, the oracle, the two peg managers
+/// (addresses); `k` and `maxGasPrice` (both below 2^128: one word, see
+/// [`Stabilizer::limits`]).
 const POOL: usize = 0;
 const BASE: usize = 1;
 const QUOTE: usize = 2;
@@ -371,11 +373,8 @@ const RESERVE_SIZER: usize = 5;
 const ORACLE: usize = 6;
 const STABLE_PM: usize = 7;
 const COMMODITY_PM: usize = 8;
-const K: usize = 9;
-const MAX_GAS_PRICE: usize = 10;
-const PARAMS: usize = 11;
-const STATUS: usize = 12;
-const WORDS: usize = 13;
+const LIMITS: usize = 9;
+const WORDS: usize = 10;
 
 /// `(pool, baseToken, quoteToken, containment, mesh, reserveSizer, oracle,
 /// stablecoinPegManager, commodityPegManager)`.
@@ -612,9 +611,9 @@ impl Stabilizer {
             return Err(zero());
         }
         self.access.set_role(ADMIN_ROLE, admin, true);
-        let mut params = Params::unpack(self.word(PARAMS));
-        params.max_peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
-        self.set_word(PARAMS, params.pack());
+        let mut settings = self.settings();
+        settings.peg_deviation_bps = MAX_PEG_DEVIATION_RANGE.1;
+        self.set_word(CONTAINMENT, settings.pack());
         Ok(())
     }
 
@@ -794,20 +793,23 @@ impl Stabilizer {
 
 impl IStabilizer for Stabilizer {
     fn check_deviation(&self) -> Result<(I256, bool), Error> {
+        // Two slots: the pool's word (with the gate) and FlashContainment's.
+        let gate = self.gate();
         let containment = self.address(CONTAINMENT);
-        let pool = self.address(POOL);
         let answer = self
-            .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Address(&pool)], 2)
+            .read(
+                containment,
+                IFlashContainment::checkDeviationCall::SELECTOR,
+                &[Word::Address(&gate.pool)],
+                2,
+            )
             .ok_or_else(|| failed(containment))?;
         let deviation = I256::from_raw(at(&answer, 0));
-        let trigger = flag(&answer, 1);
-        let status = Status::unpack(self.word(STATUS));
         let dev = clamp_bps(deviation);
-        let enabled = sizing::correcting_direction(dev).is_some_and(|d| status.enabled(d));
-        let should = trigger
-            && enabled
-            && !self.access.paused()
-            && self.l2_block()? >= status.next_allowed(Params::unpack(self.word(PARAMS)).min_blocks);
+        let should = flag(&answer, 1)
+            && sizing::correcting_direction(dev).is_some_and(|d| gate.enabled(d))
+            && !gate.paused()
+            && self.l2_block()? >= gate.next_allowed();
         Ok((deviation, should))
     }
 
@@ -833,8 +835,8 @@ impl IStabilizer for Stabilizer {
         min_amount_out: U256,
     ) -> Result<(), Error> {
         self.access.only_role(KEEPER_ROLE)?;
-        self.access.when_not_paused()?;
-        let cap = self.word(MAX_GAS_PRICE);
+        self.open_gate()?;
+        let cap = self.limits().1;
         let gas_price = self.vm().tx_gas_price();
         if gas_price > cap {
             return Err(Error::new(CongestionGuard::SELECTOR, &[Word::Uint(&gas_price), Word::Uint(&cap)]));
@@ -888,12 +890,10 @@ impl IStabilizer for Stabilizer {
         }
         self.set_address(STABLE_PM, stablecoin);
         self.set_address(COMMODITY_PM, commodity);
-        let mut params = Params::unpack(self.word(PARAMS));
-        params.max_peg_deviation_bps = max_peg_deviation_bps;
-        self.set_word(PARAMS, params.pack());
-        let mut status = Status::unpack(self.word(STATUS));
-        status.kinds = u64::from(base_kind) | (u64::from(quote_kind) << 8);
-        self.set_word(STATUS, status.pack());
+        let mut settings = self.settings();
+        settings.peg_deviation_bps = max_peg_deviation_bps;
+        settings.kinds = u64::from(base_kind) | (u64::from(quote_kind) << 8);
+        self.set_word(CONTAINMENT, settings.pack());
         self.emit(
             1,
             &[
@@ -923,10 +923,10 @@ impl IStabilizer for Stabilizer {
         } else {
             return Err(pair(token_in, Address::ZERO));
         };
-        let mut status = Status::unpack(self.word(STATUS));
-        let bit = Status::bit(direction);
-        status.disabled = if enabled { status.disabled & !bit } else { status.disabled | bit };
-        self.set_word(STATUS, status.pack());
+        let mut gate = self.gate();
+        let bit = Gate::bit(direction);
+        gate.flags = if enabled { gate.flags & !bit } else { gate.flags | bit };
+        self.set_word(POOL, gate.pack());
         self.emit(
             2,
             &[
@@ -954,30 +954,30 @@ impl IStabilizer for Stabilizer {
     }
 
     fn parameters(&self) -> ParamsTuple {
-        let p = Params::unpack(self.word(PARAMS));
-        let s = Status::unpack(self.word(STATUS));
+        let s = self.settings();
+        let g = self.gate();
         let small = |v: u64| U256::from(v);
         [
-            small(p.min_blocks),
-            self.word(K),
-            small(p.max_slippage_bps),
-            self.word(MAX_GAS_PRICE),
-            small(p.max_oracle_age),
-            small(p.max_peg_deviation_bps),
+            small(g.min_blocks),
+            self.limits().0,
+            small(s.slippage_bps),
+            self.limits().1,
+            small(s.oracle_age),
+            small(s.peg_deviation_bps),
             small(s.kind(Direction::SellBase).into()),
             small(s.kind(Direction::SellQuote).into()),
-            small(s.enabled(Direction::SellBase).into()),
-            small(s.enabled(Direction::SellQuote).into()),
-            small(s.last_block),
+            small(g.enabled(Direction::SellBase).into()),
+            small(g.enabled(Direction::SellQuote).into()),
+            small(g.last_block),
         ]
     }
 
     fn pause(&mut self) -> Result<(), Error> {
-        Ok(self.access.set_paused(true, GUARDIAN_ROLE)?)
+        self.set_paused(true)
     }
 
     fn unpause(&mut self) -> Result<(), Error> {
-        Ok(self.access.set_paused(false, GUARDIAN_ROLE)?)
+        self.set_paused(false)
     }
 
     fn paused(&self) -> bool {
@@ -1155,6 +1155,22 @@ impl Stabilizer {
         Address::from_word(self.word(index).into())
     }
 
+    /// `(k, maxGasPrice)`: the low and high halves of one word.
+    fn limits(&self) -> (U256, U256) {
+        let [k0, k1, g0, g1] = self.word(LIMITS).into_limbs();
+        (U256::from_limbs([k0, k1, 0, 0]), U256::from_limbs([g0, g1, 0, 0]))
+    }
+
+    /// The pool's word, with the [`Gate`].
+    fn gate(&self) -> Gate {
+        Gate::unpack(self.word(POOL))
+    }
+
+    /// FlashContainment's word, with the [`Settings`].
+    fn settings(&self) -> Settings {
+        Settings::unpack(self.word(CONTAINMENT))
+    }
+
     /// Sets `words[index]`.
     #[inline(never)]
     fn set_word(&mut self, index: usize, value: U256) {
@@ -1172,21 +1188,20 @@ impl Stabilizer {
     /// picks the direction and the largest allowed size).
     #[inline(never)]
     fn plan(&self, requested: Option<(Direction, U256)>) -> Result<Plan, Error> {
-        self.access.when_not_paused()?;
-        let status = Status::unpack(self.word(STATUS));
-        let params = Params::unpack(self.word(PARAMS));
+        let gate = self.open_gate()?;
+        let settings = self.settings();
         if let Some((direction, size)) = requested {
-            self.check_enabled(status, direction)?;
+            self.check_enabled(gate, direction)?;
             if size.is_zero() {
                 return Err(Error::new(ZeroAmount::SELECTOR, &[]));
             }
         }
         let block = self.l2_block()?;
-        let next = status.next_allowed(params.min_blocks);
+        let next = gate.next_allowed();
         if block < next {
             return Err(Error::new(TooEarly::SELECTOR, &[Word::Small(&block), Word::Small(&next)]));
         }
-        let (pool, containment) = (self.address(POOL), self.address(CONTAINMENT));
+        let (pool, containment) = (gate.pool, settings.containment);
         let answer = self
             .read(containment, IFlashContainment::checkDeviationCall::SELECTOR, &[Word::Address(&pool)], 2)
             .ok_or_else(|| failed(containment))?;
@@ -1199,15 +1214,15 @@ impl Stabilizer {
         let direction = if let Some((direction, _)) = requested {
             direction
         } else {
-            self.check_enabled(status, needed)?;
+            self.check_enabled(gate, needed)?;
             needed
         };
         let (token_in, token_out) = self.tokens(direction);
         if direction != needed {
             return Err(wrong_direction(twap, token_in));
         }
-        let oracle_price = self.oracle_price(params)?;
-        let correctable = self.peg_opinion(status, params, direction, twap)?;
+        let oracle_price = self.oracle_price(settings)?;
+        let correctable = self.peg_opinion(settings, direction, twap)?;
         let remaining = at(
             &self
                 .read(
@@ -1219,12 +1234,12 @@ impl Stabilizer {
                 .ok_or_else(|| failed(containment))?,
             0,
         );
-        let (bd, qd) = status.decimals();
+        let (bd, qd) = settings.decimals();
         // Rounded against the keeper: the peg that makes the base size of a
         // quote sale larger, and the largest quote input smaller.
         let peg_down = stab::raw_peg(oracle_price, bd, qd, false)?;
         let allowed =
-            stab::allowed_input(direction, self.word(K), correctable.unsigned_abs(), remaining, peg_down)?;
+            stab::allowed_input(direction, self.limits().0, correctable.unsigned_abs(), remaining, peg_down)?;
         // The pool's spot mid price must be on the side of the peg the
         // TWAP says (selling base needs it above the peg, quote below).
         let mid_before = self.mid_price(pool)?;
@@ -1255,7 +1270,7 @@ impl Stabilizer {
             Direction::SellBase => stab::raw_peg(oracle_price, bd, qd, true)?,
             Direction::SellQuote => peg_down,
         };
-        let min_out = stab::min_out(direction, size, peg_floor, params.slippage_u32())?;
+        let min_out = stab::min_out(direction, size, peg_floor, settings.slippage_u32())?;
         let base_size = stab::base_size(direction, size, stab::nonzero(peg_down)?)?;
         Ok(Plan {
             direction,
@@ -1304,9 +1319,9 @@ impl Stabilizer {
     #[inline(never)]
     fn trade(&mut self, plan: &Plan) -> Result<(), Error> {
         let (pool, containment, mesh) = (self.address(POOL), self.address(CONTAINMENT), self.address(MESH));
-        let mut status = Status::unpack(self.word(STATUS));
-        status.last_block = plan.block;
-        self.set_word(STATUS, status.pack());
+        let mut gate = self.gate();
+        gate.last_block = plan.block;
+        self.set_word(POOL, gate.pack());
         self.send(
             containment,
             IFlashContainment::consumeVolumeCall::SELECTOR,
@@ -1358,7 +1373,7 @@ impl Stabilizer {
         }
         // The float must come back to at least size·(1 − maxSlippage),
         // rounded up: the mesh's own minimum-out check enforces it.
-        let slippage = Params::unpack(self.word(PARAMS)).slippage_u32();
+        let slippage = self.settings().slippage_u32();
         let floor = stab::min_out(Direction::SellBase, plan.size, vault_math::fixed::ONE, slippage)?;
         let words = [
             Word::Address(&plan.token_out),
@@ -1436,17 +1451,19 @@ impl Stabilizer {
                 &[Word::Address(&mesh), Word::Uint(&U256::MAX)],
             )?;
         }
-        self.set_address(POOL, pool);
+        let mut gate = self.gate();
+        gate.pool = pool;
+        self.set_word(POOL, gate.pack());
         self.set_address(BASE, base);
         self.set_address(QUOTE, quote);
-        self.set_address(CONTAINMENT, containment);
         self.set_address(MESH, mesh);
         self.set_address(RESERVE_SIZER, reserve_sizer);
         self.set_address(ORACLE, oracle);
-        let mut status = Status::unpack(self.word(STATUS));
+        let mut settings = self.settings();
+        settings.containment = containment;
         // FlashContainment bounds the decimals to 0–36.
-        status.set_decimals(at(&config, 1).as_limbs()[0], at(&config, 2).as_limbs()[0]);
-        self.set_word(STATUS, status.pack());
+        settings.set_decimals(at(&config, 1).as_limbs()[0], at(&config, 2).as_limbs()[0]);
+        self.set_word(CONTAINMENT, settings.pack());
         self.emit(
             2,
             &[
@@ -1477,13 +1494,16 @@ impl Stabilizer {
         check_range(2, max_slippage_bps, MAX_SLIPPAGE_RANGE)?;
         check_wide(3, max_gas_price, MAX_GAS_PRICE_RANGE)?;
         check_range(4, max_oracle_age, MAX_ORACLE_AGE_RANGE)?;
-        let mut params = Params::unpack(self.word(PARAMS));
-        params.min_blocks = min_blocks;
-        params.max_slippage_bps = max_slippage_bps;
-        params.max_oracle_age = max_oracle_age;
-        self.set_word(PARAMS, params.pack());
-        self.set_word(K, k);
-        self.set_word(MAX_GAS_PRICE, max_gas_price);
+        let mut gate = self.gate();
+        gate.min_blocks = min_blocks;
+        self.set_word(POOL, gate.pack());
+        let mut settings = self.settings();
+        settings.slippage_bps = max_slippage_bps;
+        settings.oracle_age = max_oracle_age;
+        self.set_word(CONTAINMENT, settings.pack());
+        // Both at most 2^128 − 1 (checked above).
+        let ([k0, k1, ..], [g0, g1, ..]) = (k.into_limbs(), max_gas_price.into_limbs());
+        self.set_word(LIMITS, U256::from_limbs([k0, k1, g0, g1]));
         self.emit(
             1,
             &[
@@ -1499,8 +1519,8 @@ impl Stabilizer {
     }
 
     #[inline(never)]
-    fn check_enabled(&self, status: Status, direction: Direction) -> Result<(), Error> {
-        if status.enabled(direction) {
+    fn check_enabled(&self, gate: Gate, direction: Direction) -> Result<(), Error> {
+        if gate.enabled(direction) {
             Ok(())
         } else {
             Err(Error::new(DirectionDisabled::SELECTOR, &[Word::Address(&self.tokens(direction).0)]))
@@ -1526,6 +1546,26 @@ impl Stabilizer {
             Direction::SellBase => (base, quote),
             Direction::SellQuote => (quote, base),
         }
+    }
+
+    /// The gate, or `EnforcedPause` (its flag mirrors `Roles`').
+    #[inline(never)]
+    fn open_gate(&self) -> Result<Gate, Error> {
+        let gate = self.gate();
+        if gate.paused() {
+            return Err(Error::new(EnforcedPause::SELECTOR, &[]));
+        }
+        Ok(gate)
+    }
+
+    /// `Roles::set_paused`, mirrored into the gate.
+    #[inline(never)]
+    fn set_paused(&mut self, paused: bool) -> Result<(), Error> {
+        self.access.set_paused(paused, GUARDIAN_ROLE)?;
+        let mut gate = self.gate();
+        gate.flags = if paused { gate.flags | Gate::PAUSED } else { gate.flags & !Gate::PAUSED };
+        self.set_word(POOL, gate.pack());
+        Ok(())
     }
 
     /// The L2 block number from `ArbSys` (on Arbitrum `block.number`
@@ -1564,7 +1604,7 @@ impl Stabilizer {
 
     /// The oracle's fresh, nonzero price.
     #[inline(never)]
-    fn oracle_price(&self, params: Params) -> Result<U256, Error> {
+    fn oracle_price(&self, settings: Settings) -> Result<U256, Error> {
         let oracle = self.address(ORACLE);
         let answer = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[], 2);
         let (price, updated_at) = match answer {
@@ -1573,10 +1613,10 @@ impl Stabilizer {
         };
         // A timestamp ahead of this block counts as age 0.
         let age = U256::from(self.vm().block_timestamp()).saturating_sub(updated_at);
-        if age > U256::from(params.max_oracle_age) {
+        if age > U256::from(settings.oracle_age) {
             return Err(Error::new(
                 StaleOracle::SELECTOR,
-                &[Word::Uint(&updated_at), Word::Small(&params.max_oracle_age)],
+                &[Word::Uint(&updated_at), Word::Small(&settings.oracle_age)],
             ));
         }
         Ok(price)
@@ -1584,22 +1624,16 @@ impl Stabilizer {
 
     /// The peg managers' rules; returns the deviation to correct.
     #[inline(never)]
-    fn peg_opinion(
-        &self,
-        status: Status,
-        params: Params,
-        direction: Direction,
-        twap: Bps,
-    ) -> Result<Bps, Error> {
-        if status.kinds == 0 {
+    fn peg_opinion(&self, settings: Settings, direction: Direction, twap: Bps) -> Result<Bps, Error> {
+        if settings.kinds == 0 {
             return Ok(twap);
         }
         let (token_in, _) = self.tokens(direction);
         let mut devs = [0i64; 2];
         for (slot, side) in [Direction::SellBase, Direction::SellQuote].into_iter().enumerate() {
             let token = self.tokens(side).0;
-            let Some((dev, pegged)) = self.peg_of(status.kind(side), token)? else { continue };
-            if token == token_in && (!pegged || !stab::within_peg(dev, params.max_peg_deviation_bps)) {
+            let Some((dev, pegged)) = self.peg_of(settings.kind(side), token)? else { continue };
+            if token == token_in && (!pegged || !stab::within_peg(dev, settings.peg_deviation_bps)) {
                 return Err(Error::new(
                     TokenOffPeg::SELECTOR,
                     &[Word::Address(&token), Word::Int(&signed(dev))],
@@ -1717,64 +1751,46 @@ fn address_at(data: &[u8], index: usize) -> Address {
         .map_or(Address::ZERO, Address::new)
 }
 
-/// `[minBlocks, maxSlippageBps, maxOracleAge, maxPegDeviationBps]`, one word.
+/// FlashContainment's word: its address (low 160 bits) and, above it, the
+/// trading settings. Limb 3 holds `maxOracleAge` (bits 0–31, at most
+/// 86,400), `maxSlippageBps` (32–47) and `maxPegDeviationBps` (48–63);
+/// limb 2's high half the tokens' decimals (bits 32–47, base | quote << 8)
+/// and peg kinds (48–63, base | quote << 8).
 #[derive(Clone, Copy)]
-struct Params {
-    min_blocks: u64,
-    max_slippage_bps: u64,
-    max_oracle_age: u64,
-    max_peg_deviation_bps: u64,
+struct Settings {
+    containment: Address,
+    oracle_age: u64,
+    slippage_bps: u64,
+    peg_deviation_bps: u64,
+    decimals: u64,
+    kinds: u64,
 }
 
-impl Params {
+impl Settings {
     fn pack(self) -> U256 {
-        U256::from_limbs([
-            self.min_blocks,
-            self.max_slippage_bps,
-            self.max_oracle_age,
-            self.max_peg_deviation_bps,
-        ])
+        let [a, b, c, _] = U256::from_be_slice(self.containment.as_slice()).into_limbs();
+        let mixed = c | (self.decimals & 0xffff) << 32 | (self.kinds & 0xffff) << 48;
+        let limits = (self.oracle_age & 0xffff_ffff)
+            | (self.slippage_bps & 0xffff) << 32
+            | self.peg_deviation_bps << 48;
+        U256::from_limbs([a, b, mixed, limits])
     }
 
     fn unpack(word: U256) -> Self {
-        let [min_blocks, max_slippage_bps, max_oracle_age, max_peg_deviation_bps] = word.into_limbs();
-        Self { min_blocks, max_slippage_bps, max_oracle_age, max_peg_deviation_bps }
+        let [_, _, mixed, limits] = word.into_limbs();
+        Self {
+            containment: Address::from_word(word.into()),
+            oracle_age: limits & 0xffff_ffff,
+            slippage_bps: (limits >> 32) & 0xffff,
+            peg_deviation_bps: limits >> 48,
+            decimals: (mixed >> 32) & 0xffff,
+            kinds: mixed >> 48,
+        }
     }
 
     /// `maxSlippageBps` is bounded to 1,000, so it fits a `u32`.
     fn slippage_u32(self) -> u32 {
-        u32::try_from(self.max_slippage_bps).unwrap_or(u32::MAX)
-    }
-}
-
-/// `[lastExecutionBlock, disabled directions (bit 0 sell base, bit 1 sell
-/// quote), decimals (base | quote << 8), peg kinds (base | quote << 8)]`.
-#[derive(Clone, Copy)]
-struct Status {
-    last_block: u64,
-    disabled: u64,
-    kinds: u64,
-}
-
-impl Status {
-    fn pack(self) -> U256 {
-        U256::from_limbs([self.last_block, self.disabled, 0, self.kinds])
-    }
-
-    fn unpack(word: U256) -> Self {
-        let [last_block, disabled, _, kinds] = word.into_limbs();
-        Self { last_block, disabled, kinds }
-    }
-
-    fn bit(direction: Direction) -> u64 {
-        match direction {
-            Direction::SellBase => 1,
-            Direction::SellQuote => 2,
-        }
-    }
-
-    fn enabled(self, direction: Direction) -> bool {
-        self.disabled & Self::bit(direction) == 0
+        u32::try_from(self.slippage_bps).unwrap_or(u32::MAX)
     }
 
     fn kind(self, direction: Direction) -> u8 {
@@ -1785,23 +1801,66 @@ impl Status {
         kind
     }
 
-    /// The decimals live in bits 16–31 of the `disabled` limb.
     fn decimals(self) -> (u8, u8) {
         #[allow(clippy::cast_possible_truncation)]
-        let pair = (((self.disabled >> 16) & 0xff) as u8, ((self.disabled >> 24) & 0xff) as u8);
+        let pair = ((self.decimals & 0xff) as u8, ((self.decimals >> 8) & 0xff) as u8);
         pair
     }
 
     fn set_decimals(&mut self, base: u64, quote: u64) {
-        self.disabled = (self.disabled & 0xffff) | ((base & 0xff) << 16) | ((quote & 0xff) << 24);
+        self.decimals = (base & 0xff) | ((quote & 0xff) << 8);
+    }
+}
+
+/// The pool's word: its address (low 160 bits) and, above it, what
+/// `checkDeviation` needs besides FlashContainment, so that it reads two
+/// slots: `lastExecutionBlock` (limb 3) and, in limb 2's high half, flags
+/// (bits 32–39: bit 0 sell base disabled, bit 1 sell quote disabled, bit 2
+/// paused, mirroring `Roles`' flag) and `MIN_BLOCKS` (bits 40–63, at most
+/// 10,000).
+#[derive(Clone, Copy)]
+struct Gate {
+    pool: Address,
+    last_block: u64,
+    flags: u64,
+    min_blocks: u64,
+}
+
+impl Gate {
+    const PAUSED: u64 = 4;
+
+    fn pack(self) -> U256 {
+        let [a, b, c, _] = U256::from_be_slice(self.pool.as_slice()).into_limbs();
+        U256::from_limbs([a, b, c | (self.flags & 0xff) << 32 | self.min_blocks << 40, self.last_block])
+    }
+
+    fn unpack(word: U256) -> Self {
+        let [_, _, mixed, last_block] = word.into_limbs();
+        let pool = Address::from_word(word.into());
+        Self { pool, last_block, flags: (mixed >> 32) & 0xff, min_blocks: mixed >> 40 }
+    }
+
+    fn bit(direction: Direction) -> u64 {
+        match direction {
+            Direction::SellBase => 1,
+            Direction::SellQuote => 2,
+        }
+    }
+
+    fn enabled(self, direction: Direction) -> bool {
+        self.flags & Self::bit(direction) == 0
+    }
+
+    fn paused(self) -> bool {
+        self.flags & Self::PAUSED != 0
     }
 
     /// The first L2 block an execution is allowed in (any, before the first).
-    fn next_allowed(self, min_blocks: u64) -> u64 {
+    fn next_allowed(self) -> u64 {
         if self.last_block == 0 {
             0
         } else {
-            self.last_block.saturating_add(min_blocks)
+            self.last_block.saturating_add(self.min_blocks)
         }
     }
 }

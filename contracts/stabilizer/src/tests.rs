@@ -605,3 +605,51 @@ fn router_matches_the_interface() {
     assert_eq!(c.route_call(&call.abi_encode()), Ok(Vec::new()));
     assert!(c.parameters()[8].is_zero());
 }
+
+/// The packed words (the pool's word with the gate, FlashContainment's
+/// with the settings, `k` with `maxGasPrice`) keep every other field
+/// through each setter, and the pause flag's mirror follows `Roles`'.
+#[test]
+fn packed_words_keep_each_others_fields() {
+    let (vm, mut c) = setup();
+    let expected = |c: &Stabilizer, peg: u64, base_kind: u64, sell_base: u64, sell_quote: u64| {
+        let p = c.parameters();
+        let want = [2, 0, 50, 0, 3_600, peg, base_kind, 0, sell_base, sell_quote, 0];
+        for (index, value) in want.iter().enumerate() {
+            if index != 1 && index != 3 {
+                assert_eq!(p[index], U256::from(*value), "parameter {index}");
+            }
+        }
+        assert_eq!((p[1], p[3]), (u(K), u(10_000_000_000)));
+        assert_eq!(c.contracts()[..7], [POOL, BASE, QUOTE, FC, MESH, SIZER, ORACLE]);
+    };
+    expected(&c, 5_000, 0, 1, 1);
+    c.set_peg_managers(PEGS, Address::ZERO, 1, 0, 120).unwrap();
+    expected(&c, 120, 1, 1, 1);
+    c.set_direction_enabled(QUOTE, false).unwrap();
+    expected(&c, 120, 1, 1, 0);
+    c.set_contracts(POOL, FC, MESH, SIZER, ORACLE).unwrap();
+    expected(&c, 120, 1, 1, 0);
+    vm.set_sender(GUARDIAN);
+    c.pause().unwrap();
+    assert!(c.paused());
+    expected(&c, 120, 1, 1, 0);
+    vm.set_sender(KEEPER);
+    let e = refused(&vm, || c.keeper_trade());
+    assert_eq!(e.data(), EnforcedPause {}.abi_encode());
+    vm.set_sender(ADMIN);
+    c.unpause().unwrap();
+    assert!(!c.paused());
+    c.set_parameters(2, u(K), 50, u(10_000_000_000), 3_600).unwrap();
+    expected(&c, 120, 1, 1, 0);
+    // The widest values fit their fields.
+    let wide = U256::MAX >> 128;
+    c.set_parameters(10_000, wide, 1_000, wide, 86_400).unwrap();
+    let p = c.parameters();
+    assert_eq!(
+        [p[0], p[1], p[2], p[3], p[4]],
+        [U256::from(10_000), wide, U256::from(1_000), wide, U256::from(86_400)]
+    );
+    assert_eq!(c.contracts()[0], POOL);
+    assert_eq!(c.contracts()[3], FC);
+}

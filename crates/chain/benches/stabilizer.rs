@@ -18,6 +18,31 @@
 //! transferred beforehand, as DODO settles) on an identical pool state (the
 //! same deterministic world built again), so that the Stabilizer's overhead
 //! is the difference.
+//!
+//! Every figure is printed as the transaction's `gas_used`, its intrinsic
+//! gas (21,000 plus the calldata's, EIP-2028) and the execution gas, their
+//! difference: App. A's 20,000 gas goal for `checkDeviation` can only mean
+//! execution (the intrinsic 21,000 alone exceeds it).
+//!
+//! `checkDeviation` is broken down from two measurements: the transaction's
+//! execution, and the ink of every Stylus frame (`CallOutcome::ink_used`),
+//! which is the Stabilizer's frame (its execution) plus FlashContainment's
+//! frame; what is left is the cold access to FlashContainment's account
+//! (2,600, EIP-2929) and the Stabilizer's own frame, whose cold storage
+//! reads are two by its layout (the pool's word, which carries the gate,
+//! and FlashContainment's address).
+//!
+//! `executePrivateSwap`'s overhead over the DODO swap alone is broken down
+//! by replaying its steps one by one from the Stabilizer's address, each as
+//! its own transaction, on the same pre-trade state: each step's execution
+//! gas (the calls the Stabilizer makes, with the same arguments), then the
+//! storage write and the event it adds, computed from the chain's gas
+//! schedule. Each replayed call finds its target warm (it is the
+//! transaction's target) and its callee's storage cold; inside the trade
+//! the first call to each contract pays a cold account access (2,600)
+//! instead, and storage read by an earlier step is warm. The rest line is
+//! the Stabilizer's own frame (role and gate checks, its storage reads,
+//! `ArbSys`, encoding) with those warm/cold differences.
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
@@ -46,6 +71,19 @@ sol! {
     function sellQuote(address to) external returns (uint256);
     function getMidPrice() external view returns (uint256);
     function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
+}
+
+/// FlashContainment (abi/FlashContainment.sol), the oracle, an ERC-20 and
+/// the ReserveSizer: the calls the Stabilizer makes.
+mod calls {
+    alloy_sol_types::sol! {
+        function checkDeviation(address pool) external view returns (int256, bool);
+        function remainingVolume(address pool) external view returns (uint256);
+        function consumeVolume(address pool, uint256 amount);
+        function latestPrice() external view returns (uint256, uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function canRelease(address asset, uint256 amount) external view returns (bool);
+    }
 }
 
 /// The PrivateMeshPool (abi/PrivateMeshPool.sol).
@@ -94,8 +132,62 @@ fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> 
     ok(world.call(from, to, &call.abi_encode(), U256::ZERO), C::SIGNATURE)
 }
 
-fn print(name: &str, outcome: &CallOutcome) {
-    println!("{name:<58} {:>10} {:>14}", outcome.gas_used, outcome.ink_used);
+/// Intrinsic gas of a call transaction: 21,000 and the calldata's, 4 per
+/// zero byte and 16 per other (EIP-2028).
+fn intrinsic(calldata: &[u8]) -> u64 {
+    21_000 + calldata.iter().map(|byte| if *byte == 0 { 4 } else { 16 }).sum::<u64>()
+}
+
+fn header() {
+    println!("{:<62} {:>9} {:>9} {:>9} {:>14}", "call", "gas_used", "intrinsic", "execution", "ink");
+}
+
+/// Prints a transaction's gas used, intrinsic and execution gas and ink;
+/// returns the execution gas.
+fn print(name: &str, calldata: &[u8], outcome: &CallOutcome) -> u64 {
+    let base = intrinsic(calldata);
+    let execution = outcome.gas_used.saturating_sub(base);
+    println!("{name:<62} {:>9} {base:>9} {execution:>9} {:>14}", outcome.gas_used, outcome.ink_used);
+    execution
+}
+
+/// A derived figure, in the execution column.
+fn line(name: &str, gas: i128) {
+    println!("{name:<62} {:>9} {:>9} {gas:>9}", "", "");
+}
+
+/// Runs `calldata` (a static call when `view`), asserts success, prints it.
+fn measure(
+    world: &mut World,
+    from: Address,
+    to: Address,
+    calldata: &[u8],
+    view: bool,
+    name: &str,
+) -> (CallOutcome, u64) {
+    let outcome =
+        if view { world.static_call(from, to, calldata) } else { world.call(from, to, calldata, U256::ZERO) };
+    let outcome = ok(outcome, name);
+    let execution = print(name, calldata, &outcome);
+    (outcome, execution)
+}
+
+/// `checkDeviation`'s breakdown (see the crate docs).
+fn check_breakdown(check: &CallOutcome, execution: u64) {
+    let containment = i128::from(check.ink_used / 10_000) - i128::from(execution);
+    let own = i128::from(execution) - containment - 2_600;
+    line("    FlashContainment's frame (ink of all frames - Stabilizer's)", containment);
+    line("    cold access to FlashContainment's account (EIP-2929)", 2_600);
+    line("    Stabilizer's own frame", own);
+    line("      of which 2 cold SLOADs (pool word + gate, containment)", 4_200);
+    line("      of which wasm, hostios, ArbSys (when triggered)", own - 4_200);
+}
+
+/// Gas of a log: 375, 375 per topic and 8 per data byte.
+fn log_gas(log: &alloy_primitives::Log) -> i128 {
+    let topics = i128::try_from(log.topics().len()).unwrap();
+    let data = i128::try_from(log.data.data.len()).unwrap();
+    375 + 375 * topics + 8 * data
 }
 
 fn e18() -> U256 {
@@ -153,10 +245,15 @@ fn main() {
         perBlockCap: U256::from(1_000u64) * e18(),
     };
     send(&mut world, ADMIN, FC, &register);
+    header();
     let contracts = setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle };
-    print(
+    measure(
+        &mut world,
+        ADMIN,
+        STAB,
+        &contracts.abi_encode(),
+        false,
         "Stabilizer.setContracts (tx, approves the mesh on both tokens)",
-        &send(&mut world, ADMIN, STAB, &contracts),
     );
     let parameters = setParametersCall {
         minBlocks: 2,
@@ -165,28 +262,30 @@ fn main() {
         maxGasPrice: U256::from(1_000_000_000u64),
         maxOracleAge: 3_600,
     };
-    print("Stabilizer.setParameters (tx)", &send(&mut world, ADMIN, STAB, &parameters));
+    measure(&mut world, ADMIN, STAB, &parameters.abi_encode(), false, "Stabilizer.setParameters (tx)");
     let keeper_role = keccak256("KEEPER_ROLE");
     send(&mut world, ADMIN, STAB, &grantRoleCall { role: keeper_role, account: KEEPER });
     for _ in 0..3 {
         send(&mut world, OWNER, FC, &pokeCall { pool });
         world.advance(1);
     }
-    println!("{:<58} {:>10} {:>14}", "call", "gas", "ink");
-    let check = ok(world.static_call(KEEPER, STAB, &checkDeviationCall {}.abi_encode()), "checkDeviation");
-    print("Stabilizer.checkDeviation (view, reads FlashContainment)", &check);
-    let direct =
-        ok(world.static_call(KEEPER, FC, &fc_check_deviation(pool)), "FlashContainment.checkDeviation");
-    print("  of which FlashContainment.checkDeviation (view)", &direct);
-    let has_role = ok(
-        world.static_call(KEEPER, STAB, &hasRoleCall { role: keeper_role, account: KEEPER }.abi_encode()),
-        "hasRole",
+    let (check, execution) = measure(
+        &mut world,
+        KEEPER,
+        STAB,
+        &checkDeviationCall {}.abi_encode(),
+        true,
+        "Stabilizer.checkDeviation (view, not triggered)",
     );
-    print("Stabilizer.hasRole (view)", &has_role);
-    let swap = executePrivateSwapCall { tradeSize: e18(), tokenIn: base, tokenOut: quote };
-    let refused = world.call(OWNER, STAB, &swap.abi_encode(), U256::ZERO);
+    check_breakdown(&check, execution);
+    let direct = calls::checkDeviationCall { pool }.abi_encode();
+    measure(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
+    let has_role = hasRoleCall { role: keeper_role, account: KEEPER }.abi_encode();
+    measure(&mut world, KEEPER, STAB, &has_role, true, "Stabilizer.hasRole (view)");
+    let swap = executePrivateSwapCall { tradeSize: e18(), tokenIn: base, tokenOut: quote }.abi_encode();
+    let refused = world.call(OWNER, STAB, &swap, U256::ZERO);
     assert!(!refused.success);
-    print("Stabilizer.executePrivateSwap refused (not keeper, tx)", &refused);
+    print("Stabilizer.executePrivateSwap refused (not keeper, tx)", &swap, &refused);
     for up in [false, true] {
         full_system(up);
     }
@@ -319,9 +418,9 @@ fn deploy_sizer(world: &mut World, base: Address, quote: Address) {
 /// when `up`) by a trader and observed for `N` = 3 blocks: the deviation
 /// is sustained and the keeper is about to trade. Deterministic: built
 /// twice, it gives the same state. Returns the world, the pool, its base
-/// and quote, and the keeper's trade (`keeperTrade`, lowered to the
+/// and quote, the oracle, and the keeper's trade (`keeperTrade`, lowered to the
 /// peg-reaching size).
-fn sustained(up: bool) -> (World, Address, Address, Address, executePrivateSwapCall) {
+fn sustained(up: bool) -> (World, Address, Address, Address, Address, executePrivateSwapCall) {
     let (mut world, pool, base, quote, xau, oracle) = market();
     deploy_fc(&mut world, pool, oracle);
     deploy_mesh(&mut world, base, quote, xau);
@@ -380,7 +479,7 @@ fn sustained(up: bool) -> (World, Address, Address, Address, executePrivateSwapC
         tokenIn: trade.tokenIn,
         tokenOut: trade.tokenOut,
     };
-    (world, pool, base, quote, call)
+    (world, pool, base, quote, oracle, call)
 }
 
 fn deploy_oracle(world: &mut World, price: U256) -> Address {
@@ -421,54 +520,204 @@ fn dodo_sell(
 /// The full system's figures for a pool 1% below (or above, `up`) the
 /// oracle.
 fn full_system(up: bool) {
-    let (mut world, pool, base, _, call) = sustained(up);
+    let (mut world, pool, base, _, _, call) = sustained(up);
     let side =
         if up { "pool 1% above the oracle: sells base" } else { "pool 1% below the oracle: sells quote" };
     println!();
     println!("full system, {side}, tradeSize {} raw", call.tradeSize);
-    let check = ok(world.static_call(KEEPER, STAB, &checkDeviationCall {}.abi_encode()), "checkDeviation");
-    print("Stabilizer.checkDeviation (view, sustained)", &check);
-    let trade = ok(world.static_call(KEEPER, STAB, &keeperTradeCall {}.abi_encode()), "keeperTrade");
-    print("Stabilizer.keeperTrade (view)", &trade);
-    let swap = ok(world.call(KEEPER, STAB, &call.abi_encode(), U256::ZERO), "executePrivateSwap");
-    print("Stabilizer.executePrivateSwap (tx: DODO swap + mesh)", &swap);
+    header();
+    let check_data = checkDeviationCall {}.abi_encode();
+    let (check, execution) =
+        measure(&mut world, KEEPER, STAB, &check_data, true, "Stabilizer.checkDeviation (view, sustained)");
+    check_breakdown(&check, execution);
+    let direct = calls::checkDeviationCall { pool }.abi_encode();
+    measure(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
+    let trade = keeperTradeCall {}.abi_encode();
+    measure(&mut world, KEEPER, STAB, &trade, true, "Stabilizer.keeperTrade (view)");
+    let (swap, swap_execution) = measure(
+        &mut world,
+        KEEPER,
+        STAB,
+        &call.abi_encode(),
+        false,
+        "Stabilizer.executePrivateSwap (tx: DODO swap + mesh)",
+    );
     // The same state again, and the DODO swap alone.
-    let (mut world, pool_again, _, _, call_again) = sustained(up);
+    let (mut world, pool_again, _, _, _, call_again) = sustained(up);
     assert_eq!((pool_again, call_again.tradeSize), (pool, call.tradeSize), "not the same state");
     let is_base = call.tokenIn == base;
-    let (transfer, sell) = dodo_sell(&mut world, pool, call.tokenIn, is_base, call.tradeSize);
     let name = if is_base { "sellBase" } else { "sellQuote" };
-    print("  DODO input transfer to the pool (tx)", &transfer);
-    print(&format!("  DODO {name} alone (tx, same pool state)"), &sell);
-    let overhead = i128::from(swap.gas_used) - i128::from(sell.gas_used);
-    println!("{:<58} {overhead:>10}", format!("  overhead: executePrivateSwap - {name}"));
-    // Transfer and sell in one transaction: one intrinsic 21,000, not two.
-    let both = i128::from(transfer.gas_used) + i128::from(sell.gas_used) - 21_000;
-    println!(
-        "{:<58} {:>10}",
-        format!("  overhead: executePrivateSwap - (transfer + {name})"),
-        i128::from(swap.gas_used) - both
-    );
-    // Of which the mesh settlement: the same swap of the DODO proceeds,
-    // sent directly by an account holding the mesh's Stabilizer role.
-    let received = U256::from_be_slice(&sell.return_data[..32]);
-    send(&mut world, ADMIN, MESH, &grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: TRADER });
-    send(&mut world, TRADER, call.tokenOut, &approveCall { spender: MESH, amount: U256::MAX });
-    let settle = mesh::swapCall {
-        tokenIn: call.tokenOut,
-        tokenOut: call.tokenIn,
-        amountIn: received,
-        minAmountOut: U256::ZERO,
-        to: TRADER,
+    let transfer = transferCall { to: pool, amount: call.tradeSize }.abi_encode();
+    measure(&mut world, TRADER, call.tokenIn, &transfer, false, "  DODO input transfer to the pool (tx)");
+    let sell = if is_base {
+        sellBaseCall { to: TRADER }.abi_encode()
+    } else {
+        sellQuoteCall { to: TRADER }.abi_encode()
     };
-    let settle = send(&mut world, TRADER, MESH, &settle);
-    print("  of which PrivateMeshPool.swap of the proceeds (tx)", &settle);
+    let (sold, sell_execution) = measure(
+        &mut world,
+        TRADER,
+        pool,
+        &sell,
+        false,
+        &format!("  DODO {name} alone (tx, same pool state)"),
+    );
+    let overhead = i128::from(swap.gas_used) - i128::from(sold.gas_used);
+    line(&format!("  overhead: executePrivateSwap - {name} (gas_used)"), overhead);
+    line(
+        &format!("  overhead: executePrivateSwap - {name} (execution)"),
+        i128::from(swap_execution) - i128::from(sell_execution),
+    );
+    swap_breakdown(up, &swap, swap_execution, (sell_execution, sold.gas_used - sell_execution));
 }
 
-/// FlashContainment's own `checkDeviation(pool)` calldata.
-fn fc_check_deviation(pool: Address) -> Vec<u8> {
-    sol! {
-        function checkDeviation(address pool) external view returns (int256, bool);
+/// EVM code that makes `calls` in order (`(target, calldata, static)`),
+/// each measured with `GAS` before and after (the difference includes the
+/// call's account access and a few pushes), and returns `(gas, success)`
+/// per call.
+fn probe_code(calls: &[(Address, Vec<u8>, bool)]) -> Vec<u8> {
+    const RESULTS: u16 = 0x400;
+    fn push(code: &mut Vec<u8>, bytes: &[u8]) {
+        code.push(0x5f + u8::try_from(bytes.len()).unwrap());
+        code.extend_from_slice(bytes);
     }
-    checkDeviationCall { pool }.abi_encode()
+    fn push16(code: &mut Vec<u8>, value: usize) {
+        push(code, &u16::try_from(value).unwrap().to_be_bytes());
+    }
+    let (gas, mstore, swap1, sub) = (0x5a, 0x52, 0x90, 0x03);
+    let mut code = Vec::new();
+    for (i, (target, data, is_static)) in calls.iter().enumerate() {
+        for (j, chunk) in data.chunks(32).enumerate() {
+            let mut word = [0u8; 32];
+            word[..chunk.len()].copy_from_slice(chunk);
+            push(&mut code, &word);
+            push16(&mut code, 32 * j);
+            code.push(mstore);
+        }
+        code.push(gas);
+        push(&mut code, &[0]);
+        push(&mut code, &[0]);
+        push16(&mut code, data.len());
+        push(&mut code, &[0]);
+        if !is_static {
+            push(&mut code, &[0]);
+        }
+        push(&mut code, target.as_slice());
+        code.push(gas);
+        code.push(if *is_static { 0xfa } else { 0xf1 });
+        // [g0, success] -> [g0, success, g1]: store success, then g0 - g1.
+        code.push(gas);
+        code.push(swap1);
+        push16(&mut code, usize::from(RESULTS) + 64 * i + 32);
+        code.push(mstore);
+        code.push(swap1);
+        code.push(sub);
+        push16(&mut code, usize::from(RESULTS) + 64 * i);
+        code.push(mstore);
+    }
+    push16(&mut code, 64 * calls.len());
+    push16(&mut code, usize::from(RESULTS));
+    code.push(0xf3);
+    code
+}
+
+/// `executePrivateSwap`'s external calls replayed in order, in one
+/// transaction, from EVM code put at the Stabilizer's address on the same
+/// pre-trade state (see the crate docs); `overhead` and the executions
+/// are the measured trade's.
+fn swap_breakdown(up: bool, swap: &CallOutcome, swap_execution: u64, sell_alone: (u64, u64)) {
+    let (mut world, pool, base, _, oracle, call) = sustained(up);
+    let (token_in, token_out, size) = (call.tokenIn, call.tokenOut, call.tradeSize);
+    let sell = if token_in == base {
+        sellBaseCall { to: STAB }.abi_encode()
+    } else {
+        sellQuoteCall { to: STAB }.abi_encode()
+    };
+    // The swap's output, from the same state built again.
+    let received = {
+        let (mut world, ..) = sustained(up);
+        send(&mut world, STAB, token_in, &transferCall { to: pool, amount: size });
+        let sold = ok(world.call(STAB, pool, &sell, U256::ZERO), "sell");
+        U256::from_be_slice(&sold.return_data[..32])
+    };
+    let arb_block = keccak256("arbBlockNumber()")[..4].to_vec();
+    let settle = mesh::swapCall {
+        tokenIn: token_out,
+        tokenOut: token_in,
+        amountIn: received,
+        minAmountOut: U256::ZERO,
+        to: STAB,
+    };
+    let steps: [(&str, Address, Vec<u8>, bool); 12] = [
+        (
+            "ArbSys.arbBlockNumber (L2 clock)",
+            address!("0000000000000000000000000000000000000064"),
+            arb_block,
+            true,
+        ),
+        (
+            "FC.checkDeviation (sustained rule, TWAP)",
+            FC,
+            calls::checkDeviationCall { pool }.abi_encode(),
+            true,
+        ),
+        ("oracle.latestPrice", oracle, calls::latestPriceCall {}.abi_encode(), true),
+        ("FC.remainingVolume (per-block cap)", FC, calls::remainingVolumeCall { pool }.abi_encode(), true),
+        ("pool.getMidPrice (spot before)", pool, getMidPriceCall {}.abi_encode(), true),
+        (
+            "tokenIn.balanceOf (the float)",
+            token_in,
+            calls::balanceOfCall { account: STAB }.abi_encode(),
+            true,
+        ),
+        (
+            "ReserveSizer.canRelease",
+            SIZER,
+            calls::canReleaseCall { asset: token_in, amount: size }.abi_encode(),
+            true,
+        ),
+        ("FC.consumeVolume", FC, calls::consumeVolumeCall { pool, amount: size }.abi_encode(), false),
+        (
+            "tokenIn.transfer to the pool (the float)",
+            token_in,
+            transferCall { to: pool, amount: size }.abi_encode(),
+            false,
+        ),
+        ("the DODO swap itself, in the trade", pool, sell, false),
+        ("pool.getMidPrice (spot after)", pool, getMidPriceCall {}.abi_encode(), false),
+        ("PrivateMeshPool.swap settling tokenOut", MESH, settle.abi_encode(), false),
+    ];
+    let calls: Vec<_> = steps.iter().map(|(_, to, data, view)| (*to, data.clone(), *view)).collect();
+    world.set_code(STAB, probe_code(&calls));
+    let replay = ok(world.call(KEEPER, STAB, &[], U256::ZERO), "replay");
+    println!("  executePrivateSwap's steps (its calls replayed in one transaction, in order):");
+    let mut calls_total = 0i128;
+    let mut dodo = 0i128;
+    for (i, (name, ..)) in steps.iter().enumerate() {
+        let gas = i128::from(U256::from_be_slice(&replay.return_data[64 * i..64 * i + 32]).to::<u64>());
+        assert!(!replay.return_data[64 * i + 32..64 * i + 64].iter().all(|b| *b == 0), "{name} failed");
+        if i == 9 {
+            dodo = gas;
+        } else {
+            calls_total += gas;
+        }
+        line(&format!("    {name}"), gas);
+    }
+    line("    peg managers (none configured here: no call)", 0);
+    let own = i128::from(swap_execution) - calls_total - dodo;
+    line("    the Stabilizer's own frame (execution - its calls)", own);
+    // Its cold reads on this path: the keeper role, the pool's word (gate),
+    // k and maxGasPrice, base, quote, containment's word (settings),
+    // oracle, sizer, mesh.
+    line("      of which 9 cold SLOADs (by its layout)", 9 * 2_100);
+    line("      of which the gate's write (warm, nonzero to nonzero)", 2_900);
+    let event = swap.logs.iter().filter(|log| log.address == STAB).map(log_gas).sum::<i128>();
+    line("      of which event Stabilized (LOG4, 8 data words)", event);
+    line("      of which wasm, hostios, encoding, net of refunds", own - 9 * 2_100 - 2_900 - event);
+    let intrinsic_gap = i128::from(swap.gas_used - swap_execution) - i128::from(sell_alone.1);
+    line("    overhead = calls + own frame + (DODO in trade - alone) + intrinsic gap", {
+        calls_total + own + (dodo - i128::from(sell_alone.0)) + intrinsic_gap
+    });
+    line("      of which DODO swap in the trade - alone (warm pool state)", dodo - i128::from(sell_alone.0));
+    line("      of which intrinsic gas gap (the calldata)", intrinsic_gap);
 }
