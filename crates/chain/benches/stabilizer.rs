@@ -532,6 +532,15 @@ fn full_system(up: bool) {
     check_breakdown(&check, execution);
     let direct = calls::checkDeviationCall { pool }.abi_encode();
     measure(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
+    {
+        // A block later, before that block's poke: still sustained.
+        let (mut world, ..) = sustained(up);
+        world.advance(1);
+        let name = "Stabilizer.checkDeviation (view, next block, not yet poked)";
+        let (check, execution) = measure(&mut world, KEEPER, STAB, &check_data, true, name);
+        assert!(check.return_data[63] == 1, "not sustained a block later");
+        check_breakdown(&check, execution);
+    }
     let trade = keeperTradeCall {}.abi_encode();
     measure(&mut world, KEEPER, STAB, &trade, true, "Stabilizer.keeperTrade (view)");
     let (swap, swap_execution) = measure(
