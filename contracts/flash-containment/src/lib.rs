@@ -305,7 +305,8 @@ impl From<MathError> for Error {
 /// One registered pool. Each of the first three fields is one packed storage
 /// word: the registration (oracle, decimals, `θ`, `N`, `W`, oracle max age),
 /// the tracker (streak, observation count, streak sign, block of the last
-/// `consumeVolume`) and the volume (cap, volume used in that block).
+/// `consumeVolume`, and a copy of `θ`, `N`, `W`: see [`Rules`]) and the
+/// volume (cap, volume used in that block).
 #[storage]
 pub struct PoolState {
     config: StorageU256,
@@ -567,6 +568,8 @@ impl IFlashContainment for FlashContainment {
         let mut state = self.pools.setter(pool);
         state.config.set(config.pack());
         state.volume.set(Volume { cap: per_block_cap, used: U256::ZERO }.pack());
+        let tracker = Tracker { streak: 0, count: 0, sign: 0, volume_block: 0, rules: config.rules() };
+        state.tracker.set(tracker.pack());
         vault_words::emit(
             self.vm(),
             3,
@@ -616,7 +619,7 @@ impl IFlashContainment for FlashContainment {
     fn consume_volume(&mut self, pool: Address, amount: U256) -> Result<(), Error> {
         self.access.only_role(STABILIZER_ROLE)?;
         self.access.when_not_paused()?;
-        self.config_of(pool)?;
+        self.rules_of(pool)?;
         if amount.is_zero() {
             return Err(Error::new(ZeroAmount::SELECTOR, &[]));
         }
@@ -649,39 +652,39 @@ impl IFlashContainment for FlashContainment {
     }
 
     fn twap_deviation(&self, pool: Address) -> Result<I256, Error> {
-        let config = self.config_of(pool)?;
+        let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
-        let twap = self.twap_at(pool, block, &config)?;
+        let twap = self.twap_at(pool, block, rules)?;
         twap.map(|twap| int(twap.into())).ok_or_else(|| Error::of(InsufficientHistory::SELECTOR, &pool))
     }
 
     fn sustained(&self, pool: Address) -> Result<(bool, i8, u64), Error> {
-        let config = self.config_of(pool)?;
+        let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
         let live = self.live(pool, block);
-        Ok((live.streak >= u64::from(config.sustain_blocks), live.sign, live.streak))
+        Ok((live.streak >= u64::from(rules.sustain_blocks), live.sign, live.streak))
     }
 
     fn remaining_volume(&self, pool: Address) -> Result<U256, Error> {
-        self.config_of(pool)?;
+        self.rules_of(pool)?;
         let block = self.l2_block()?;
         Ok(self.volume_of(pool, block).1.remaining())
     }
 
     fn check_deviation(&self, pool: Address) -> Result<(I256, bool), Error> {
-        let config = self.config_of(pool)?;
+        let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
-        let Some(twap) = self.twap_at(pool, block, &config)? else {
+        let Some(twap) = self.twap_at(pool, block, rules)? else {
             return Err(Error::of(InsufficientHistory::SELECTOR, &pool));
         };
-        Ok((int(twap.into()), self.should_rebalance(twap, self.live(pool, block), &config)))
+        Ok((int(twap.into()), self.should_rebalance(twap, self.live(pool, block), rules)))
     }
 
     fn pool_status(&self, pool: Address) -> Result<PoolStatus, Error> {
-        let config = self.config_of(pool)?;
+        let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
         let (tracker, latest) = self.tracker_of(pool);
-        let twap = self.twap_at(pool, block, &config)?;
+        let twap = self.twap_at(pool, block, rules)?;
         let live = self.live(pool, block);
         let last = latest.unwrap_or_default();
         Ok(PoolStatus {
@@ -693,8 +696,8 @@ impl IFlashContainment for FlashContainment {
             twapDeviationBps: twap.unwrap_or(0),
             sign: live.sign,
             streak: live.streak,
-            sustained: live.streak >= u64::from(config.sustain_blocks),
-            shouldRebalance: twap.is_some_and(|t| self.should_rebalance(t, live, &config)),
+            sustained: live.streak >= u64::from(rules.sustain_blocks),
+            shouldRebalance: twap.is_some_and(|t| self.should_rebalance(t, live, rules)),
             remainingVolume: self.volume_of(pool, block).1.remaining(),
             paused: self.access.paused(),
         })
@@ -917,6 +920,18 @@ impl FlashContainment {
         Ok(PoolConfig::unpack(word))
     }
 
+    /// The pool's `θ`, `N` and `W` from its tracker word, or `UnknownPool`
+    /// (registration copies them there: one slot for them and the tracker).
+    #[inline(never)]
+    fn rules_of(&self, pool: Address) -> Result<Rules, Error> {
+        let rules = Tracker::unpack(self.pools.getter(pool).tracker.get()).rules;
+        // A registered pool's threshold is at least 1.
+        if rules.threshold_bps == 0 {
+            return Err(Error::of(UnknownPool::SELECTOR, &pool));
+        }
+        Ok(rules)
+    }
+
     /// The L2 block number from `ArbSys` (never `block.number`, an L1
     /// estimate on Arbitrum).
     #[inline(never)]
@@ -948,10 +963,10 @@ impl FlashContainment {
 
     /// The stored-ring TWAP over the pool's window; `None` without enough history.
     #[inline(never)]
-    fn twap_at(&self, pool: Address, block: u64, config: &PoolConfig) -> Result<Option<Bps>, Error> {
+    fn twap_at(&self, pool: Address, block: u64, rules: Rules) -> Result<Option<Bps>, Error> {
         let state = self.pools.getter(pool);
         let cursor = Tracker::unpack(state.tracker.get()).cursor();
-        Ok(recent_twap(&Ring(&state.ring), cursor, block, u64::from(config.twap_window))?)
+        Ok(recent_twap(&Ring(&state.ring), cursor, block, u64::from(rules.twap_window))?)
     }
 
     /// The tracker word and the volume word as of `block` (`used` is zero
@@ -969,11 +984,11 @@ impl FlashContainment {
 
     /// App. A's trigger: not paused, a live streak of at least `N`, and the
     /// TWAP past `θ` with the streak's sign.
-    fn should_rebalance(&self, twap: Bps, live: SustainTracker, config: &PoolConfig) -> bool {
+    fn should_rebalance(&self, twap: Bps, live: SustainTracker, rules: Rules) -> bool {
         let sign = twap.signum();
         // The pause flag last: its slot is read only when it decides.
-        live.streak >= u64::from(config.sustain_blocks)
-            && twap.unsigned_abs() > u32::from(config.threshold_bps)
+        live.streak >= u64::from(rules.sustain_blocks)
+            && twap.unsigned_abs() > u32::from(rules.threshold_bps)
             && i32::from(live.sign) == sign
             && !self.access.paused()
     }
@@ -1152,6 +1167,14 @@ struct PoolConfig {
 }
 
 impl PoolConfig {
+    fn rules(self) -> Rules {
+        Rules {
+            threshold_bps: self.threshold_bps,
+            sustain_blocks: self.sustain_blocks,
+            twap_window: self.twap_window,
+        }
+    }
+
     fn pack(self) -> U256 {
         let mut bytes = [0u8; 32];
         bytes[..20].copy_from_slice(self.oracle.as_slice());
@@ -1178,15 +1201,17 @@ impl PoolConfig {
     }
 }
 
-/// The sustain streak, the observation count and the block of the last
-/// `consumeVolume`, packed into one word's limbs: `[streak, count, sign,
-/// volume block]`, the sign as 0 (none), 1 (positive) or 2 (negative).
+/// The sustain streak, the observation count, the block of the last
+/// `consumeVolume` and the pool's [`Rules`], packed into one word's limbs:
+/// `[streak, count, sign | θ << 8 | N << 24 | W << 40, volume block]`, the
+/// sign as 0 (none), 1 (positive) or 2 (negative).
 #[derive(Clone, Copy)]
 struct Tracker {
     streak: u64,
     count: u64,
     sign: i8,
     volume_block: u64,
+    rules: Rules,
 }
 
 impl Tracker {
@@ -1196,17 +1221,27 @@ impl Tracker {
             -1 => 2,
             _ => 0,
         };
-        U256::from_limbs([self.streak, self.count, sign, self.volume_block])
+        let Rules { threshold_bps, sustain_blocks, twap_window } = self.rules;
+        let rules =
+            u64::from(threshold_bps) << 8 | u64::from(sustain_blocks) << 24 | u64::from(twap_window) << 40;
+        U256::from_limbs([self.streak, self.count, sign | rules, self.volume_block])
     }
 
     fn unpack(word: U256) -> Self {
-        let [streak, count, sign, volume_block] = word.into_limbs();
-        let sign = match sign {
+        let [streak, count, mixed, volume_block] = word.into_limbs();
+        let sign = match mixed & 0xff {
             1 => 1,
             2 => -1,
             _ => 0,
         };
-        Self { streak, count, sign, volume_block }
+        // Each field was stored from 16 bits: the truncations are exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let rules = Rules {
+            threshold_bps: (mixed >> 8) as u16,
+            sustain_blocks: (mixed >> 24) as u16,
+            twap_window: (mixed >> 40) as u16,
+        };
+        Self { streak, count, sign, volume_block, rules }
     }
 
     fn cursor(self) -> RingCursor {
@@ -1217,6 +1252,15 @@ impl Tracker {
     fn sustain(self, latest: Option<Observation>) -> SustainTracker {
         SustainTracker { sign: self.sign, streak: self.streak, last_block: latest.map_or(0, |o| o.block) }
     }
+}
+
+/// The registration's `θ`, `N` and `W` (write-once), as the tracker word
+/// also holds them.
+#[derive(Clone, Copy)]
+struct Rules {
+    threshold_bps: u16,
+    sustain_blocks: u16,
+    twap_window: u16,
 }
 
 /// The per-block cap (low 128 bits) and the volume used in the tracker's
