@@ -15,6 +15,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 
 use std::path::PathBuf;
 

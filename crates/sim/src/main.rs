@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vault_sim::sweep::{Grid, SweepOptions};
 use vault_sim::{report, RunOptions, Scenario};
 
 /// Stress simulator of the vault stabilisation system (spec §11, §16).
@@ -37,6 +38,53 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Runs scenarios over a grid of N, `MIN_BLOCKS`, k and the per-block cap (and θ, W, mesh k),
+    /// probes the cost of a triggering manipulation, chooses the defaults and writes
+    /// target/sim/sweep/sweep.{md,json}.
+    Sweep {
+        /// A scenario to run for every combination (repeatable; default: baseline and stress-5x).
+        #[arg(long = "scenario")]
+        scenarios: Vec<PathBuf>,
+        /// L2 blocks per run instead of each scenario's own length.
+        #[arg(long)]
+        blocks: Option<u64>,
+        /// θ values, bps.
+        #[arg(long, value_delimiter = ',', default_value = "8")]
+        threshold: Vec<u64>,
+        /// N values (sustain blocks).
+        #[arg(long, value_delimiter = ',', default_value = "2,3,5")]
+        sustain: Vec<u64>,
+        /// TWAP window W values.
+        #[arg(long, value_delimiter = ',', default_value = "3")]
+        twap_window: Vec<u64>,
+        /// `MIN_BLOCKS` values.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,35")]
+        min_blocks: Vec<u64>,
+        /// k values, USD per 100% deviation.
+        #[arg(long, value_delimiter = ',', default_value = "5000000,20000000")]
+        k: Vec<u64>,
+        /// Per-block cap values, USD.
+        #[arg(long, value_delimiter = ',', default_value = "25000,100000")]
+        cap: Vec<u64>,
+        /// Mesh PMM k values, 1e18.
+        #[arg(long, value_delimiter = ',', default_value = "10000000000000000")]
+        mesh_k: Vec<u64>,
+        /// Manipulation episodes per probe.
+        #[arg(long, default_value_t = 4)]
+        probe_episodes: u64,
+        /// Runs in parallel (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Writes the table here instead of target/sim/sweep.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Skips scripts/build-wasm (uses target/stylus as it is).
+        #[arg(long)]
+        no_build: bool,
+        /// Hides the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,17 +98,106 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
 fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
-    let Command::Run { scenario, blocks, seed, out, no_build, quiet } = cli.command;
+    match cli.command {
+        Command::Run { scenario, blocks, seed, out, no_build, quiet } => {
+            run_one(&scenario, &RunOptions { blocks, seed, progress: !quiet }, out, no_build)
+        }
+        Command::Sweep {
+            scenarios,
+            blocks,
+            threshold,
+            sustain,
+            twap_window,
+            min_blocks,
+            k,
+            cap,
+            mesh_k,
+            probe_episodes,
+            jobs,
+            out,
+            no_build,
+            quiet,
+        } => {
+            let grid = Grid {
+                threshold_bps: threshold,
+                sustain_blocks: sustain,
+                twap_window,
+                min_blocks,
+                k_usd: k,
+                cap_usd: cap,
+                mesh_k_e18: mesh_k,
+            };
+            let jobs = jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+            let options = SweepOptions { blocks, probe_episodes, jobs, progress: !quiet };
+            sweep(&scenarios, &grid, &options, out, no_build)
+        }
+    }
+}
+
+fn sweep(
+    paths: &[PathBuf],
+    grid: &Grid,
+    options: &SweepOptions,
+    out: Option<PathBuf>,
+    no_build: bool,
+) -> Result<(), vault_sim::SimError> {
     if !no_build {
         vault_sim::build_wasm()?;
     }
     vault_sim::use_stylus_wasm_dir();
-    let scenario = Scenario::load(&scenario)?;
-    let options = RunOptions { blocks, seed, progress: !quiet };
+    let defaults =
+        [vault_sim::scenarios_dir().join("baseline.toml"), vault_sim::scenarios_dir().join("stress-5x.toml")];
+    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let scenarios = paths.iter().map(|p| Scenario::load(p)).collect::<Result<Vec<_>, _>>()?;
     let started = std::time::Instant::now();
-    let (record, mut summary) = vault_sim::run_scenario(&scenario, &options)?;
+    let report = vault_sim::sweep::run_sweep(&scenarios, grid, options)?;
+    let dir = out.unwrap_or_else(vault_sim::sweep::default_dir);
+    let (md, json) = vault_sim::sweep::write(&dir, &report)?;
+    let passing = report.rows.iter().filter(|r| r.pass).count();
+    println!(
+        "sweep: {} combinations × {} scenarios (+ probe) in {:.1} s; {passing} pass every §16 target",
+        report.rows.len(),
+        scenarios.len(),
+        started.elapsed().as_secs_f64()
+    );
+    match report.chosen {
+        Some(i) => {
+            let c = &report.rows[i].combo;
+            println!(
+                "chosen: threshold_bps = {}, sustain_blocks = {}, twap_window = {}, min_blocks = {}, k_usd = {}, cap_usd = {}, mesh_k_e18 = {} ({} the code's defaults)",
+                c.threshold_bps,
+                c.sustain_blocks,
+                c.twap_window,
+                c.min_blocks,
+                c.k_usd,
+                c.cap_usd,
+                c.mesh_k_e18,
+                if report.chosen_is_default() { "equal to" } else { "differs from" }
+            );
+        }
+        None => println!("chosen: none (no combination passes every scenario)"),
+    }
+    println!("table:  {}", md.display());
+    println!("json:   {}", json.display());
+    Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn run_one(
+    scenario: &std::path::Path,
+    options: &RunOptions,
+    out: Option<PathBuf>,
+    no_build: bool,
+) -> Result<(), vault_sim::SimError> {
+    if !no_build {
+        vault_sim::build_wasm()?;
+    }
+    vault_sim::use_stylus_wasm_dir();
+    let scenario = Scenario::load(scenario)?;
+    let started = std::time::Instant::now();
+    let (record, mut summary) = vault_sim::run_scenario(&scenario, options)?;
     let elapsed = started.elapsed();
     let dir = out.unwrap_or_else(|| report::default_dir(&scenario.name));
     summary.plots = vault_sim::write_plots(&record, &dir);

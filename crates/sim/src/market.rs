@@ -584,7 +584,7 @@ impl Market {
             let register = mesh::registerPoolCall {
                 token: token.address,
                 oracle,
-                k: U256::from(params.pool_k_e18),
+                k: U256::from(params.mesh_k_e18),
                 feeRate: U256::from(params.lp_fee_e18),
                 minTokenReserve: usd_to_raw(&token, 1_000),
                 minXauReserve: usd_to_raw(&xau, 1_000),

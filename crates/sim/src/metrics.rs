@@ -44,6 +44,8 @@ pub struct Facts {
     pub attacker_pnl_usd: Option<f64>,
     /// Attack episodes (multi-block).
     pub attack_episodes: Vec<String>,
+    /// The attacker's cost of each finished multi-block episode, USD.
+    pub episode_costs: Vec<f64>,
     /// Free-form notes for the report.
     pub notes: Vec<String>,
 }
@@ -241,6 +243,7 @@ pub fn summarize(
         }
     }
     let _ = open_over;
+    let latency = [percentile(&with_open, 50), percentile(&with_open, 99)];
     // Out-of-band blocks FlashContainment cannot act on: its TWAP deviation
     // is truncated to whole bps and must exceed θ.
     let dead_zone = scenario.parameters.threshold_bps as f64 + 1.0;
@@ -271,6 +274,7 @@ pub fn summarize(
         recoveries.push(back.map_or((blocks - start) as u64, |n| n as u64));
     }
     recoveries.sort_unstable();
+    let recovery_max = recoveries.last().copied();
     let metric = "Flash drain recovery (L2 blocks from a drain back to the band, max)";
     match recoveries.last() {
         None => rows.push(na(
@@ -361,6 +365,18 @@ pub fn summarize(
     fact_map.insert("attack_triggered_trades".to_owned(), facts.attack_triggered_trades.to_string());
     fact_map.insert("sold_depegged_token".to_owned(), facts.sold_depegged.to_string());
     fact_map.insert("drains".to_owned(), facts.drains.len().to_string());
+    for (name, value) in
+        [("latency_p50", latency[0]), ("latency_p99", latency[1]), ("recovery_max", recovery_max)]
+    {
+        if let Some(value) = value {
+            fact_map.insert(name.to_owned(), value.to_string());
+        }
+    }
+    if !facts.episode_costs.is_empty() {
+        let total: f64 = facts.episode_costs.iter().sum();
+        fact_map.insert("manipulation_episodes".to_owned(), facts.episode_costs.len().to_string());
+        fact_map.insert("manipulation_cost_usd".to_owned(), format!("{total:.2}"));
+    }
     if let Some(pnl) = facts.attacker_pnl_usd {
         fact_map.insert("attacker_pnl_usd".to_owned(), format!("{pnl:.2}"));
     }

@@ -106,7 +106,9 @@ impl Default for Flow {
 }
 
 /// The contracts' and the keeper's parameters (one shared default; a
-/// scenario's `[parameters]` table overrides any of them).
+/// scenario's `[parameters]` table overrides any of them). The defaults of
+/// θ, N, W, `MIN_BLOCKS`, k, the cap and the mesh `k` are the ones
+/// `vault-sim sweep` chose (README, "Stress simulator").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Parameters {
@@ -128,6 +130,9 @@ pub struct Parameters {
     pub pool_k_e18: u64,
     /// Public pools' LP fee, 1e18 fixed point.
     pub lp_fee_e18: u64,
+    /// Private mesh pools' PMM `k`, 1e18 fixed point (oracle-anchored and
+    /// traded only by the Stabilizers, so flatter than the public pools).
+    pub mesh_k_e18: u64,
     /// Oracles' maximum age, seconds.
     pub max_oracle_age: u64,
     /// Oracle heartbeat: the reporter refreshes every oracle this often, s.
@@ -143,15 +148,16 @@ pub struct Parameters {
 impl Default for Parameters {
     fn default() -> Self {
         Self {
-            threshold_bps: 10,
-            sustain_blocks: 3,
+            threshold_bps: 8,
+            sustain_blocks: 2,
             twap_window: 3,
             cap_usd: 25_000,
             min_blocks: 1,
-            k_usd: 5_000_000,
+            k_usd: 20_000_000,
             max_slippage_bps: 50,
             pool_k_e18: 100_000_000_000_000_000,
             lp_fee_e18: 300_000_000_000_000,
+            mesh_k_e18: 10_000_000_000_000_000,
             max_oracle_age: 3_600,
             oracle_heartbeat_s: 600,
             reserve_window_minutes: 15,
@@ -189,6 +195,11 @@ pub enum Attack {
         push_bps: u64,
         /// `M`: L2 blocks it holds the price.
         hold_blocks: u64,
+        /// Releases in the block after the first correction on its pool
+        /// instead of holding all `M` blocks (the cheapest manipulation that
+        /// triggers a trade; the sweep's probe).
+        #[serde(default)]
+        release_on_trade: bool,
     },
     /// Depeg of one stablecoin: at `at_block` its oracles and its peg
     /// manager report it `depeg_bps` below its peg.

@@ -163,6 +163,9 @@ pub fn run_scenario_with(
                                 {
                                     facts.attack_triggered_trades += 1;
                                 }
+                                if n == 0 {
+                                    attacker.on_correction(pool);
+                                }
                                 // The reporter: the mesh released `meshReturned` of tokenIn.
                                 let record = sizer::recordOutflowCall {
                                     asset: event.tokenIn,
@@ -232,6 +235,7 @@ pub fn run_scenario_with(
         facts.notes.push(bot.describe());
     }
     facts.attack_episodes = attacker.episodes.clone();
+    facts.episode_costs = attacker.episode_costs.clone();
     if !attacker.episode_costs.is_empty() {
         let costs = &attacker.episode_costs;
         let total: f64 = costs.iter().sum();
@@ -295,6 +299,8 @@ struct AttackState {
     windows: Vec<(usize, u64, u64)>,
     /// One line per finished episode (multi-block costs).
     episodes: Vec<String>,
+    /// A correction hit the held pool since the hold began.
+    corrected: bool,
     sustain: u64,
     twap: u64,
     pools: usize,
@@ -315,6 +321,7 @@ impl AttackState {
             episode_costs: Vec::new(),
             windows: Vec::new(),
             episodes: Vec::new(),
+            corrected: false,
             sustain: scenario.parameters.sustain_blocks,
             twap: scenario.parameters.twap_window,
             pools: market.pools.len(),
@@ -364,6 +371,13 @@ impl AttackState {
             Some(Attack::FlashLoan { .. }) => vec![ATTACKER].into_iter().chain(self.contract).collect(),
             Some(Attack::Sandwich { .. } | Attack::MultiBlock { .. }) => vec![ATTACKER],
             _ => Vec::new(),
+        }
+    }
+
+    /// Notes a correction on `pool` (a holding attacker may release on it).
+    fn on_correction(&mut self, pool: usize) {
+        if self.holding.is_some_and(|(held, ..)| held == pool) {
+            self.corrected = true;
         }
     }
 
@@ -449,7 +463,7 @@ impl AttackState {
                 facts.drains.push((pool, block));
                 self.windows.push((pool, block, block + self.sustain + self.twap + 1));
             }
-            Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks }) => {
+            Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks, release_on_trade }) => {
                 let every = every_blocks.max(1);
                 if self.holding.is_none() && block % every == every / 2 {
                     let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
@@ -457,10 +471,11 @@ impl AttackState {
                     let (base_before, quote_before) =
                         (market.balance(base, ATTACKER)?, market.balance(quote, ATTACKER)?);
                     self.holding = Some((pool, block, base_before, quote_before));
+                    self.corrected = false;
                     self.windows.push((pool, block, block + hold_blocks + self.sustain + self.twap + 1));
                 }
                 if let Some((pool, start, base_before, quote_before)) = self.holding {
-                    if block < start + hold_blocks {
+                    if block < start + hold_blocks && !(release_on_trade && self.corrected) {
                         // Push (or top up) the pool to `push_bps` below its peg.
                         let target = offset_peg(market.peg(pool)?, push_bps, true);
                         let state = market.pmm_state(pool)?;
@@ -493,7 +508,7 @@ impl AttackState {
                             block,
                             pool,
                             kind: EventKind::Attack,
-                            label: format!("manipulation released after {hold_blocks} blocks"),
+                            label: format!("manipulation released after {} blocks", block - start),
                         });
                         let base = market.pools[pool].base;
                         let base_after = market.balance(base, ATTACKER)?;
@@ -502,8 +517,9 @@ impl AttackState {
                             + market.to_usd(quote, signed(quote_after) - signed(quote_before)));
                         self.episode_costs.push(cost);
                         self.episodes.push(format!(
-                            "{}: held {hold_blocks} L2 blocks from block {start}, released at {block}; cost to the attacker {cost:.2} USD at the oracle",
-                            market.pools[pool].label
+                            "{}: held {} L2 blocks from block {start}, released at {block}; cost to the attacker {cost:.2} USD at the oracle",
+                            market.pools[pool].label,
+                            block - start
                         ));
                         self.holding = None;
                     }
