@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use vault_sim::sweep::{Grid, SweepOptions};
 use vault_sim::{report, RunOptions, Scenario};
 
@@ -28,15 +28,8 @@ enum Command {
         /// Uses this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Writes the report here instead of target/sim/<scenario>.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Skips scripts/build-wasm (uses target/stylus as it is).
-        #[arg(long)]
-        no_build: bool,
-        /// Hides the progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
     },
     /// Runs scenarios over a grid of N, `MIN_BLOCKS`, k and the per-block cap (and θ, W, mesh k),
     /// probes the cost of a triggering manipulation, chooses the defaults and writes
@@ -75,16 +68,23 @@ enum Command {
         /// Runs in parallel (default: the machine's cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Writes the table here instead of target/sim/sweep.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Skips scripts/build-wasm (uses target/stylus as it is).
-        #[arg(long)]
-        no_build: bool,
-        /// Hides the progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
     },
+}
+
+/// Options both commands take.
+#[derive(Debug, Args)]
+struct Common {
+    /// Writes the output here instead of target/sim/<scenario> (run) or target/sim/sweep (sweep).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Skips scripts/build-wasm (uses target/stylus as it is).
+    #[arg(long)]
+    no_build: bool,
+    /// Hides the progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -100,8 +100,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
     match cli.command {
-        Command::Run { scenario, blocks, seed, out, no_build, quiet } => {
-            run_one(&scenario, &RunOptions { blocks, seed, progress: !quiet }, out, no_build)
+        Command::Run { scenario, blocks, seed, common } => {
+            run_one(&scenario, &RunOptions { blocks, seed, progress: !common.quiet }, common)
         }
         Command::Sweep {
             scenarios,
@@ -115,9 +115,7 @@ fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
             mesh_k,
             probe_episodes,
             jobs,
-            out,
-            no_build,
-            quiet,
+            common,
         } => {
             let grid = Grid {
                 threshold_bps: threshold,
@@ -130,23 +128,29 @@ fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
             };
             let jobs = jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
-            let options = SweepOptions { blocks, probe_episodes, jobs, progress: !quiet };
-            sweep(&scenarios, &grid, &options, out, no_build)
+            let options = SweepOptions { blocks, probe_episodes, jobs, progress: !common.quiet };
+            sweep(&scenarios, &grid, &options, common)
         }
     }
+}
+
+/// Builds the wasm unless told not to, and points the chain at it.
+fn prepare(common: &Common) -> Result<(), vault_sim::SimError> {
+    if !common.no_build {
+        vault_sim::build_wasm()?;
+    }
+    vault_sim::use_stylus_wasm_dir();
+    Ok(())
 }
 
 fn sweep(
     paths: &[PathBuf],
     grid: &Grid,
     options: &SweepOptions,
-    out: Option<PathBuf>,
-    no_build: bool,
+    common: Common,
 ) -> Result<(), vault_sim::SimError> {
-    if !no_build {
-        vault_sim::build_wasm()?;
-    }
-    vault_sim::use_stylus_wasm_dir();
+    prepare(&common)?;
+    let out = common.out;
     let defaults =
         [vault_sim::scenarios_dir().join("baseline.toml"), vault_sim::scenarios_dir().join("stress-5x.toml")];
     let paths = if paths.is_empty() { &defaults[..] } else { paths };
@@ -164,18 +168,8 @@ fn sweep(
     );
     match report.chosen {
         Some(i) => {
-            let c = &report.rows[i].combo;
-            println!(
-                "chosen: threshold_bps = {}, sustain_blocks = {}, twap_window = {}, min_blocks = {}, k_usd = {}, cap_usd = {}, mesh_k_e18 = {} ({} the code's defaults)",
-                c.threshold_bps,
-                c.sustain_blocks,
-                c.twap_window,
-                c.min_blocks,
-                c.k_usd,
-                c.cap_usd,
-                c.mesh_k_e18,
-                if report.chosen_is_default() { "equal to" } else { "differs from" }
-            );
+            let verdict = if report.chosen_is_default() { "equal to" } else { "differs from" };
+            println!("chosen: {} ({verdict} the code's defaults)", report.rows[i].combo);
         }
         None => println!("chosen: none (no combination passes every scenario)"),
     }
@@ -188,13 +182,10 @@ fn sweep(
 fn run_one(
     scenario: &std::path::Path,
     options: &RunOptions,
-    out: Option<PathBuf>,
-    no_build: bool,
+    common: Common,
 ) -> Result<(), vault_sim::SimError> {
-    if !no_build {
-        vault_sim::build_wasm()?;
-    }
-    vault_sim::use_stylus_wasm_dir();
+    prepare(&common)?;
+    let out = common.out;
     let scenario = Scenario::load(scenario)?;
     let started = std::time::Instant::now();
     let (record, mut summary) = vault_sim::run_scenario(&scenario, options)?;

@@ -84,6 +84,22 @@ impl Combo {
     }
 }
 
+impl std::fmt::Display for Combo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "θ = {} bps, N = {}, W = {}, MIN_BLOCKS = {}, k = {} USD, cap = {} USD, mesh k = {}",
+            self.threshold_bps,
+            self.sustain_blocks,
+            self.twap_window,
+            self.min_blocks,
+            self.k_usd,
+            self.cap_usd,
+            self.mesh_k_e18 as f64 / 1e18
+        )
+    }
+}
+
 impl Grid {
     /// Every combination, in lexicographic order of the fields.
     pub fn combos(&self) -> Vec<Combo> {
@@ -464,19 +480,8 @@ pub fn markdown(report: &SweepReport) -> String {
     }
     match report.chosen {
         Some(i) => {
-            let c = &report.rows[i].combo;
-            let _ = writeln!(
-                md,
-                "\nChosen: θ = {} bps, N = {}, W = {}, MIN_BLOCKS = {}, k = {} USD, cap = {} USD, mesh k = {}. The code's defaults {} it.",
-                c.threshold_bps,
-                c.sustain_blocks,
-                c.twap_window,
-                c.min_blocks,
-                c.k_usd,
-                c.cap_usd,
-                c.mesh_k_e18 as f64 / 1e18,
-                if report.chosen_is_default() { "are" } else { "are NOT" }
-            );
+            let verdict = if report.chosen_is_default() { "are" } else { "are NOT" };
+            let _ = writeln!(md, "\nChosen: {}. The code's defaults {verdict} it.", report.rows[i].combo);
         }
         None => {
             let _ = writeln!(md, "\nNo combination passes every scenario.");
