@@ -306,68 +306,91 @@ fn pool_label(record: &RunRecord, i: usize) -> String {
     record.pools.get(i).cloned().unwrap_or_else(|| format!("pool {i}"))
 }
 
-/// Draws the deviation plot.
-fn draw_deviation(record: &RunRecord, root: &Area<'_>) -> DrawResult {
-    let title = format!("{}: deviation from oracle per L2 block", record.scenario);
-    if record.blocks.is_empty() {
-        return draw_empty(root, &title);
-    }
-    let runs: Vec<Vec<Vec<(f64, f64)>>> = (0..record.pools.len())
-        .map(|i| {
-            series_runs(record.blocks.iter().map(|b| {
-                let y = b.deviation_bps.get(i).copied().unwrap_or(f64::NAN);
-                (b.block as f64, y)
-            }))
-        })
-        .collect();
-    let xr = x_range(record);
-    let yr = y_range(&runs, &[-PEG_BAND_BPS * 1.5, PEG_BAND_BPS * 1.5]);
-    let (y0, y1) = (yr.start, yr.end);
+/// Per series `0..count`, its runs of `(block, value)` points
+/// ([`series_runs`]); a block without a value for the series is a gap.
+fn runs_of(
+    record: &RunRecord,
+    count: usize,
+    value: impl Fn(&crate::record::BlockRecord, usize) -> Option<f64>,
+) -> Vec<Vec<Vec<(f64, f64)>>> {
+    (0..count)
+        .map(|i| series_runs(record.blocks.iter().map(|b| (b.block as f64, value(b, i).unwrap_or(f64::NAN)))))
+        .collect()
+}
+
+/// The chart both plots share: title, axes over the run's blocks and `yr`,
+/// the mesh with `y_desc` and `y_decimals` on the y labels.
+fn chart<'a, 'b>(
+    root: &'a Area<'b>,
+    title: &str,
+    yr: std::ops::Range<f64>,
+    y_desc: &str,
+    y_decimals: usize,
+    record: &RunRecord,
+) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(root)
-        .caption(&title, (FONT_FAMILY, 32))
+        .caption(title, (FONT_FAMILY, 32))
         .margin(16)
         .x_label_area_size(56)
         .y_label_area_size(84)
-        .build_cartesian_2d(xr.clone(), yr)
+        .build_cartesian_2d(x_range(record), yr)
         .map_err(text_err)?;
     chart
         .configure_mesh()
         .x_desc("L2 block")
-        .y_desc("deviation from oracle (bps)")
+        .y_desc(y_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.1}"))
+        .y_label_formatter(&|y| format!("{y:.y_decimals$}"))
         .label_style((FONT_FAMILY, 16))
         .axis_desc_style((FONT_FAMILY, 20))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(text_err)?;
+    Ok(chart)
+}
 
-    for (i, pool_runs) in runs.iter().enumerate() {
+/// Draws each series' runs in its palette colour, `width` pixels wide, with
+/// its legend entry `label(i)`.
+fn draw_lines(
+    chart: &mut Chart<'_, '_>,
+    runs: &[Vec<Vec<(f64, f64)>>],
+    width: u32,
+    label: impl Fn(usize) -> String,
+) -> DrawResult {
+    for (i, series) in runs.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         chart
             .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
             .map_err(text_err)?
-            .label(pool_label(record, i))
+            .label(label(i))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        for run in pool_runs {
+        for run in series {
             chart
-                .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(1)))
+                .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(width)))
                 .map_err(text_err)?;
         }
     }
+    Ok(())
+}
 
-    let band_style = BLACK.mix(0.7).stroke_width(1);
-    for level in [PEG_BAND_BPS, -PEG_BAND_BPS] {
-        let series = DashedLineSeries::new([(xr.start, level), (xr.end, level)], 8, 6, band_style);
-        let anno = chart.draw_series(series).map_err(text_err)?;
-        if level > 0.0 {
-            anno.label(format!("±{PEG_BAND_BPS:.0} bps peg band (§16)"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], band_style));
-        }
+/// A dashed horizontal line at `level` across the run, with a legend entry
+/// when `label` is given.
+fn draw_level(chart: &mut Chart<'_, '_>, level: f64, style: ShapeStyle, label: Option<String>) -> DrawResult {
+    let (x0, x1) = {
+        let xr = chart.x_range();
+        (xr.start, xr.end)
+    };
+    let anno = chart
+        .draw_series(DashedLineSeries::new([(x0, level), (x1, level)], 8, 6, style))
+        .map_err(text_err)?;
+    if let Some(label) = label {
+        anno.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
     }
+    Ok(())
+}
 
-    draw_events(record, &mut chart, (y0, y1))?;
-
+/// The legend box, upper right.
+fn draw_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> DrawResult {
     chart
         .configure_series_labels()
         .label_font((FONT_FAMILY, 16))
@@ -376,6 +399,24 @@ fn draw_deviation(record: &RunRecord, root: &Area<'_>) -> DrawResult {
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(text_err)
+}
+
+/// Draws the deviation plot.
+fn draw_deviation(record: &RunRecord, root: &Area<'_>) -> DrawResult {
+    let title = format!("{}: deviation from oracle per L2 block", record.scenario);
+    if record.blocks.is_empty() {
+        return draw_empty(root, &title);
+    }
+    let runs = runs_of(record, record.pools.len(), |b, i| b.deviation_bps.get(i).copied());
+    let yr = y_range(&runs, &[-PEG_BAND_BPS * 1.5, PEG_BAND_BPS * 1.5]);
+    let (y0, y1) = (yr.start, yr.end);
+    let mut chart = chart(root, &title, yr, "deviation from oracle (bps)", 1, record)?;
+    draw_lines(&mut chart, &runs, 1, |i| pool_label(record, i))?;
+    let band_style = BLACK.mix(0.7).stroke_width(1);
+    draw_level(&mut chart, PEG_BAND_BPS, band_style, Some(format!("±{PEG_BAND_BPS:.0} bps peg band (§16)")))?;
+    draw_level(&mut chart, -PEG_BAND_BPS, band_style, None)?;
+    draw_events(record, &mut chart, (y0, y1))?;
+    draw_legend(&mut chart)
 }
 
 type Chart<'a, 'b> = ChartContext<
@@ -437,65 +478,19 @@ fn draw_reserves(record: &RunRecord, root: &Area<'_>) -> DrawResult {
     if record.blocks.is_empty() {
         return draw_empty(root, &title);
     }
-    let runs: Vec<Vec<Vec<(f64, f64)>>> = (0..record.reserves.len())
-        .map(|i| {
-            series_runs(record.blocks.iter().map(|b| {
-                let y = b.reserve_headroom.get(i).copied().unwrap_or(f64::NAN);
-                (b.block as f64, y)
-            }))
-        })
-        .collect();
-    let xr = x_range(record);
+    let runs = runs_of(record, record.reserves.len(), |b, i| b.reserve_headroom.get(i).copied());
     let yr = y_range(&runs, &[1.0]);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&title, (FONT_FAMILY, 32))
-        .margin(16)
-        .x_label_area_size(56)
-        .y_label_area_size(84)
-        .build_cartesian_2d(xr.clone(), yr)
-        .map_err(text_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("L2 block")
-        .y_desc("reserve headroom (held / required)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.3}"))
-        .label_style((FONT_FAMILY, 16))
-        .axis_desc_style((FONT_FAMILY, 20))
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(text_err)?;
-
-    for (i, asset_runs) in runs.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let label = record.reserves.get(i).cloned().unwrap_or_else(|| format!("reserve {i}"));
-        chart
-            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-            .map_err(text_err)?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        for run in asset_runs {
-            chart
-                .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)))
-                .map_err(text_err)?;
-        }
-    }
-
-    let line_style = ALERT.mix(0.8).stroke_width(1);
-    chart
-        .draw_series(DashedLineSeries::new([(xr.start, 1.0), (xr.end, 1.0)], 8, 6, line_style))
-        .map_err(text_err)?
-        .label("1.0 = exactly the required reserve")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line_style));
-
-    chart
-        .configure_series_labels()
-        .label_font((FONT_FAMILY, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(text_err)
+    let mut chart = chart(root, &title, yr, "reserve headroom (held / required)", 3, record)?;
+    draw_lines(&mut chart, &runs, 2, |i| {
+        record.reserves.get(i).cloned().unwrap_or_else(|| format!("reserve {i}"))
+    })?;
+    draw_level(
+        &mut chart,
+        1.0,
+        ALERT.mix(0.8).stroke_width(1),
+        Some("1.0 = exactly the required reserve".to_owned()),
+    )?;
+    draw_legend(&mut chart)
 }
 
 #[cfg(test)]
