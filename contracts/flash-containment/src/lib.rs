@@ -966,7 +966,7 @@ impl FlashContainment {
     fn twap_at(&self, pool: Address, block: u64, rules: Rules) -> Result<Option<Bps>, Error> {
         let state = self.pools.getter(pool);
         let cursor = Tracker::unpack(state.tracker.get()).cursor();
-        Ok(recent_twap(&Ring(&state.ring), cursor, block, u64::from(rules.twap_window))?)
+        Ok(cursor.recent_twap(&Ring(&state.ring), block, u64::from(rules.twap_window))?)
     }
 
     /// The tracker word and the volume word as of `block` (`used` is zero
@@ -1082,72 +1082,6 @@ struct Ring<'a>(&'a StorageArray<StorageU256, RING_CAPACITY>);
 impl ObservationSlots for Ring<'_> {
     fn read(&self, slot: u64) -> Observation {
         self.0.get(slot).map_or_else(Observation::default, |word| Observation::from_limbs(word.into_limbs()))
-    }
-}
-
-/// [`RingCursor::twap`] over only the retained observations it can need:
-/// two ring slots when every block is observed, at most `2 + ⌈log2 W⌉`
-/// otherwise, however long the ring (over the whole ring its binary search
-/// reads up to `log2(len) + 3`, 15 cold slots with 4,096 retained). Same
-/// answer, error or `None`: see [`Recent`]; a unit test checks it against
-/// the whole ring.
-fn recent_twap<S: ObservationSlots>(
-    slots: &S,
-    cursor: RingCursor,
-    block: u64,
-    window: u64,
-) -> Result<Option<Bps>, MathError> {
-    let view = Recent::new(slots, cursor, block, window);
-    RingCursor { capacity: view.len, count: view.len }.twap(&view, block, window)
-}
-
-/// A ring of `len` virtual slots over the retained observations: slot 0 is
-/// index `first`, slot `v > 0` index `total − len + v` (oldest first).
-///
-/// Blocks grow by at least one per index, so with `d = latest.block −
-/// start` (`start` the window's first block) every index up to `total − 1
-/// − d` has a block at most `start`: the observation the TWAP starts from
-/// is at that index or later. The view is those last `d + 1` observations;
-/// or, when the one at `total − 1 − d` is exactly at `start` (every block
-/// observed), just it and the newest, since the TWAP then takes its
-/// cumulative as it is and needs its successor only to be later than
-/// `start`. Otherwise (too little history, no window) the whole ring.
-struct Recent<'a, S> {
-    slots: &'a S,
-    cursor: RingCursor,
-    first: u64,
-    len: u64,
-}
-
-impl<'a, S: ObservationSlots> Recent<'a, S> {
-    fn new(slots: &'a S, cursor: RingCursor, block: u64, window: u64) -> Self {
-        let total = cursor.len();
-        let whole = Self { slots, cursor, first: 0, len: total };
-        let (Some(latest), Some(start)) = (
-            cursor.latest_slot().map(|slot| slots.read(slot)),
-            block.checked_add(1).and_then(|end| end.checked_sub(window)),
-        ) else {
-            return whole;
-        };
-        let back = latest.block.saturating_sub(start);
-        if back >= total {
-            return whole;
-        }
-        // back < total: no underflow.
-        let first = total.saturating_sub(back.saturating_add(1));
-        let exact = back > 0 && cursor.slot(first).is_some_and(|slot| slots.read(slot).block == start);
-        Self { len: if exact { 2 } else { back.saturating_add(1) }, first, ..whole }
-    }
-}
-
-impl<S: ObservationSlots> ObservationSlots for Recent<'_, S> {
-    fn read(&self, slot: u64) -> Observation {
-        let index = if slot == 0 {
-            self.first
-        } else {
-            self.cursor.len().saturating_sub(self.len).saturating_add(slot)
-        };
-        self.cursor.slot(index).map_or_else(Observation::default, |slot| self.slots.read(slot))
     }
 }
 

@@ -567,6 +567,74 @@ impl RingCursor {
         let c_end = latest.cumulative_at(end)?;
         mean_toward_zero(c_end.checked_sub(c_start).ok_or(MathError::Overflow)?, window).map(Some)
     }
+
+    /// [`Self::twap`] over only the retained observations it can need: two
+    /// slots when every block is observed, at most `2 + ⌈log2 W⌉` otherwise,
+    /// however long the ring (over the whole ring the binary search reads up
+    /// to `log2(len) + 3`: 15 cold slots with 4,096 retained). Same answer,
+    /// error or `None` (see `Recent`; `tests/recent_twap.rs` checks it).
+    ///
+    /// # Errors
+    /// As [`Self::twap`].
+    pub fn recent_twap<S: ObservationSlots + ?Sized>(
+        &self,
+        slots: &S,
+        current_block: u64,
+        window: u64,
+    ) -> MathResult<Option<Bps>> {
+        let view = Recent::new(slots, *self, current_block, window);
+        Self { capacity: view.len, count: view.len }.twap(&view, current_block, window)
+    }
+}
+
+/// A ring of `len` virtual slots over the retained observations: slot 0 is
+/// index `first`, slot `v > 0` index `total − len + v` (oldest first).
+///
+/// Blocks grow by at least one per index, so with `d = latest.block −
+/// start` (`start` the window's first block) every index up to `total − 1
+/// − d` has a block at most `start`: the observation the TWAP starts from
+/// is at that index or later. The view is those last `d + 1` observations;
+/// or, when the one at `total − 1 − d` is exactly at `start` (every block
+/// observed), just it and the newest, since the TWAP then takes its
+/// cumulative as it is and needs its successor only to be later than
+/// `start`. Otherwise (too little history, no window) the whole ring.
+struct Recent<'a, S: ?Sized> {
+    slots: &'a S,
+    cursor: RingCursor,
+    first: u64,
+    len: u64,
+}
+
+impl<'a, S: ObservationSlots + ?Sized> Recent<'a, S> {
+    fn new(slots: &'a S, cursor: RingCursor, block: u64, window: u64) -> Self {
+        let total = cursor.len();
+        let whole = Self { slots, cursor, first: 0, len: total };
+        let (Some(latest), Some(start)) = (
+            cursor.latest_slot().map(|slot| slots.read(slot)),
+            block.checked_add(1).and_then(|end| end.checked_sub(window)),
+        ) else {
+            return whole;
+        };
+        let back = latest.block.saturating_sub(start);
+        if back >= total {
+            return whole;
+        }
+        // back < total: no underflow.
+        let first = total.saturating_sub(back.saturating_add(1));
+        let exact = back > 0 && cursor.slot(first).is_some_and(|slot| slots.read(slot).block == start);
+        Self { len: if exact { 2 } else { back.saturating_add(1) }, first, ..whole }
+    }
+}
+
+impl<S: ObservationSlots + ?Sized> ObservationSlots for Recent<'_, S> {
+    fn read(&self, slot: u64) -> Observation {
+        let index = if slot == 0 {
+            self.first
+        } else {
+            self.cursor.len().saturating_sub(self.len).saturating_add(slot)
+        };
+        self.cursor.slot(index).map_or_else(Observation::default, |slot| self.slots.read(slot))
+    }
 }
 
 /// `sum / count` truncated toward zero, as [`twap_from_cumulatives`] computes
