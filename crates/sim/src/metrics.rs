@@ -218,7 +218,6 @@ pub fn summarize(
     });
     // Rebalance latency.
     latencies.sort_unstable();
-    let open_over = open_lengths.iter().filter(|&&l| l >= LATENCY_TARGET).count();
     let with_open: Vec<u64> = {
         let mut all = latencies.clone();
         all.extend(open_lengths.iter().copied());
@@ -242,7 +241,6 @@ pub fn summarize(
             }),
         }
     }
-    let _ = open_over;
     let latency = [percentile(&with_open, 50), percentile(&with_open, 99)];
     // Out-of-band blocks FlashContainment cannot act on: its TWAP deviation
     // is truncated to whole bps and must exceed θ.
