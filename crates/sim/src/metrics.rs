@@ -19,6 +19,20 @@ pub const LATENCY_TARGET: u64 = 5;
 pub const RECOVERY_TARGET: u64 = 3;
 /// Cross-chain spread target: below 0.15% (15 bps).
 pub const SPREAD_TARGET_BPS: f64 = 15.0;
+/// The keeper's transactions (views are free `eth_call`s): their gas is
+/// what running the system costs per pool-hour.
+pub const KEEPER_TRANSACTIONS: [&str; 2] = ["poke", "executePrivateSwap"];
+
+/// Gas of the keeper's transactions per pool-hour: the summed `gas_used` of
+/// every [`KEEPER_TRANSACTIONS`] call over `pools × blocks / 14,400`
+/// (`None` for an empty run).
+pub fn gas_per_pool_hour(gas: &GasStats, pools: usize, blocks: usize) -> Option<u64> {
+    let total: u128 =
+        KEEPER_TRANSACTIONS.iter().filter_map(|name| gas.calls.get(*name)).map(|&(_, sum, _)| sum).sum();
+    let pool_blocks = u128::try_from(pools.checked_mul(blocks)?).ok().filter(|n| *n > 0)?;
+    let per = total * u128::from(crate::scenario::BLOCKS_PER_HOUR) / pool_blocks;
+    u64::try_from(per).ok()
+}
 
 /// What the block loop counted besides the record.
 #[derive(Debug, Clone, Default)]
@@ -112,6 +126,10 @@ pub struct Summary {
     pub pools: Vec<PoolRow>,
     /// Gas per call type.
     pub gas: Vec<GasRow>,
+    /// Gas of the keeper's transactions (poke, executePrivateSwap) per
+    /// pool-hour (see [`gas_per_pool_hour`]).
+    #[serde(default)]
+    pub gas_per_pool_hour: Option<u64>,
     /// Successful corrections.
     pub trades: u64,
     /// Refusals by call and error.
@@ -358,7 +376,29 @@ pub fn summarize(
             None => rows.push(na(&metric, "reported", "not called in this run")),
         }
     }
+    let per_pool_hour = gas_per_pool_hour(gas, pools, blocks);
+    let metric = "Gas per pool-hour (keeper transactions: poke + executePrivateSwap)";
+    match per_pool_hour {
+        Some(value) => {
+            let part = |name: &str| gas.calls.get(name).map_or(0, |&(count, _, _)| count);
+            rows.push(TargetRow {
+                metric: metric.to_owned(),
+                target: "reported".to_owned(),
+                value: format!(
+                    "{value} gas ({} pokes, {} executePrivateSwap; {pools} pools × {:.2} h)",
+                    part("poke"),
+                    part("executePrivateSwap"),
+                    blocks as f64 / crate::scenario::BLOCKS_PER_HOUR as f64
+                ),
+                status: "INFO".to_owned(),
+            });
+        }
+        None => rows.push(na(metric, "reported", "no block simulated")),
+    }
     let mut fact_map = BTreeMap::new();
+    if let Some(value) = per_pool_hour {
+        fact_map.insert("gas_per_pool_hour".to_owned(), value.to_string());
+    }
     fact_map.insert("trades".to_owned(), facts.trades.to_string());
     fact_map.insert("attack_triggered_trades".to_owned(), facts.attack_triggered_trades.to_string());
     fact_map.insert("sold_depegged_token".to_owned(), facts.sold_depegged.to_string());
@@ -387,6 +427,7 @@ pub fn summarize(
         "Flash drain recovery: for each drain (a large external sale, or a flash-loan manipulation) on a pool that ended the previous block within the band, the L2 blocks from the drain's block until the pool ends a block back within the band (0: it never ended a block outside); drains on pools already out of the band are counted but left out.".to_owned(),
         "Reporter model: after each correction the reporter records the mesh's release of tokenIn (meshReturned) as an outflow of that asset in the ReserveSizer, so heavy correction traffic raises the peak minute outflow and the required reserve.".to_owned(),
         "Reserve headroom: per asset, the mesh's balance over the ReserveSizer's requiredReserve (P × T × safety), minimum over the blocks.".to_owned(),
+        "Gas per pool-hour: the summed gas_used of the keeper's transactions (poke and executePrivateSwap; checkDeviation, keeperTrade and the keeper's price reads are free eth_calls) over pools × simulated hours (14,400 L2 blocks an hour); the reporter's recordOutflow is listed in the gas table but not counted.".to_owned(),
         format!(
             "§11: depth {} USD per side gives a max drift of {} USD at the allowed deviation of {} bps.",
             scenario.market.depth_usd,
@@ -411,6 +452,7 @@ pub fn summarize(
         targets: rows,
         pools: pool_rows,
         gas: gas_rows,
+        gas_per_pool_hour: per_pool_hour,
         trades: facts.trades,
         refusals: facts.refusals.clone(),
         facts: fact_map,
