@@ -75,6 +75,7 @@ pub mod fx {
         function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
         function oracleConstructor(address owner, uint256 initialPrice);
         function setPrice(uint256 price);
+        function latestPrice() external view returns (uint256 price, uint256 updatedAt);
         function attackerConstructor(address owner);
         function attack(address lender, uint256 borrowBase, uint256 borrowQuote, address pool, bool sellBaseFirst, uint256 amountIn, address target, bytes targetData) external returns (int256, int256);
         function pegManagerConstructor(address owner, uint256 pegBandBps);

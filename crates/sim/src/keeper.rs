@@ -1,5 +1,9 @@
-//! The keeper, exactly as an off-chain keeper runs: each L2 block it pokes
-//! FlashContainment for every pool, asks each Stabilizer's
+//! The keeper, exactly as an off-chain keeper runs: each L2 block, for every
+//! pool, it reads the pool's deviation from its oracle as FlashContainment
+//! computes it (free `eth_call`s) and pokes FlashContainment (it holds
+//! `POKER_ROLE`) only when that deviation is past `θ`: a block in the band
+//! cannot count toward the sustain rule, so it is not recorded (blocks
+//! nobody observed count as in band). After a poke it asks the Stabilizer's
 //! `checkDeviation`, reads `keeperTrade`, lowers the size to the one that
 //! reaches the peg (exact PMM off chain, `vault_math::sizing`) and sends the
 //! four-argument `executePrivateSwap` bounded by the pool's own quote.
@@ -9,10 +13,13 @@ use std::collections::BTreeMap;
 use alloy_primitives::U256;
 use alloy_sol_types::{SolCall, SolEvent};
 use vault_chain::CallOutcome;
+use vault_math::deviation::Bps;
+use vault_math::observation::pool_deviation_bps;
 use vault_math::sizing;
 
-use crate::abi::{dodo, fc, stab};
-use crate::market::{decode, Market, KEEPER, VIEWER};
+use crate::abi::{dodo, fc, fx, stab};
+use crate::market::{decode, view, Market, KEEPER, VIEWER};
+use crate::scenario::Parameters;
 use crate::SimError;
 
 /// Gas used per call type: count, sum, max.
@@ -43,9 +50,54 @@ pub enum Plan {
     Send(stab::executePrivateSwapCall),
 }
 
-/// The keeper's poke of one pool: the streak of its `Observed` event when
-/// it recorded the block's observation, `None` when the block was already
-/// observed (someone poked first).
+/// The pool's deviation from its oracle in bps, read exactly as
+/// FlashContainment reads an observation: the pool's `getMidPrice` against
+/// the oracle's `latestPrice`, through
+/// [`vault_math::observation::pool_deviation_bps`] with the pool's token
+/// decimals (two `eth_call`s, no gas).
+///
+/// # Errors
+/// [`SimError::Chain`] when a read fails, [`SimError::Math`] when the
+/// deviation cannot be computed.
+pub fn read_deviation(market: &mut Market, pool: usize) -> Result<Bps, SimError> {
+    let (oracle, base, quote) = {
+        let p = &market.pools[pool];
+        (p.oracle, market.tokens[p.base].decimals, market.tokens[p.quote].decimals)
+    };
+    let mid = market.mid(pool)?;
+    let price = view(&mut market.world, oracle, &fx::latestPriceCall {})?.price;
+    pool_deviation_bps(mid, price, base, quote).map_err(|e| SimError::Math(format!("{e:?}")))
+}
+
+/// Whether a block with this deviation can matter to FlashContainment's
+/// sustain rule: `|deviation| > θ` (either sign).
+pub fn can_matter(deviation: Bps, threshold_bps: u64) -> bool {
+    u64::from(deviation.unsigned_abs()) > threshold_bps
+}
+
+/// The keeper's turn on one pool in one block: reads the deviation; in the
+/// band (`|deviation| ≤ θ`) it neither pokes nor plans; past `θ` it pokes,
+/// then [`plan`]s.
+///
+/// # Errors
+/// As [`read_deviation`], [`poke`] and [`plan`].
+pub fn turn(
+    market: &mut Market,
+    pool: usize,
+    params: &Parameters,
+    gas: &mut GasStats,
+) -> Result<Plan, SimError> {
+    let deviation = read_deviation(market, pool)?;
+    if !can_matter(deviation, params.threshold_bps) {
+        return Ok(Plan::Idle);
+    }
+    let streak = poke(market, pool, gas)?;
+    plan(market, pool, streak, params.sustain_blocks, gas)
+}
+
+/// The keeper's poke of one pool: the `streak` of its `Observed` event when
+/// it recorded the block's observation (the number of the last `S = 2N − 1`
+/// L2 blocks observed past `θ`), `None` when the block was already observed.
 ///
 /// # Errors
 /// [`SimError::Chain`] when the poke reverts.
@@ -63,9 +115,9 @@ pub fn poke(market: &mut Market, pool: usize, gas: &mut GasStats) -> Result<Opti
 /// that brings the pool to (never past) the peg, bounded by the pool's
 /// exact quote for it.
 ///
-/// `streak` is the live streak the keeper's poke just logged (`Observed`);
-/// below `N` the keeper skips `checkDeviation`, which cannot say yes then
-/// (FlashContainment's `shouldRebalance` requires the live streak ≥ `N`).
+/// `streak` is the count the keeper's poke just logged (`Observed`); below
+/// `N` the keeper skips `checkDeviation`, which cannot say yes then
+/// (FlashContainment's `shouldRebalance` requires that count ≥ `N`).
 ///
 /// # Errors
 /// [`SimError`] when a view that must answer fails.

@@ -548,6 +548,13 @@ impl Market {
             let grant = fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: p.stabilizer };
             send(&mut self.world, ADMIN, fc, &grant)?;
         }
+        // Only pokers (and the Stabilizers) record observations.
+        send(
+            &mut self.world,
+            ADMIN,
+            fc,
+            &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER },
+        )?;
         Ok(())
     }
 

@@ -120,8 +120,7 @@ pub fn run_scenario_with(
         for (n, c) in chains.iter_mut().enumerate() {
             let offset = n * pools_per_chain;
             for pool in 0..c.market.pools.len() {
-                let streak = keeper::poke(&mut c.market, pool, &mut gas)?;
-                match keeper::plan(&mut c.market, pool, streak, params.sustain_blocks, &mut gas)? {
+                match keeper::turn(&mut c.market, pool, params, &mut gas)? {
                     Plan::Idle => {}
                     Plan::Refused(name) => {
                         *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
