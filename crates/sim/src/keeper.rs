@@ -77,7 +77,8 @@ pub fn can_matter(deviation: Bps, threshold_bps: u64) -> bool {
 
 /// The keeper's turn on one pool in one block: reads the deviation; in the
 /// band (`|deviation| ≤ θ`) it neither pokes nor plans; past `θ` it pokes,
-/// then [`plan`]s.
+/// then [`plan`]s. With `every_block` it pokes whatever the deviation (the
+/// policy before this one, for comparison).
 ///
 /// # Errors
 /// As [`read_deviation`], [`poke`] and [`plan`].
@@ -85,10 +86,10 @@ pub fn turn(
     market: &mut Market,
     pool: usize,
     params: &Parameters,
+    every_block: bool,
     gas: &mut GasStats,
 ) -> Result<Plan, SimError> {
-    let deviation = read_deviation(market, pool)?;
-    if !can_matter(deviation, params.threshold_bps) {
+    if !every_block && !can_matter(read_deviation(market, pool)?, params.threshold_bps) {
         return Ok(Plan::Idle);
     }
     let streak = poke(market, pool, gas)?;

@@ -28,6 +28,9 @@ enum Command {
         /// Uses this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// The keeper pokes every pool every L2 block (the policy before it poked only past θ).
+        #[arg(long)]
+        poke_every_block: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -100,8 +103,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
     match cli.command {
-        Command::Run { scenario, blocks, seed, common } => {
-            run_one(&scenario, &RunOptions { blocks, seed, progress: !common.quiet }, common)
+        Command::Run { scenario, blocks, seed, poke_every_block, common } => {
+            let options = RunOptions { blocks, seed, progress: !common.quiet, poke_every_block };
+            run_one(&scenario, &options, common)
         }
         Command::Sweep {
             scenarios,

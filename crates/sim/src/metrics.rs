@@ -62,6 +62,9 @@ pub struct Facts {
     pub episode_costs: Vec<f64>,
     /// Free-form notes for the report.
     pub notes: Vec<String>,
+    /// Scenario-specific facts (the attacker's pokes recorded and refused,
+    /// its active blocks, suppression episodes), copied to the summary's.
+    pub extra: BTreeMap<String, String>,
 }
 
 /// One row of the §16 table.
@@ -418,6 +421,7 @@ pub fn summarize(
     if let Some(pnl) = facts.attacker_pnl_usd {
         fact_map.insert("attacker_pnl_usd".to_owned(), format!("{pnl:.2}"));
     }
+    fact_map.extend(facts.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     let mut notes = vec![
         format!(
             "Peg stability: a block is within the band when the public pool's mid price (getMidPrice) at the end of the block is within ±{PEG_BAND_BPS} bps of its oracle peg; PASS when every pool has at least {:.0}% of its blocks within.",

@@ -11,6 +11,10 @@ use crate::SimError;
 /// L2 blocks per hour at Arbitrum's 250 ms blocks.
 pub const BLOCKS_PER_HOUR: u64 = 14_400;
 
+/// Public pools on each chain (§4: cUSDT/cUSDC, cUSDT/XAU, cUSDC/XAU,
+/// cEURT/XAU).
+pub const POOLS: usize = 4;
+
 /// One scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -211,6 +215,69 @@ pub enum Attack {
         /// How far below its peg, bps.
         depeg_bps: u64,
     },
+    /// First-poke forge: an outsider's `FlashAttacker` borrows, pushes one
+    /// pool `push_bps` below its oracle, pokes FlashContainment inside the
+    /// loan, trades back and repays, in `consecutive` consecutive L2 blocks
+    /// (one episode every `every_blocks`), trying to make the block's first
+    /// observation its own and forge a sustained deviation.
+    FirstPokeForge {
+        /// An episode every this many L2 blocks.
+        every_blocks: u64,
+        /// How far below its oracle it pushes the pool, bps.
+        push_bps: u64,
+        /// Consecutive L2 blocks of flash pokes per episode.
+        consecutive: u64,
+    },
+    /// First-poke suppression: at the start of each episode an external
+    /// seller (not the attacker) really takes a random pool
+    /// `real_bps` off its oracle; for `hold_blocks` the attacker's
+    /// `FlashAttacker` pushes it to `spike_bps` and pokes FlashContainment
+    /// inside the loan every `spike_every` blocks (from the episode's first
+    /// block), while the pool is still out of the band, trying to keep the
+    /// real deviation from being corrected. Episodes take `variants` in turn.
+    FirstPokeSuppress {
+        /// An episode every this many L2 blocks.
+        every_blocks: u64,
+        /// L2 blocks the attacker keeps at it.
+        hold_blocks: u64,
+        /// The variants, in turn.
+        variants: Vec<SuppressVariant>,
+    },
+    /// Sign alternation: with real trades (no flash loan), the attacker
+    /// takes one pool to `+bps` and `−bps` off its oracle in alternate L2
+    /// blocks, trying to keep every block past `θ` without a same-sign run.
+    SignAlternation {
+        /// The pool's index (0: cUSDT/cUSDC, 1: cUSDT/XAU, 2: cUSDC/XAU,
+        /// 3: cEURT/XAU).
+        #[serde(default)]
+        pool: usize,
+        /// How far off its oracle, bps, each way.
+        bps: u64,
+        /// First L2 block of the attack.
+        #[serde(default = "first_block")]
+        start_block: u64,
+        /// L2 blocks it lasts (0: to the end of the run).
+        #[serde(default)]
+        hold_blocks: u64,
+    },
+    /// Band dipping: with real trades, the attacker takes one pool to
+    /// `deep_bps` and `shallow_bps` below its oracle in alternate L2
+    /// blocks, dipping back inside `θ` every other block.
+    BandDipping {
+        /// The pool's index (as for `sign-alternation`).
+        #[serde(default)]
+        pool: usize,
+        /// The deep dip below the oracle, bps (past `θ`).
+        deep_bps: u64,
+        /// The shallow one, bps (inside `θ`).
+        shallow_bps: u64,
+        /// First L2 block of the attack.
+        #[serde(default = "first_block")]
+        start_block: u64,
+        /// L2 blocks it lasts (0: to the end of the run).
+        #[serde(default)]
+        hold_blocks: u64,
+    },
     /// Reserve exhaustion: at `at_block` the mesh pays out `outflow_usd` of
     /// `token` (LP withdrawal) within one minute, and the reporter records it
     /// in the ReserveSizer.
@@ -222,6 +289,25 @@ pub enum Attack {
         /// The outflow, USD.
         outflow_usd: u64,
     },
+}
+
+/// One variant of `first-poke-suppress`: the real deviation, the
+/// attacker's flash-loan spike and how often it lands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressVariant {
+    /// The real deviation the external seller makes, bps (signed: −80 is
+    /// 0.80% below the oracle).
+    pub real_bps: i64,
+    /// Where each flash loan takes the pool while it pokes, bps (signed;
+    /// 0 is the peg).
+    pub spike_bps: i64,
+    /// A flash poke every this many L2 blocks.
+    pub spike_every: u64,
+}
+
+fn first_block() -> u64 {
+    1
 }
 
 /// The second chain of the cross-chain scenario.
@@ -247,6 +333,10 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Shows a progress bar.
     pub progress: bool,
+    /// The keeper pokes every pool every L2 block, as it did before the
+    /// poke policy (to measure what that policy saves); by default it pokes
+    /// only past `θ`.
+    pub poke_every_block: bool,
 }
 
 impl Scenario {
@@ -282,6 +372,29 @@ impl Scenario {
         }
         if self.market.depth_usd == 0 || self.market.mesh_depth_usd == 0 {
             return bad("market depths must be positive");
+        }
+        match &self.attack {
+            Some(Attack::FirstPokeSuppress { variants, .. }) => {
+                if variants.is_empty() || variants.iter().any(|v| v.spike_every == 0) {
+                    return bad("first-poke-suppress needs variants, each with spike_every ≥ 1");
+                }
+                if variants
+                    .iter()
+                    .any(|v| v.real_bps.unsigned_abs() >= 10_000 || v.spike_bps.unsigned_abs() >= 10_000)
+                {
+                    return bad("first-poke-suppress: real_bps and spike_bps are below 10,000 in size");
+                }
+            }
+            Some(
+                Attack::SignAlternation { pool, bps: deep, .. }
+                | Attack::BandDipping { pool, deep_bps: deep, .. },
+            ) if *pool >= POOLS || *deep >= 10_000 => {
+                return bad("attack: pool is 0 to 3 and its bps below 10,000");
+            }
+            Some(Attack::BandDipping { shallow_bps, .. }) if *shallow_bps >= 10_000 => {
+                return bad("band-dipping: shallow_bps below 10,000");
+            }
+            _ => {}
         }
         Ok(())
     }

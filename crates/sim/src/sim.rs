@@ -5,17 +5,17 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, I256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::abi::{fc, fx, mesh, sizer, stab};
 use crate::flow::FlowGen;
 use crate::keeper::{self, GasStats, Plan};
-use crate::market::{args, send, view, Codes, Fixtures, Market, ATTACKER, LP, OWNER, REPORTER};
+use crate::market::{args, send, view, Codes, Fixtures, Market, ATTACKER, LP, OWNER, REPORTER, TRADER};
 use crate::metrics::{self, Facts, Summary};
 use crate::record::{BlockRecord, EventKind, EventRecord, RunRecord};
 use crate::rng::SplitMix64;
-use crate::scenario::{Attack, RunOptions, Scenario};
+use crate::scenario::{Attack, RunOptions, Scenario, SuppressVariant};
 use crate::SimError;
 
 /// Blocks of each FlashContainment window observed before the run starts.
@@ -120,7 +120,7 @@ pub fn run_scenario_with(
         for (n, c) in chains.iter_mut().enumerate() {
             let offset = n * pools_per_chain;
             for pool in 0..c.market.pools.len() {
-                match keeper::turn(&mut c.market, pool, params, &mut gas)? {
+                match keeper::turn(&mut c.market, pool, params, options.poke_every_block, &mut gas)? {
                     Plan::Idle => {}
                     Plan::Refused(name) => {
                         *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
@@ -163,7 +163,7 @@ pub fn run_scenario_with(
                                     facts.attack_triggered_trades += 1;
                                 }
                                 if n == 0 {
-                                    attacker.on_correction(pool);
+                                    attacker.on_correction(pool, block_no);
                                 }
                                 // The reporter: the mesh released `meshReturned` of tokenIn.
                                 let record = sizer::recordOutflowCall {
@@ -222,6 +222,7 @@ pub fn run_scenario_with(
         progress.inc(1);
     }
     progress.finish_and_clear();
+    attacker.finish(&chains[0].market, blocks, &mut facts);
     let pnl_after = holdings(&mut chains[0].market, &attackers)?;
     if !attackers.is_empty() {
         let mut pnl = 0.0;
@@ -229,6 +230,12 @@ pub fn run_scenario_with(
             pnl += chains[0].market.to_usd(t, signed(pnl_after[t]) - signed(pnl_before[t]));
         }
         facts.attacker_pnl_usd = Some(pnl);
+        if attacker.attack_blocks > 0 {
+            facts.extra.insert(
+                "attacker_pnl_per_attack_block_usd".to_owned(),
+                format!("{:.2}", pnl / attacker.attack_blocks as f64),
+            );
+        }
     }
     if let Some(bot) = &bot {
         facts.notes.push(bot.describe());
@@ -300,6 +307,19 @@ struct AttackState {
     episodes: Vec<String>,
     /// A correction hit the held pool since the hold began.
     corrected: bool,
+    /// The attacker's pokes inside its flash loans: recorded by
+    /// FlashContainment, refused (`[recorded, refused]`).
+    pokes: [u64; 2],
+    /// L2 blocks in which the attacker traded.
+    attack_blocks: u64,
+    /// Episodes started (suppression variants are taken in turn).
+    episode: usize,
+    /// The forge in progress: its pool.
+    forge: Option<usize>,
+    /// The suppression episode in progress.
+    suppress: Option<Suppress>,
+    /// Suppression episodes: `[finished, with a correction inside]`.
+    suppressed: [u64; 2],
     sustain: u64,
     twap: u64,
     pools: usize,
@@ -321,13 +341,32 @@ impl AttackState {
             windows: Vec::new(),
             episodes: Vec::new(),
             corrected: false,
+            pokes: [0; 2],
+            attack_blocks: 0,
+            episode: 0,
+            forge: None,
+            suppress: None,
+            suppressed: [0; 2],
             sustain: scenario.parameters.sustain_blocks,
             twap: scenario.parameters.twap_window,
             pools: market.pools.len(),
             rng: rng.fork(),
         };
         match &scenario.attack {
-            Some(Attack::FlashLoan { .. }) => {
+            Some(
+                Attack::SignAlternation { pool, start_block, hold_blocks, .. }
+                | Attack::BandDipping { pool, start_block, hold_blocks, .. },
+            ) => {
+                let last = if *hold_blocks == 0 { u64::MAX } else { start_block + hold_blocks - 1 };
+                state.windows.push((
+                    *pool,
+                    *start_block,
+                    last.saturating_add(state.sustain + state.twap + 1),
+                ));
+            }
+            Some(
+                Attack::FlashLoan { .. } | Attack::FirstPokeForge { .. } | Attack::FirstPokeSuppress { .. },
+            ) => {
                 let ctor = fx::attackerConstructorCall { owner: ATTACKER };
                 let contract = fixtures
                     .attacker
@@ -367,17 +406,168 @@ impl AttackState {
     /// The accounts whose holdings make the attacker's P&L.
     fn accounts(&self) -> Vec<Address> {
         match &self.attack {
-            Some(Attack::FlashLoan { .. }) => vec![ATTACKER].into_iter().chain(self.contract).collect(),
-            Some(Attack::Sandwich { .. } | Attack::MultiBlock { .. }) => vec![ATTACKER],
+            Some(
+                Attack::FlashLoan { .. } | Attack::FirstPokeForge { .. } | Attack::FirstPokeSuppress { .. },
+            ) => vec![ATTACKER].into_iter().chain(self.contract).collect(),
+            Some(
+                Attack::Sandwich { .. }
+                | Attack::MultiBlock { .. }
+                | Attack::SignAlternation { .. }
+                | Attack::BandDipping { .. },
+            ) => vec![ATTACKER],
             _ => Vec::new(),
         }
     }
 
-    /// Notes a correction on `pool` (a holding attacker may release on it).
-    fn on_correction(&mut self, pool: usize) {
+    /// Notes a correction on `pool` (a holding attacker may release on it;
+    /// a suppression episode notes its first).
+    fn on_correction(&mut self, pool: usize, block: u64) {
         if self.holding.is_some_and(|(held, ..)| held == pool) {
             self.corrected = true;
         }
+        if let Some(episode) = self.suppress.as_mut() {
+            if episode.pool == pool && episode.corrected_at.is_none() {
+                episode.corrected_at = Some(block);
+            }
+        }
+    }
+
+    /// After the last block: closes an unfinished suppression episode and
+    /// hands the attacker's counts to the facts.
+    fn finish(&mut self, market: &Market, blocks: u64, facts: &mut Facts) {
+        if let Some(episode) = self.suppress.take() {
+            self.close_suppression(market, &episode, blocks + 1);
+        }
+        if matches!(
+            self.attack,
+            Some(Attack::FlashLoan { .. } | Attack::FirstPokeForge { .. } | Attack::FirstPokeSuppress { .. })
+        ) {
+            facts.extra.insert("attacker_pokes_recorded".to_owned(), self.pokes[0].to_string());
+            facts.extra.insert("attacker_pokes_refused".to_owned(), self.pokes[1].to_string());
+        }
+        if matches!(self.attack, Some(Attack::FirstPokeSuppress { .. })) {
+            facts.extra.insert("suppression_episodes".to_owned(), self.suppressed[0].to_string());
+            facts.extra.insert("suppression_episodes_corrected".to_owned(), self.suppressed[1].to_string());
+        }
+        if self.attack.is_some() {
+            facts.extra.insert("attack_blocks".to_owned(), self.attack_blocks.to_string());
+        }
+    }
+
+    /// Records a finished suppression episode (`end`: its first block after).
+    fn close_suppression(&mut self, market: &Market, episode: &Suppress, end: u64) {
+        self.suppressed[0] += 1;
+        let v = &episode.variant;
+        let outcome = match episode.corrected_at {
+            Some(at) => {
+                self.suppressed[1] += 1;
+                format!("first correction at block {at}, {} L2 blocks after the sale", at - episode.start)
+            }
+            None => format!("no correction in its {} L2 blocks", end - episode.start),
+        };
+        self.episodes.push(format!(
+            "{}: real {} bps from block {}, flash poke at {} bps every {} blocks: {outcome}; the attacker's pokes recorded {}, refused {}",
+            market.pools[episode.pool].label,
+            v.real_bps,
+            episode.start,
+            v.spike_bps,
+            v.spike_every,
+            episode.pokes[0],
+            episode.pokes[1]
+        ));
+    }
+
+    /// `FlashAttacker`: borrows from the pool's lender, trades the pool to
+    /// `target` (raw price), pokes FlashContainment, trades back and
+    /// repays, in one transaction. `None` when the pool is already there or
+    /// the transaction reverted (noted).
+    fn flash_poke(
+        &mut self,
+        market: &mut Market,
+        pool: usize,
+        target: U256,
+        block: u64,
+        facts: &mut Facts,
+    ) -> Result<Option<FlashPoke>, SimError> {
+        let down = target < market.mid(pool)?;
+        let state = market.pmm_state(pool)?;
+        let amount = if down {
+            vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
+        } else {
+            vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
+        }
+        .map_err(|e| SimError::Math(format!("{e:?}")))?;
+        if amount.is_zero() {
+            return Ok(None);
+        }
+        let p = market.pools[pool].clone();
+        let poke = fc::pokeCall { pool: p.address }.abi_encode();
+        let call = fx::attackCall {
+            lender: p.lender,
+            borrowBase: if down { amount } else { U256::ZERO },
+            borrowQuote: if down { U256::ZERO } else { amount },
+            pool: p.address,
+            sellBaseFirst: down,
+            amountIn: amount,
+            target: market.containment,
+            targetData: poke.into(),
+        };
+        let contract = self.contract.unwrap_or(Address::ZERO);
+        let outcome = market.world.call(ATTACKER, contract, &call.abi_encode(), U256::ZERO);
+        if !outcome.success {
+            facts.notes.push(format!("block {block}: the flash loan attack reverted"));
+            return Ok(None);
+        }
+        let recorded = outcome
+            .logs
+            .iter()
+            .any(|log| log.address == market.containment && fc::Observed::decode_log(log, true).is_ok());
+        self.pokes[usize::from(!recorded)] += 1;
+        self.attack_blocks += 1;
+        let token = if down { p.base } else { p.quote };
+        Ok(Some(FlashPoke {
+            label: format!(
+                "borrow and sell {:.0} USD of {}, poke ({}), buy back, repay",
+                market.to_usd(token, signed(amount)),
+                market.tokens[token].symbol,
+                if recorded { "recorded" } else { "refused" }
+            ),
+            recorded,
+        }))
+    }
+
+    /// The attacker's real trades of the alternation attacks: from
+    /// `start_block` for `hold_blocks` (0: to the end), one pool to the
+    /// first target in the attack's even blocks and the second in its odd
+    /// ones (`(bps, below the oracle)` each).
+    #[allow(clippy::too_many_arguments)]
+    fn alternate(
+        &mut self,
+        market: &mut Market,
+        pool: usize,
+        targets: [(u64, bool); 2],
+        (start_block, hold_blocks): (u64, u64),
+        block: u64,
+        events: &mut Vec<EventRecord>,
+        what: &str,
+    ) -> Result<(), SimError> {
+        if block < start_block || (hold_blocks > 0 && block >= start_block + hold_blocks) {
+            return Ok(());
+        }
+        let (bps, down) = targets[usize::from((block - start_block) % 2 == 1)];
+        let target = offset_peg(market.peg(pool)?, bps, down);
+        if push_to(market, ATTACKER, pool, target)?.is_some() {
+            self.attack_blocks += 1;
+        }
+        if block == start_block {
+            events.push(EventRecord {
+                block,
+                pool,
+                kind: EventKind::Attack,
+                label: format!("{what}: from this block the attacker trades the pool to {} and {} bps in alternate L2 blocks", bps_label(targets[0]), bps_label(targets[1])),
+            });
+        }
+        Ok(())
     }
 
     /// Whether a trade on `pool` in `block` counts as the attacker's doing:
@@ -392,7 +582,7 @@ impl AttackState {
         blocks: &[crate::record::BlockRecord],
         threshold_bps: u64,
     ) -> bool {
-        let flash = matches!(self.attack, Some(Attack::FlashLoan { .. }));
+        let flash = matches!(self.attack, Some(Attack::FlashLoan { .. } | Attack::FirstPokeForge { .. }));
         self.windows.iter().any(|&(p, first, last)| {
             p == pool
                 && (first..=last).contains(&block)
@@ -420,47 +610,124 @@ impl AttackState {
                 let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
                 let down = self.rng.below(2) == 0;
                 let target = offset_peg(market.peg(pool)?, push_bps, down);
-                let state = market.pmm_state(pool)?;
-                let amount = if down {
-                    vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
-                } else {
-                    vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
-                }
-                .map_err(|e| SimError::Math(format!("{e:?}")))?;
-                if amount.is_zero() {
+                let Some(done) = self.flash_poke(market, pool, target, block, facts)? else { return Ok(()) };
+                events.push(EventRecord {
+                    block,
+                    pool,
+                    kind: EventKind::Attack,
+                    label: format!("flash loan: {}", done.label),
+                });
+                facts.drains.push((pool, block));
+                self.windows.push((pool, block, block + self.sustain + self.twap + 1));
+            }
+            Some(Attack::FirstPokeForge { every_blocks, push_bps, consecutive }) => {
+                let every = every_blocks.max(1);
+                let offset = block % every;
+                if offset < every / 2 || offset >= every / 2 + consecutive {
                     return Ok(());
                 }
-                let p = market.pools[pool].clone();
-                let poke = fc::pokeCall { pool: p.address }.abi_encode();
-                let call = fx::attackCall {
-                    lender: p.lender,
-                    borrowBase: if down { amount } else { U256::ZERO },
-                    borrowQuote: if down { U256::ZERO } else { amount },
-                    pool: p.address,
-                    sellBaseFirst: down,
-                    amountIn: amount,
-                    target: market.containment,
-                    targetData: poke.into(),
+                let pool = match (offset == every / 2, self.forge) {
+                    (false, Some(pool)) => pool,
+                    _ => {
+                        let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
+                        self.forge = Some(pool);
+                        self.episode += 1;
+                        let last = block + consecutive.max(1) - 1;
+                        self.windows.push((pool, block, last + self.sustain + self.twap + 1));
+                        pool
+                    }
                 };
-                let contract = self.contract.unwrap_or(Address::ZERO);
-                let outcome = market.world.call(ATTACKER, contract, &call.abi_encode(), U256::ZERO);
-                if !outcome.success {
-                    facts.notes.push(format!("block {block}: the flash loan attack reverted"));
-                    return Ok(());
-                }
-                let token = if down { p.base } else { p.quote };
+                let target = offset_peg(market.peg(pool)?, push_bps, true);
+                let Some(done) = self.flash_poke(market, pool, target, block, facts)? else { return Ok(()) };
                 events.push(EventRecord {
                     block,
                     pool,
                     kind: EventKind::Attack,
                     label: format!(
-                        "flash loan: borrow and sell {:.0} USD of {}, poke, buy back, repay",
-                        market.to_usd(token, signed(amount)),
-                        market.tokens[token].symbol
+                        "first-poke forge {}/{consecutive}: {}",
+                        offset - every / 2 + 1,
+                        done.label
                     ),
                 });
                 facts.drains.push((pool, block));
-                self.windows.push((pool, block, block + self.sustain + self.twap + 1));
+            }
+            Some(Attack::FirstPokeSuppress { every_blocks, hold_blocks, variants }) => {
+                let every = every_blocks.max(1);
+                if self.suppress.is_none() && block % every == every / 2 && !variants.is_empty() {
+                    let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
+                    let variant = variants[self.episode % variants.len()].clone();
+                    self.episode += 1;
+                    // The real deviation: an external seller's sale, not the attacker's.
+                    let (bps, down) = (variant.real_bps.unsigned_abs(), variant.real_bps < 0);
+                    let target = offset_peg(market.peg(pool)?, bps, down);
+                    if let Some((sells_base, amount)) = push_to(market, TRADER, pool, target)? {
+                        let p = &market.pools[pool];
+                        let token = if sells_base { p.base } else { p.quote };
+                        events.push(EventRecord {
+                            block,
+                            pool,
+                            kind: EventKind::Drain,
+                            label: format!(
+                                "an external seller sells {:.0} USD of {}: the pool {} bps off its oracle",
+                                market.to_usd(token, signed(amount)),
+                                market.tokens[token].symbol,
+                                variant.real_bps
+                            ),
+                        });
+                        facts.drains.push((pool, block));
+                    }
+                    self.suppress =
+                        Some(Suppress { pool, start: block, variant, corrected_at: None, pokes: [0; 2] });
+                }
+                let Some(episode) = self.suppress.clone() else { return Ok(()) };
+                let since = block - episode.start;
+                if since >= hold_blocks {
+                    self.close_suppression(market, &episode, block);
+                    self.suppress = None;
+                    return Ok(());
+                }
+                let v = &episode.variant;
+                if since % v.spike_every != 0
+                    || market.deviation_bps(episode.pool)?.abs() <= crate::metrics::PEG_BAND_BPS
+                {
+                    return Ok(());
+                }
+                let (bps, down) = (v.spike_bps.unsigned_abs(), v.spike_bps < 0);
+                let target = offset_peg(market.peg(episode.pool)?, bps, down);
+                let Some(done) = self.flash_poke(market, episode.pool, target, block, facts)? else {
+                    return Ok(());
+                };
+                if let Some(current) = self.suppress.as_mut() {
+                    current.pokes[usize::from(!done.recorded)] += 1;
+                }
+                events.push(EventRecord {
+                    block,
+                    pool: episode.pool,
+                    kind: EventKind::Attack,
+                    label: format!("first-poke suppression: {}", done.label),
+                });
+            }
+            Some(Attack::SignAlternation { pool, bps, start_block, hold_blocks }) => {
+                self.alternate(
+                    market,
+                    pool,
+                    [(bps, false), (bps, true)],
+                    (start_block, hold_blocks),
+                    block,
+                    events,
+                    "sign alternation",
+                )?;
+            }
+            Some(Attack::BandDipping { pool, deep_bps, shallow_bps, start_block, hold_blocks }) => {
+                self.alternate(
+                    market,
+                    pool,
+                    [(deep_bps, true), (shallow_bps, true)],
+                    (start_block, hold_blocks),
+                    block,
+                    events,
+                    "band dipping",
+                )?;
             }
             Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks, release_on_trade }) => {
                 let every = every_blocks.max(1);
@@ -627,6 +894,59 @@ impl AttackState {
         }
         Ok(())
     }
+}
+
+/// What one `FlashAttacker` transaction did.
+struct FlashPoke {
+    /// For the event.
+    label: String,
+    /// FlashContainment recorded the attacker's poke.
+    recorded: bool,
+}
+
+/// A first-poke suppression episode in progress.
+#[derive(Clone)]
+struct Suppress {
+    pool: usize,
+    /// The block of the real seller's sale.
+    start: u64,
+    variant: SuppressVariant,
+    /// The first correction on the pool since.
+    corrected_at: Option<u64>,
+    /// The attacker's pokes in it, `[recorded, refused]`.
+    pokes: [u64; 2],
+}
+
+/// `account` trades `pool` with real trades to the raw price `target`
+/// (sells base when the pool is above it, quote when below); the side sold
+/// and the amount, `None` when it is already there.
+///
+/// # Errors
+/// [`SimError`] when a read or a trade fails.
+fn push_to(
+    market: &mut Market,
+    account: Address,
+    pool: usize,
+    target: U256,
+) -> Result<Option<(bool, U256)>, SimError> {
+    let sells_base = target < market.mid(pool)?;
+    let state = market.pmm_state(pool)?;
+    let amount = if sells_base {
+        vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
+    } else {
+        vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
+    }
+    .map_err(|e| SimError::Math(format!("{e:?}")))?;
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    market.sell(account, pool, sells_base, amount)?;
+    Ok(Some((sells_base, amount)))
+}
+
+/// `+15 bps` / `−20 bps` from `(bps, below)`.
+fn bps_label((bps, down): (u64, bool)) -> String {
+    format!("{}{bps}", if down { "−" } else { "+" })
 }
 
 /// `peg · (1 ∓ bps/10,000)`.

@@ -352,7 +352,7 @@ fn run_one(
 ) -> Result<ScenarioResult, SimError> {
     let mut scenario = scenario.clone();
     combo.apply(&mut scenario.parameters);
-    let run = RunOptions { blocks: options.blocks, seed: None, progress: false };
+    let run = RunOptions { blocks: options.blocks, ..RunOptions::default() };
     let (_, summary) = sim::run_scenario_with(&scenario, &run, codes, fixtures)?;
     Ok(result_of(&summary))
 }
