@@ -626,16 +626,15 @@ impl AttackState {
                 if offset < every / 2 || offset >= every / 2 + consecutive {
                     return Ok(());
                 }
-                let pool = match (offset == every / 2, self.forge) {
-                    (false, Some(pool)) => pool,
-                    _ => {
-                        let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
-                        self.forge = Some(pool);
-                        self.episode += 1;
-                        let last = block + consecutive.max(1) - 1;
-                        self.windows.push((pool, block, last + self.sustain + self.twap + 1));
-                        pool
-                    }
+                let pool = if let (false, Some(pool)) = (offset == every / 2, self.forge) {
+                    pool
+                } else {
+                    let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
+                    self.forge = Some(pool);
+                    self.episode += 1;
+                    let last = block + consecutive.max(1) - 1;
+                    self.windows.push((pool, block, last + self.sustain + self.twap + 1));
+                    pool
                 };
                 let target = offset_peg(market.peg(pool)?, push_bps, true);
                 let Some(done) = self.flash_poke(market, pool, target, block, facts)? else { return Ok(()) };
@@ -687,7 +686,7 @@ impl AttackState {
                     return Ok(());
                 }
                 let v = &episode.variant;
-                if since % v.spike_every != 0
+                if !since.is_multiple_of(v.spike_every)
                     || market.deviation_bps(episode.pool)?.abs() <= crate::metrics::PEG_BAND_BPS
                 {
                     return Ok(());

@@ -15,7 +15,7 @@ use vault_sim::{report, RunOptions, Scenario, Summary};
 const SHORT_BLOCKS: u64 = 240;
 
 /// Every row a report must have.
-const ROWS: [&str; 12] = [
+const ROWS: [&str; 13] = [
     "Peg stability",
     "Rebalance latency p50",
     "Rebalance latency p99",
@@ -28,6 +28,7 @@ const ROWS: [&str; 12] = [
     "Gas: checkDeviation",
     "Gas: keeperTrade",
     "Gas: executePrivateSwap",
+    "Gas per pool-hour",
 ];
 
 fn setup() {
@@ -70,13 +71,17 @@ fn every_scenario_file_is_shipped_and_parses() {
     assert_eq!(
         names,
         [
+            "band-dipping",
             "baseline",
             "cross-chain",
             "depeg",
+            "first-poke-forge",
+            "first-poke-suppress",
             "flash-loan",
             "multi-block",
             "reserve-exhaustion",
             "sandwich",
+            "sign-alternation",
             "stress-10x",
             "stress-5x"
         ]
@@ -105,7 +110,52 @@ fn the_same_seed_gives_the_same_record() {
 
 #[test]
 fn baseline_short() {
-    short("baseline");
+    let (_, summary) = short("baseline");
+    // The keeper pokes only past θ: a quiet baseline hour costs far less
+    // than a poke per pool per block (about 96,000 gas each, 1.38e9 gas
+    // per pool-hour).
+    let per_pool_hour = summary.gas_per_pool_hour.expect("measured");
+    assert!(per_pool_hour < 50_000_000, "{per_pool_hour} gas per pool-hour");
+}
+
+/// Corrections on a pool in a summary.
+fn corrections(summary: &Summary, pool: usize) -> u64 {
+    summary.pools[pool].trades
+}
+
+#[test]
+fn first_poke_forge_is_refused() {
+    let (record, summary) = short("first-poke-forge");
+    let attacks = record.events.iter().filter(|e| e.kind == vault_sim::record::EventKind::Attack).count();
+    assert!(attacks >= 4, "{attacks} flash pokes");
+    assert_eq!(summary.facts["attacker_pokes_recorded"], "0", "only pokers record");
+    assert_ne!(summary.facts["attacker_pokes_refused"], "0");
+    assert_eq!(summary.facts["attack_triggered_trades"], "0");
+    assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
+}
+
+#[test]
+fn first_poke_suppress_does_not_hide_a_real_deviation() {
+    let (_, summary) = short("first-poke-suppress");
+    assert_eq!(summary.facts["attacker_pokes_recorded"], "0", "only pokers record");
+    let episodes = &summary.facts["suppression_episodes"];
+    assert_ne!(episodes, "0");
+    assert_eq!(&summary.facts["suppression_episodes_corrected"], episodes, "{:?}", summary.notes);
+    assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
+}
+
+#[test]
+fn sign_alternation_is_corrected() {
+    let (_, summary) = short("sign-alternation");
+    assert!(corrections(&summary, 0) > 0, "{:?}", summary.pools[0]);
+    assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
+}
+
+#[test]
+fn band_dipping_is_corrected() {
+    let (_, summary) = short("band-dipping");
+    assert!(corrections(&summary, 0) > 0, "{:?}", summary.pools[0]);
+    assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
 }
 
 #[test]
