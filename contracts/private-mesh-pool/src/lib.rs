@@ -177,7 +177,9 @@ pub mod abi {
             /// `asset`'s reserve in `token`'s pool (or its DPP) is, or would
             /// end, below `minimum`.
             error ReserveBelowMinimum(address token, address asset, uint256 minimum);
-            /// The pool's oracle price is older than its maximum age.
+            /// The pool's oracle price is not fresh: older than its maximum
+            /// age, or stamped after this block (`updatedAt` above
+            /// `block.timestamp`).
             error StaleOracle(address token, uint256 updatedAt);
             /// The pool's ramped price is more than its `maxGapBps` from the oracle.
             error OracleJumpTooLarge(address token, uint256 oraclePrice, uint256 effectivePrice);
@@ -1014,7 +1016,8 @@ impl PrivateMeshPool {
         Ok(())
     }
 
-    /// The oracle's price: nonzero, at most `2^128 − 1` and fresh.
+    /// The oracle's price: nonzero, at most `2^128 − 1` and fresh (at most
+    /// the pool's maximum age old, and not from the future).
     #[inline(never)]
     fn read_oracle(&self, token: &Address, oracle: &Address, max_age: u64) -> Result<U256, Error> {
         let reading = self.read(oracle, IPriceOracle::latestPriceCall::SELECTOR, &[]);
@@ -1029,7 +1032,10 @@ impl PrivateMeshPool {
                 ))
             }
         };
-        if mesh::is_stale(updated_at, self.vm().block_timestamp(), max_age) {
+        // Fresh: at most `max_age` old and not stamped after this block (a
+        // stamp from the future would stay fresh forever).
+        let now = self.vm().block_timestamp();
+        if mesh::is_stale(updated_at, now, max_age) || below(&U256::from(now), &updated_at) {
             return Err(Error::new(StaleOracle::SELECTOR, &[Word::Address(token), Word::Uint(&updated_at)]));
         }
         Ok(price)
@@ -1079,8 +1085,10 @@ impl PrivateMeshPool {
         }
     }
 
-    /// The DPP's quote for a leg, refused when it would leave the DPP's
-    /// output reserve below the pool's minimum.
+    /// The DPP's quote for a leg (`querySellBase`/`querySellQuote`): its
+    /// amount out. The DPP prices the leg itself, and the pool's minimum
+    /// reserves are not checked against the DPP's (that pre-check was
+    /// dropped for size; see the README's size table).
     #[inline(never)]
     fn quote_backend(&self, pool: &PoolData, direction: Direction, amount: &U256) -> Result<U256, Error> {
         let backend = &pool.backend;
@@ -1091,7 +1099,7 @@ impl PrivateMeshPool {
         } else {
             IDODOPool::querySellQuoteCall::SELECTOR
         };
-        // (receive, mtFee, newRState, newTarget) and (baseReserve, quoteReserve).
+        // (receive, mtFee, newRState, newTarget).
         let quote = self.read(backend, selector, &[Word::Address(&this), Word::Uint(amount)]);
         // The return has four words; the first is the amount out.
         match (at(quote.as_deref(), 0), at(quote.as_deref(), 3)) {

@@ -37,7 +37,9 @@
 //! per-direction kill switch; `MIN_BLOCKS` in L2 blocks (ArbSys);
 //! FlashContainment's sustained trigger (`SingleBlockSpike` when only one
 //! block is past `θ`); direction (`correcting_direction` of the TWAP, and
-//! the pool's spot mid price on that side of the peg); fresh oracle; peg
+//! the pool's spot mid price on that side of the peg); fresh oracle (at
+//! most `maxOracleAge` old and not stamped after the block: a future
+//! `updatedAt` is `StaleOracle`, never "age 0"); peg
 //! managers (`TokenOffPeg`, `PegManagerDisagrees`); `tradeSize ≤
 //! min(k·|dev|, remaining cap)` in base units; the ReserveSizer's
 //! `canRelease(tokenIn, size)` (the mesh releases `tokenIn` to refill the
@@ -60,7 +62,13 @@
 //!
 //! # Peg managers (decision)
 //!
-//! Optional. Each pool token may be watched by the `StablecoinPegManager`
+//! Optional in the contract, required by the deployment: `scripts/deploy`
+//! refuses a Stabilizer without a `setPegManagers` call that watches both
+//! pool tokens, unless its entry opts out explicitly (`peg_managers =
+//! "none"`), and the example network file sets them. The contract does not
+//! refuse to trade without them: it cannot tell a token with a peg manager
+//! from one without, and the check would cost code in a contract at its
+//! size goal. Each pool token may be watched by the `StablecoinPegManager`
 //! or the `CommodityPegManager`. The token sold into the public pool must be
 //! within `maxPegDeviationBps` of its own peg and `isPegged` (a depegged
 //! token is never sold). Their deviations `d_base`, `d_quote` also give a
@@ -243,7 +251,8 @@ pub mod abi {
             /// The oracle reverted or answered a zero price.
             #[derive(Debug, PartialEq, Eq)]
             error OracleFailed(address oracle);
-            /// The oracle's price is older than `maxOracleAge`.
+            /// The oracle's price is not fresh: older than `maxOracleAge`, or
+            /// stamped after this block (`updatedAt` above `block.timestamp`).
             #[derive(Debug, PartialEq, Eq)]
             error StaleOracle(uint256 updatedAt, uint64 maxOracleAge);
             /// The token to sell is off its own peg by `deviationBps`.
@@ -458,7 +467,9 @@ pub trait IStabilizer {
     ) -> Result<(), Error>;
 
     /// Sets the pool and the contracts (admin). Reads the pool's tokens and
-    /// FlashContainment's registration, and approves the mesh on both tokens.
+    /// FlashContainment's registration, revokes the previous tokens'
+    /// approvals of the previous mesh, and approves the mesh on both tokens
+    /// (0, then MAX: USDT-style tokens refuse a nonzero-to-nonzero approval).
     ///
     /// # Errors
     /// `AccessControlUnauthorizedAccount`; `ZeroAddress`;
@@ -1436,20 +1447,19 @@ impl Stabilizer {
                 &[Word::Address(&oracle), Word::Address(&registered)],
             ));
         }
+        // Revoke the old pool tokens' approvals of the old mesh, then approve
+        // the new mesh: 0 first, then MAX (USDT-style tokens refuse an
+        // approval from nonzero to nonzero). Nothing is approved before the
+        // first configuration (its old tokens are zero).
         let old_mesh = self.address(MESH);
-        for token in [base, quote] {
-            if !old_mesh.is_zero() && old_mesh != mesh {
-                self.token_call(
-                    token,
-                    IERC20::approveCall::SELECTOR,
-                    &[Word::Address(&old_mesh), Word::Small(&0)],
-                )?;
+        for token in [self.address(BASE), self.address(QUOTE)] {
+            if !token.is_zero() {
+                self.approve(token, old_mesh, U256::ZERO)?;
             }
-            self.token_call(
-                token,
-                IERC20::approveCall::SELECTOR,
-                &[Word::Address(&mesh), Word::Uint(&U256::MAX)],
-            )?;
+        }
+        for token in [base, quote] {
+            self.approve(token, mesh, U256::ZERO)?;
+            self.approve(token, mesh, U256::MAX)?;
         }
         let mut gate = self.gate();
         gate.pool = pool;
@@ -1611,9 +1621,10 @@ impl Stabilizer {
             Some(d) if !at(&d, 0).is_zero() => (at(&d, 0), at(&d, 1)),
             _ => return Err(Error::new(OracleFailed::SELECTOR, &[Word::Address(&oracle)])),
         };
-        // A timestamp ahead of this block counts as age 0.
-        let age = U256::from(self.vm().block_timestamp()).saturating_sub(updated_at);
-        if age > U256::from(settings.oracle_age) {
+        // Fresh: stamped at most `maxOracleAge` before this block, and not
+        // after it (a stamp from the future would stay fresh forever).
+        let age = U256::from(self.vm().block_timestamp()).checked_sub(updated_at);
+        if age.is_none_or(|age| age > U256::from(settings.oracle_age)) {
             return Err(Error::new(
                 StaleOracle::SELECTOR,
                 &[Word::Uint(&updated_at), Word::Small(&settings.oracle_age)],
@@ -1685,6 +1696,12 @@ impl Stabilizer {
         self.read(token, IERC20::balanceOfCall::SELECTOR, &[Word::Address(&account)], 1)
             .map(|d| at(&d, 0))
             .ok_or_else(|| failed(token))
+    }
+
+    /// `token.approve(spender, amount)`.
+    #[inline(never)]
+    fn approve(&self, token: Address, spender: Address, amount: U256) -> Result<(), Error> {
+        self.token_call(token, IERC20::approveCall::SELECTOR, &[Word::Address(&spender), Word::Uint(&amount)])
     }
 
     /// A token `transfer`/`approve`: must not revert and must return `true`

@@ -948,6 +948,8 @@ fn a_jump_beyond_the_gap_stops_trading_until_pokes_ramp_the_price_close() {
 
 /// `PriceOracle` storage: `_price` in slot 1.
 const ORACLE_PRICE_SLOT: u64 = 1;
+/// `PriceOracle` storage: `_updatedAt` in slot 2.
+const ORACLE_UPDATED_AT_SLOT: u64 = 2;
 
 #[test]
 fn stale_and_failing_oracles_are_refused_by_name() {
@@ -977,6 +979,25 @@ fn stale_and_failing_oracles_are_refused_by_name() {
     assert_views_refused(w, &[("stale second leg", quote_call, stale)]);
     // Fresh again: trades resume.
     set_price(w, feed, price);
+    swap(w, usdt, xau, u(1_000_000));
+    // Issue 12, finding 7: a stamp after the block is not fresh (the former
+    // rule counted it fresh forever). `PriceOracle` stamps the block time,
+    // so the stamp is forced on the chain.
+    let now = w.block().timestamp;
+    for ahead in [1, 86_400] {
+        let future = U256::from(now + ahead);
+        w.set_storage(feed, U256::from(ORACLE_UPDATED_AT_SLOT), B256::from(future));
+        let from_future = err(&mesh::StaleOracle { token: usdt, updatedAt: future });
+        let cases: Vec<Refusal> = vec![
+            ("from the future", STABILIZER, sell.clone(), from_future.clone()),
+            ("from the future", STRANGER, mesh::pokeCall { token: usdt }.abi_encode(), from_future.clone()),
+        ];
+        assert_refused(w, &[usdt, xau], &cases);
+        let quote_call =
+            mesh::quoteCall { tokenIn: usdt, tokenOut: xau, amountIn: u(1_000_000) }.abi_encode();
+        assert_views_refused(w, &[("from the future", quote_call, from_future)]);
+    }
+    w.set_storage(feed, U256::from(ORACLE_UPDATED_AT_SLOT), B256::from(U256::from(now)));
     swap(w, usdt, xau, u(1_000_000));
     // An oracle answering zero, or reverting, fails by name.
     w.set_storage(feed, U256::from(ORACLE_PRICE_SLOT), B256::ZERO);

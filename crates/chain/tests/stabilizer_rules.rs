@@ -26,7 +26,7 @@
 //! | `SingleBlockSpike` / `DeviationNotSustained` | a 1% sale observed for one block, then two |
 //! | `WrongDirection` | selling base while the TWAP says the pool is low; selling quote after a trader lifted the spot price above the peg |
 //! | `OracleFailed` | see below: chain-level override of the oracle |
-//! | `StaleOracle` | the next L2 block an hour and a second after the oracle's update (FlashContainment's own poke is refused then too; its streak lasts one unobserved block, so the trigger still holds); one second earlier the view still answers |
+//! | `StaleOracle` | the next L2 block an hour and a second after the oracle's update (FlashContainment's own poke is refused then too; its streak lasts one unobserved block, so the trigger still holds); one second earlier the view still answers; an oracle stamped one second or a day after the block (issue 12, finding 7) |
 //! | `TokenOffPeg` | the quote token's peg manager reports it 3% below, 51 bps below and 51 bps above its peg (50 bps passes) |
 //! | `PegManagerDisagrees` | the base token's own depeg explains, then contradicts, the pool's deviation |
 //! | `TradeTooLarge` | one raw unit above the per-block cap (a 1% deviation) and above `k` times the deviation (30 bps, where that is below the cap) |
@@ -42,7 +42,9 @@
 //! Administration: `setParameters` `ParameterOutOfRange` for parameters
 //! 0–4 at min − 1 and max + 1 (and min and max accepted); `setPegManagers`
 //! parameters 5–7 out of range and `ZeroAddress`; `setContracts`
-//! `ZeroAddress` in each position and `OracleMismatch`;
+//! `ZeroAddress` in each position and `OracleMismatch`; with USDT-style
+//! tokens it reconfigures, revoking the old pairs' approvals (issue 12,
+//! finding 6);
 //! `setDirectionEnabled` enabled by a guardian, disabled by a stranger, for
 //! an unknown token; `unpause` when not paused (`ExpectedPause`);
 //! `renounceRole` with a wrong confirmation (`AccessControlBadConfirmation`).
@@ -325,6 +327,40 @@ fn a_stale_oracle_is_refused() {
     let expected = stab::StaleOracle { updatedAt: updated_at, maxOracleAge: MAX_ORACLE_AGE }.abi_encode();
     keeper_view_refuses(&mut s, &expected);
     refused_at_cap(&mut s, &expected);
+}
+
+/// `PriceOracle` storage: `_updatedAt` in slot 2 (Ownable's owner in 0, the
+/// price in 1).
+const ORACLE_UPDATED_AT_SLOT: u64 = 2;
+
+/// Issue 12, finding 7: an oracle stamped after the current block is not
+/// fresh. The `PriceOracle` fixture stamps `block.timestamp`, so the stamp
+/// is forced on the chain (as a broken or hostile oracle would answer). The
+/// former rule counted a future stamp as age 0, so it stayed fresh forever
+/// and this trade went through.
+#[test]
+fn an_oracle_stamped_after_the_block_is_refused() {
+    let (mut s, _) = sustained_market();
+    let oracle = s.oracle;
+    let slot = U256::from(ORACLE_UPDATED_AT_SLOT);
+    let updated_at = view(&mut s.world, oracle, &fx::latestPriceCall {}).updatedAt;
+    assert_eq!(s.world.storage(oracle, slot), B256::from(updated_at), "the updatedAt slot");
+    let now = s.world.block().timestamp;
+    // Stamped in this very block: fresh.
+    s.world.set_storage(oracle, slot, B256::from(U256::from(now)));
+    keeper_trade(&mut s);
+    // One second ahead, and a day ahead: refused, nothing changes.
+    for ahead in [1, 86_400] {
+        let future = U256::from(now + ahead);
+        s.world.set_storage(oracle, slot, B256::from(future));
+        assert_eq!(view(&mut s.world, oracle, &fx::latestPriceCall {}).updatedAt, future);
+        let expected = stab::StaleOracle { updatedAt: future, maxOracleAge: MAX_ORACLE_AGE }.abi_encode();
+        keeper_view_refuses(&mut s, &expected);
+        refused_at_cap(&mut s, &expected);
+    }
+    // Back to a past stamp within the age: the keeper trades.
+    s.world.set_storage(oracle, slot, B256::from(U256::from(now)));
+    keeper_trades(&mut s);
 }
 
 /// `OracleFailed` cannot be produced through the `PriceOracle` fixture
@@ -681,6 +717,85 @@ fn set_contracts_refuses_a_zero_address_and_another_oracle() {
     let expected = stab::OracleMismatch { oracle: other, registered: s.oracle }.abi_encode();
     refused_by(&mut s, ADMIN, &stab::setContractsCall { oracle: other, ..good.clone() }, &expected);
     send(&mut s.world, ADMIN, STAB, &good);
+}
+
+/// The Stabilizer's allowance of `token` to `spender`.
+fn allowance(s: &mut System, token: Address, spender: Address) -> U256 {
+    view(&mut s.world, token, &fx::allowanceCall { owner: STAB, spender })._0
+}
+
+/// Issue 12, finding 6: `setContracts` with USDT-style pool tokens
+/// (`UsdtStyleToken`: nothing returned, and an approval from nonzero to
+/// nonzero reverts). The system is configured with them and corrects a
+/// sustained deviation; configured again with the same contracts it
+/// approves 0, then MAX (the former code approved MAX over MAX and was
+/// refused with `TransferFailed`); a new mesh is approved and the old one
+/// keeps no allowance; a new pool's tokens are approved and the old pool's
+/// tokens keep none (the former code revoked only on the new tokens, and
+/// only for a new mesh).
+#[test]
+fn set_contracts_revokes_old_approvals_and_suits_usdt_style_tokens() {
+    let s = system_with_usdt_style_tokens();
+    let (mut s, _) = sustained_market_from(s, 100);
+    let (base, quote, pool, oracle) = (s.base, s.quote, s.pool, s.oracle);
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::MAX);
+    }
+    keeper_trades(&mut s);
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::MAX, "a maximal USDT allowance is not spent down");
+    }
+    let good = stab::setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle };
+    send(&mut s.world, ADMIN, STAB, &good);
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::MAX);
+    }
+    // Another mesh: the old one keeps nothing.
+    let other_mesh = Address::repeat_byte(0x3e);
+    send(&mut s.world, ADMIN, STAB, &stab::setContractsCall { mesh: other_mesh, ..good.clone() });
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::ZERO);
+        assert_eq!(allowance(&mut s, token, other_mesh), U256::MAX);
+    }
+    // Another pool of other USDT-style tokens, registered in
+    // FlashContainment with the same oracle: its tokens are approved, the
+    // old pool's tokens keep nothing.
+    let supply = tokens(10_000_000);
+    let (base2, quote2) = (
+        deploy_usdt_style_token(&mut s.world, DECIMALS, supply),
+        deploy_usdt_style_token(&mut s.world, DECIMALS, supply),
+    );
+    let pool2 = deploy_pmm(&mut s.world, base2, quote2, tokens(DEPTH_TOKENS));
+    let register = fc::registerPoolCall {
+        pool: pool2,
+        oracle,
+        baseDecimals: DECIMALS.into(),
+        quoteDecimals: DECIMALS.into(),
+        thresholdBps: THETA_BPS,
+        sustainBlocks: N,
+        twapWindow: W,
+        maxOracleAge: MAX_ORACLE_AGE,
+        perBlockCap: tokens(CAP_TOKENS),
+    };
+    send(&mut s.world, ADMIN, FC, &register);
+    send(&mut s.world, ADMIN, STAB, &stab::setContractsCall { pool: pool2, ..good.clone() });
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::ZERO);
+        assert_eq!(allowance(&mut s, token, other_mesh), U256::ZERO);
+    }
+    for token in [base2, quote2] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::MAX);
+    }
+    // Back to the first pool and mesh: only its pairs are approved.
+    send(&mut s.world, ADMIN, STAB, &good);
+    for (token, expected) in
+        [(base, U256::MAX), (quote, U256::MAX), (base2, U256::ZERO), (quote2, U256::ZERO)]
+    {
+        assert_eq!(allowance(&mut s, token, MESH), expected);
+        assert_eq!(allowance(&mut s, token, other_mesh), U256::ZERO);
+    }
+    let contracts = view(&mut s.world, STAB, &stab::contractsCall {})._0;
+    assert_eq!(contracts[..5], [pool, base, quote, FC, MESH]);
 }
 
 #[test]

@@ -12,12 +12,14 @@
 //! A pool keeps an effective price `p`, the oracle price `t` it last
 //! observed, and the L2 block of that observation. `n` blocks later the
 //! effective price is `p` moved toward `t` and clamped to
-//! `[p / (1 + n·j), p · (1 + n·j)]`, `j = maxJumpBps / 10,000` ([`ramp`]).
-//! Over any `n` blocks the price therefore moves by at most the factor
-//! `(1 + j)^n` either way (`1 + n·j ≤ (1 + j)^n`), and a newly observed
-//! oracle price moves nothing in the block it is observed: it only becomes
-//! the target the next blocks ramp toward. The up bound is rounded down and
-//! the down bound up, so rounding never widens a step.
+//! [`band`]`(p, n·j)` = `[p − d, p + d]`, `d = ⌊p · n·j⌋`,
+//! `j = maxJumpBps / 10,000` ([`ramp`]). Over any `n` blocks the price
+//! therefore moves by at most `n·j` of `p` either way (up to the factor
+//! `1 + n·j ≤ (1 + j)^n`, down to `1 − n·j`, floored at zero), and a newly
+//! observed oracle price moves nothing in the block it is observed: it only
+//! becomes the target the next blocks ramp toward. `d` is rounded down, so
+//! the up bound is rounded down and the down bound up: rounding never
+//! widens a step.
 
 use crate::fixed::{self, below, BPS, ONE};
 use crate::pmm::{self, PmmState, SellOutcome};
@@ -78,7 +80,9 @@ pub fn exceeds_gap(price: U256, oracle: U256, max_gap_bps: u64) -> MathResult<bo
 }
 
 /// Whether an oracle price set at `updated_at` is older than `max_age`
-/// seconds at `now`. A time in the future is not stale.
+/// seconds at `now`. A time in the future is not stale here: the
+/// PrivateMeshPool refuses it separately (`StaleOracle`), as a stamp from
+/// the future would otherwise stay fresh forever.
 pub fn is_stale(updated_at: U256, now: u64, max_age: u64) -> bool {
     // updated_at + max_age, saturating.
     let limit = fixed::add(updated_at, U256::from(max_age)).unwrap_or(U256::MAX);

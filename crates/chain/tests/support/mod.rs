@@ -130,6 +130,8 @@ pub mod sizer {
 pub mod fx {
     alloy_sol_types::sol! {
         function tokenConstructor(string name, string symbol, uint8 decimals, address holder, uint256 supply);
+        function usdtConstructor(uint8 decimals, address holder, uint256 supply);
+        function allowance(address owner, address spender) external view returns (uint256);
         function approve(address spender, uint256 amount) external returns (bool);
         function transfer(address to, uint256 amount) external returns (bool);
         function balanceOf(address account) external view returns (uint256);
@@ -246,6 +248,13 @@ pub fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C)
     C::abi_decode_returns(&outcome.return_data, true).expect("return decodes")
 }
 
+/// Sends an ERC-20 `transfer` or `approve` to `token` from `from`; panics
+/// unless it succeeds. Its return is not decoded: a USDT-style token
+/// returns nothing.
+pub fn token_send<C: SolCall>(world: &mut World, from: Address, token: Address, call: &C) {
+    ok(world.call(from, token, &call.abi_encode(), U256::ZERO), C::SIGNATURE);
+}
+
 /// A view, as `eth_call`: its return or its revert data.
 pub fn try_view<C: SolCall>(world: &mut World, to: Address, call: &C) -> Result<C::Return, Vec<u8>> {
     let outcome = world.static_call(STRANGER, to, &call.abi_encode());
@@ -287,6 +296,13 @@ pub fn deploy_token(world: &mut World, symbol: &str, decimals: u8, supply: U256)
     artifact("TestToken").deploy(world, OWNER, &args(&ctor)).expect("token deploys")
 }
 
+/// A `UsdtStyleToken` (tests/solidity): returns nothing from `transfer`,
+/// `transferFrom` and `approve`, and refuses a nonzero-to-nonzero approval.
+pub fn deploy_usdt_style_token(world: &mut World, decimals: u8, supply: U256) -> Address {
+    let ctor = fx::usdtConstructorCall { decimals, holder: OWNER, supply };
+    artifact("UsdtStyleToken").deploy(world, OWNER, &args(&ctor)).expect("token deploys")
+}
+
 pub fn deploy_pmm(world: &mut World, base: Address, quote: Address, depth: U256) -> Address {
     let ctor = fx::pmmConstructorCall {
         owner: OWNER,
@@ -301,7 +317,7 @@ pub fn deploy_pmm(world: &mut World, base: Address, quote: Address, depth: U256)
     };
     let pool = artifact("PmmPool").deploy(world, OWNER, &args(&ctor)).expect("pool deploys");
     for token in [base, quote] {
-        send(world, OWNER, token, &fx::approveCall { spender: pool, amount: depth });
+        token_send(world, OWNER, token, &fx::approveCall { spender: pool, amount: depth });
     }
     send(world, OWNER, pool, &fx::depositCall { baseAmount: depth, quoteAmount: depth });
     pool
@@ -338,10 +354,10 @@ pub fn deploy_mesh(world: &mut World, base: Address, quote: Address, xau: Addres
             maxOracleAge: MAX_ORACLE_AGE,
         };
         send(world, ADMIN, MESH, &register);
-        send(world, OWNER, token, &fx::transferCall { to: LP, amount: mesh_tokens });
-        send(world, OWNER, xau, &fx::transferCall { to: LP, amount: mesh_xau });
-        send(world, LP, token, &fx::approveCall { spender: MESH, amount: U256::MAX });
-        send(world, LP, xau, &fx::approveCall { spender: MESH, amount: U256::MAX });
+        token_send(world, OWNER, token, &fx::transferCall { to: LP, amount: mesh_tokens });
+        token_send(world, OWNER, xau, &fx::transferCall { to: LP, amount: mesh_xau });
+        token_send(world, LP, token, &fx::approveCall { spender: MESH, amount: U256::MAX });
+        token_send(world, LP, xau, &fx::approveCall { spender: MESH, amount: U256::MAX });
         send(world, LP, MESH, &mesh::depositCall { token, tokenAmount: mesh_tokens, xauAmount: mesh_xau });
     }
 }
@@ -379,11 +395,30 @@ pub fn system() -> System {
 /// the Stabilizer has no withdrawal, so a float below the per-block cap
 /// can only be deployed).
 pub fn system_with_float(float_tokens: u64) -> System {
+    build_system(float_tokens, false)
+}
+
+/// [`system`] with USDT-style pool tokens (`UsdtStyleToken`: no return
+/// values, and an approval from nonzero to nonzero reverts).
+pub fn system_with_usdt_style_tokens() -> System {
+    build_system(FLOAT_TOKENS, true)
+}
+
+fn build_system(float_tokens: u64, usdt_style: bool) -> System {
     let mut world = World::new();
     world.advance(BLOCK_SECONDS);
     let supply = tokens(1_000_000_000);
-    let base = deploy_token(&mut world, "cUSDC", DECIMALS, supply);
-    let quote = deploy_token(&mut world, "cUSDT", DECIMALS, supply);
+    let (base, quote) = if usdt_style {
+        (
+            deploy_usdt_style_token(&mut world, DECIMALS, supply),
+            deploy_usdt_style_token(&mut world, DECIMALS, supply),
+        )
+    } else {
+        (
+            deploy_token(&mut world, "cUSDC", DECIMALS, supply),
+            deploy_token(&mut world, "cUSDT", DECIMALS, supply),
+        )
+    };
     let xau = deploy_token(&mut world, "XAU", 18, U256::from(1_000_000u64) * e18());
     let pool = deploy_pmm(&mut world, base, quote, tokens(DEPTH_TOKENS));
     let lender = deploy_pmm(&mut world, base, quote, tokens(5 * DEPTH_TOKENS));
@@ -428,9 +463,14 @@ pub fn system_with_float(float_tokens: u64) -> System {
     let contracts = stab::setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle };
     send(&mut world, ADMIN, STAB, &contracts);
     for token in [base, quote] {
-        send(&mut world, OWNER, token, &fx::transferCall { to: STAB, amount: tokens(float_tokens) });
+        token_send(&mut world, OWNER, token, &fx::transferCall { to: STAB, amount: tokens(float_tokens) });
         for account in [TRADER, ATTACKER] {
-            send(&mut world, OWNER, token, &fx::transferCall { to: account, amount: tokens(2_000_000) });
+            token_send(
+                &mut world,
+                OWNER,
+                token,
+                &fx::transferCall { to: account, amount: tokens(2_000_000) },
+            );
         }
     }
     let mut system = System { world, pool, lender, base, quote, xau, oracle };
@@ -491,7 +531,7 @@ impl System {
     /// (DODO settlement: transfer, then `sellBase`/`sellQuote`); returns what
     /// it paid.
     pub fn sell(&mut self, trader: Address, pool: Address, token: Address, amount: U256) -> U256 {
-        send(&mut self.world, trader, token, &fx::transferCall { to: pool, amount });
+        token_send(&mut self.world, trader, token, &fx::transferCall { to: pool, amount });
         if token == self.base {
             send(&mut self.world, trader, pool, &fx::sellBaseCall { to: trader })._0
         } else {
