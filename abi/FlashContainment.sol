@@ -11,11 +11,17 @@ interface IFlashContainment  {
 
     function GUARDIAN_ROLE() external view returns (bytes32);
 
+    function POKER_ROLE() external view returns (bytes32);
+
     function registerPool(address pool, address oracle, uint64 base_decimals, uint64 quote_decimals, uint64 threshold_bps, uint64 sustain_blocks, uint64 twap_window, uint64 max_oracle_age, uint256 per_block_cap) external;
 
     function poke(address pool) external returns (bool);
 
     function consumeVolume(address pool, uint256 amount) external;
+
+    function bindStabilizer(address pool, address stabilizer) external;
+
+    function stabilizerOf(address pool) external view returns (address);
 
     function twapDeviation(address pool) external view returns (int256);
 
@@ -61,6 +67,8 @@ interface IFlashContainment  {
 
     error ZeroAmount();
 
+    error WrongStabilizer(address, address, address);
+
     error VolumeCapExceeded(address, uint256, uint256);
 
     error InsufficientHistory(address);
@@ -86,6 +94,7 @@ interface IFlashContainmentEvents {
     event Observed(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, int8 sign, uint64 streak, uint256 midPrice, uint256 oraclePrice);
     event SpikeIgnored(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, uint64 streak);
     event DeviationSustained(address indexed pool, uint64 indexed blockNumber, int8 sign, uint64 streak);
+    event StabilizerBound(address indexed pool, address indexed stabilizer);
     event VolumeConsumed(address indexed pool, address indexed stabilizer, uint64 blockNumber, uint256 amount, uint256 remaining);
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);

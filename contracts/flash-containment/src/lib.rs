@@ -9,33 +9,43 @@
 //!
 //! * **Clock.** Blocks are L2 blocks, `ArbSys(0x64).arbBlockNumber()`;
 //!   `block.number` (an L1 estimate on Arbitrum) is never read.
-//! * **Observation of a block.** The *first* successful `poke(pool)` of an L2
+//! * **Who observes.** Only holders of `POKER_ROLE` (the keepers) and of
+//!   `STABILIZER_ROLE` may `poke`. An open poke let an outsider make the
+//!   block's first poke inside a flash loan (push the pool, poke, restore)
+//!   and so choose the block's observation: two such blocks forged a
+//!   trigger, and one every other block suppressed a real deviation
+//!   (proven on the wasm). A keeper's poke is its own transaction, so the
+//!   price it records is one the pool really held between transactions.
+//! * **Observation of a block.** The first authorised `poke(pool)` of an L2
 //!   block records the block's observation: the pool's `getMidPrice` against
 //!   the oracle's `latestPrice`, in bps ([`pool_deviation_bps`], truncated
 //!   toward zero). Every later `poke` in the same block returns `false`
-//!   without reading the pool and changes nothing, so a flash loan that moves
-//!   the pool and restores it inside one transaction, before or after that
-//!   first poke, changes no observation. A poke made *inside* such a
-//!   transaction, as the block's first, records the manipulated price: it is
-//!   a spike (event `SpikeIgnored`) and the two rules below contain it.
-//! * **Sustain.** The deviation counts as sustained once `N ≥ 2` consecutive
-//!   *observed* L2 blocks are past the threshold (`|dev| > θ`) with one sign,
-//!   exactly at the poke that records the `N`-th one (event
-//!   `DeviationSustained`). A block in band, a sign flip or a block nobody
-//!   observed restarts the count. The streak stays live through the next
-//!   block (whose poke may not have happened yet) and lapses after a whole
-//!   unobserved block. One manipulated block, or `N − 1` of them, can never
-//!   be sustained: `N = 1` is refused at registration.
+//!   without reading the pool and changes nothing. Keepers poke only when a
+//!   block can matter (their own read shows the pool past `θ`): a block
+//!   nobody observed counts as in band.
+//! * **Sustain.** The deviation is sustained at block `T` when at least
+//!   `N ≥ 2` of the `2N − 1` L2 blocks up to `T` were observed past the
+//!   threshold (`|dev| > θ`, either sign) and the newest observation, from
+//!   `T` or `T − 1`, is past it; its sign is the side to correct
+//!   ([`SustainTracker`]). A pool flipped between `+15` and `−15` bps, or
+//!   dipped into the band every other block, beat the former rule ("`N`
+//!   consecutive blocks with one sign") and is caught by this one. One
+//!   block, or `N − 1` of them, can never be sustained: `N = 1` is refused
+//!   at registration, and `N ≤ 32`.
 //! * **TWAP.** The average of the per-block values over the last `W` L2
-//!   blocks, this one included. A block nobody observed between two
-//!   observations counts whichever of the two is closer to zero (zero if they
-//!   differ in sign); blocks after the newest observation carry it forward
-//!   until the next one. One manipulated observation therefore weighs one
-//!   block of `W` once any later block is observed.
-//! * **Trigger.** `checkDeviation` answers `shouldRebalance` when not paused,
-//!   the streak is live and at least `N`, and the TWAP is past `θ` with the
-//!   streak's sign. With `W ≤ N` a sustained streak implies the TWAP
-//!   condition; with `W > N` the TWAP is a further, slower filter.
+//!   blocks, this one included (`twapDeviation`, `poolStatus`: for
+//!   monitors). A block nobody observed between two observations counts
+//!   whichever of the two is closer to zero (zero if they differ in sign);
+//!   blocks after the newest observation carry it forward until the next
+//!   one.
+//! * **Trigger.** `checkDeviation` answers the newest live observation's
+//!   deviation (0 when none) and `shouldRebalance` when not paused and the
+//!   deviation is sustained. It never reverts for short history: with
+//!   fewer than `N` observations nothing is sustained.
+//! * **Liveness.** Without an authorised poke for a whole block nothing is
+//!   sustained, so nothing triggers: with no keeper the Stabilizer stays
+//!   idle (its trades need the keeper role too), and the first `N` keeper
+//!   pokes past `θ` restore the trigger.
 //! * **Per-block cap.** `consumeVolume` (Stabilizer role) spends from the
 //!   pool's cap for the current L2 block; the cap resets in each new block.
 //!
@@ -71,7 +81,7 @@ use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageArray, StorageMap, StorageU256},
+    storage::{StorageAddress, StorageArray, StorageMap, StorageU256},
     stylus_core::{calls::context::Call, ConstructorGuard},
     ArbResult,
 };
@@ -79,7 +89,7 @@ use vault_access::{Roles, ADMIN_ROLE};
 use vault_bindings::{ArbSys, IDODOPool, IPriceOracle, ARB_SYS};
 use vault_math::deviation::Bps;
 use vault_math::observation::{
-    pool_deviation_bps, Observation, ObservationSlots, RingCursor, SustainTracker,
+    pool_deviation_bps, Observation, ObservationSlots, RingCursor, SustainTracker, MAX_SUSTAIN_BLOCKS,
 };
 use vault_math::MathError;
 use vault_words::{at, encode, lookup, ret, Entry, Revert, Word};
@@ -87,13 +97,16 @@ use vault_words::{at, encode, lookup, ret, Entry, Revert, Word};
 pub use abi::IFlashContainment::{
     ArithmeticOverflow, ClockUnavailable, DeviationSustained, InsufficientHistory, Observed,
     OracleCallFailed, ParameterOutOfRange, PoolAlreadyRegistered, PoolCallFailed, PoolRegistered, PoolStatus,
-    SpikeIgnored, StaleOracle, UnknownPool, VolumeCapExceeded, VolumeConsumed, ZeroAddress, ZeroAmount,
-    ZeroOraclePrice,
+    SpikeIgnored, StabilizerBound, StaleOracle, UnknownPool, VolumeCapExceeded, VolumeConsumed,
+    WrongStabilizer, ZeroAddress, ZeroAmount, ZeroOraclePrice,
 };
 
 /// Role of the Stabilizer: the only caller of `consumeVolume`.
 pub const STABILIZER_ROLE: B256 =
     B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"STABILIZER_ROLE").finalize());
+/// Role of the keepers: with the Stabilizer role, the only callers of `poke`.
+pub const POKER_ROLE: B256 =
+    B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"POKER_ROLE").finalize());
 /// Role of accounts that may pause.
 pub const GUARDIAN_ROLE: B256 =
     B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"GUARDIAN_ROLE").finalize());
@@ -105,8 +118,9 @@ pub const DECIMALS_RANGE: (u64, u64) = (0, 36);
 /// Bounds on the threshold `θ` in bps (parameter 2): 0.01% to 50%.
 pub const THRESHOLD_BPS_RANGE: (u64, u64) = (1, 5_000);
 /// Bounds on the sustain length `N` in L2 blocks (parameter 3). At least 2:
-/// a single block must never count as sustained.
-pub const SUSTAIN_BLOCKS_RANGE: (u64, u64) = (2, 10_000);
+/// a single block must never count as sustained; at most 32, so that the
+/// rule's span `2N − 1` fits the tracker's 64-block history.
+pub const SUSTAIN_BLOCKS_RANGE: (u64, u64) = (2, MAX_SUSTAIN_BLOCKS);
 /// Bounds on the TWAP window `W` in L2 blocks (parameter 4). At most the
 /// ring's capacity, so that a full ring always covers the window.
 pub const TWAP_WINDOW_RANGE: (u64, u64) = (2, RING_CAPACITY as u64);
@@ -132,16 +146,20 @@ pub mod abi {
             /// A pool was registered with its oracle and parameters.
             event PoolRegistered(address indexed pool, address indexed oracle, uint64 baseDecimals, uint64 quoteDecimals, uint64 thresholdBps, uint64 sustainBlocks, uint64 twapWindow, uint64 maxOracleAge, uint256 perBlockCap);
             /// The first poke of L2 block `blockNumber` recorded the pool's deviation
-            /// (`midPrice` against `oraclePrice`); `sign` and `streak` are the
-            /// sustain streak after it.
+            /// (`midPrice` against `oraclePrice`); `sign` is its side when past the
+            /// threshold (0: in band), and `streak` how many of the last `2N − 1`
+            /// L2 blocks were observed past it, this one included.
             event Observed(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, int8 sign, uint64 streak, uint256 midPrice, uint256 oraclePrice);
             /// An observation past the threshold that does not (yet) count as
-            /// sustained: its streak is shorter than `N`. A flash-loan spike shows up
-            /// here with `streak` 1, and nothing triggers from it.
+            /// sustained: fewer than `N` of the last `2N − 1` blocks (`streak`) were
+            /// past it. A one-block move shows up here with `streak` 1, and nothing
+            /// triggers from it.
             event SpikeIgnored(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, uint64 streak);
-            /// The deviation became sustained: this block's observation is the
-            /// `N`-th consecutive one past the threshold with sign `sign`.
+            /// The deviation became sustained: this block's observation, past the
+            /// threshold with sign `sign`, is the `N`-th of the last `2N − 1` blocks.
             event DeviationSustained(address indexed pool, uint64 indexed blockNumber, int8 sign, uint64 streak);
+            /// `stabilizer` is now the only account that may spend the pool's cap.
+            event StabilizerBound(address indexed pool, address indexed stabilizer);
             /// The Stabilizer spent `amount` of this block's cap; `remaining` is left.
             event VolumeConsumed(address indexed pool, address indexed stabilizer, uint64 blockNumber, uint256 amount, uint256 remaining);
             /// `account` was granted `role` by `sender`.
@@ -168,11 +186,11 @@ pub mod abi {
                 bool twapAvailable;
                 /// TWAP deviation over the window, in bps (0 when not available).
                 int32 twapDeviationBps;
-                /// Sign of the live streak (0: none).
+                /// Side of the newest live observation past the threshold (0: none).
                 int8 sign;
-                /// Length of the live streak, in consecutive observed blocks.
+                /// Blocks of the last `2N − 1` observed past the threshold.
                 uint64 streak;
-                /// Whether the live streak is at least `N` blocks.
+                /// Whether the sustain rule holds (`streak ≥ N`, newest observation live and past).
                 bool sustained;
                 /// What `checkDeviation` answers.
                 bool shouldRebalance;
@@ -209,6 +227,9 @@ pub mod abi {
             /// An amount is zero.
             #[derive(Debug, PartialEq, Eq)]
             error ZeroAmount();
+            /// `caller` may not spend the pool's cap: it is bound to `bound`.
+            #[derive(Debug, PartialEq, Eq)]
+            error WrongStabilizer(address pool, address caller, address bound);
             /// `amount` is more than this block's `remaining` stabilization volume.
             #[derive(Debug, PartialEq, Eq)]
             error VolumeCapExceeded(address pool, uint256 amount, uint256 remaining);
@@ -225,7 +246,7 @@ pub mod abi {
             #[derive(Debug, PartialEq, Eq)]
             error ZeroOraclePrice(address oracle);
             /// The oracle's price was set at `updatedAt`, more than `maxAge` seconds
-            /// before this block's timestamp.
+            /// before this block's timestamp, or after it.
             #[derive(Debug, PartialEq, Eq)]
             error StaleOracle(address oracle, uint256 updatedAt, uint64 maxAge);
             /// `ArbSys(0x64).arbBlockNumber()` did not answer.
@@ -237,9 +258,12 @@ pub mod abi {
 
             function STABILIZER_ROLE() external view returns (bytes32);
             function GUARDIAN_ROLE() external view returns (bytes32);
+            function POKER_ROLE() external view returns (bytes32);
             function registerPool(address pool, address oracle, uint64 base_decimals, uint64 quote_decimals, uint64 threshold_bps, uint64 sustain_blocks, uint64 twap_window, uint64 max_oracle_age, uint256 per_block_cap) external;
             function poke(address pool) external returns (bool);
             function consumeVolume(address pool, uint256 amount) external;
+            function bindStabilizer(address pool, address stabilizer) external;
+            function stabilizerOf(address pool) external view returns (address);
             function twapDeviation(address pool) external view returns (int256);
             function sustained(address pool) external view returns (bool, int8, uint64);
             function remainingVolume(address pool) external view returns (uint256);
@@ -304,7 +328,7 @@ impl From<MathError> for Error {
 
 /// One registered pool. Each of the first three fields is one packed storage
 /// word: the registration (oracle, decimals, `θ`, `N`, `W`, oracle max age),
-/// the tracker (streak, observation count, streak sign, block of the last
+/// the tracker (past-threshold history, observation count, newest sign, block of the last
 /// `consumeVolume`, and a copy of `θ`, `N`, `W`: see [`Rules`]) and the
 /// volume (cap, volume used in that block).
 #[storage]
@@ -314,6 +338,8 @@ pub struct PoolState {
     volume: StorageU256,
     /// One observation per slot ([`Observation::to_limbs`]).
     ring: StorageArray<StorageU256, RING_CAPACITY>,
+    /// The one Stabilizer that may spend the cap (zero: the first to spend).
+    stabilizer: StorageAddress,
 }
 
 /// FlashContainment storage. `access` has the layout the earlier `Access`
@@ -337,6 +363,9 @@ pub trait IFlashContainment {
 
     /// The guardian role identifier, `GUARDIAN_ROLE()`.
     fn guardian_role(&self) -> B256;
+
+    /// The keepers' role identifier, `POKER_ROLE()`.
+    fn poker_role(&self) -> B256;
 
     /// Registers `pool` (a DODO V2 pool) with its `oracle` (quote per base in
     /// whole tokens, 18 decimals; its `latestPrice` must be at most
@@ -371,34 +400,57 @@ pub trait IFlashContainment {
 
     /// Records this L2 block's observation of `pool` if it has none yet
     /// (`true`); a repeat in the same block returns `false`, reads nothing
-    /// outside this contract but the clock and changes nothing. Anyone may
-    /// call it. Its work is bounded and does not grow with history: the
-    /// clock, two static calls (pool, oracle), four storage reads (pause
-    /// flag, configuration, tracker, newest observation), two storage writes
+    /// outside this contract but the clock and changes nothing. Only
+    /// keepers (`POKER_ROLE`) and the Stabilizer may call it. Its work is bounded and does not grow with history: the
+    /// clock, two static calls (pool, oracle), five storage reads (role,
+    /// pause flag, configuration, tracker, newest observation), two storage writes
     /// (one ring slot, the tracker) and at most two events.
     ///
     /// # Errors
-    /// `EnforcedPause`; `UnknownPool`; `ClockUnavailable`; on a first poke
+    /// `AccessControlUnauthorizedAccount(caller, POKER_ROLE)` unless the
+    /// caller holds `POKER_ROLE` or `STABILIZER_ROLE`; `EnforcedPause`;
+    /// `UnknownPool`; `ClockUnavailable`; on a first poke
     /// only: `PoolCallFailed`, `OracleCallFailed`, `ZeroOraclePrice`,
     /// `StaleOracle`, `ArithmeticOverflow`.
     ///
     /// # Events
     /// `Observed` when recorded; also `SpikeIgnored` when past the
-    /// threshold with a streak shorter than `N`, or `DeviationSustained`
-    /// when the streak reaches `N`.
+    /// threshold with fewer than `N` of the last `2N − 1` blocks past it, or
+    /// `DeviationSustained` when this block makes it `N`.
     fn poke(&mut self, pool: Address) -> Result<bool, Error>;
 
     /// Spends `amount` of `pool`'s stabilization cap for this L2 block.
+    /// Only the pool's bound Stabilizer may; a pool nobody was bound to is
+    /// bound to its first spender (deployments bind explicitly with
+    /// `bindStabilizer`).
     ///
     /// # Errors
     /// `AccessControlUnauthorizedAccount` unless the caller holds the
-    /// Stabilizer role; `EnforcedPause`; `UnknownPool`; `ZeroAmount`;
+    /// Stabilizer role; `EnforcedPause`; `UnknownPool`; `WrongStabilizer`
+    /// when the pool is bound to another account; `ZeroAmount`;
     /// `ClockUnavailable`; `VolumeCapExceeded` above this block's remaining
     /// volume.
     ///
     /// # Events
-    /// `VolumeConsumed`.
+    /// `VolumeConsumed`; `StabilizerBound` on a first spend.
     fn consume_volume(&mut self, pool: Address, amount: U256) -> Result<(), Error>;
+
+    /// Binds `pool`'s cap to `stabilizer` (admin): a Stabilizer serves one
+    /// pool and must not spend another's cap.
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount` unless admin; `UnknownPool`;
+    /// `ZeroAddress`.
+    ///
+    /// # Events
+    /// `StabilizerBound`.
+    fn bind_stabilizer(&mut self, pool: Address, stabilizer: Address) -> Result<(), Error>;
+
+    /// The Stabilizer bound to `pool` (zero: none yet).
+    ///
+    /// # Errors
+    /// `UnknownPool`.
+    fn stabilizer_of(&self, pool: Address) -> Result<Address, Error>;
 
     /// The TWAP deviation over the pool's window `W`, in bps.
     ///
@@ -407,8 +459,10 @@ pub trait IFlashContainment {
     /// observations cover the window.
     fn twap_deviation(&self, pool: Address) -> Result<I256, Error>;
 
-    /// The live sustain streak: `(holds, sign, streak)`, `holds` when
-    /// `streak ≥ N`.
+    /// The sustain rule now: `(holds, sign, count)`, `count` the blocks of
+    /// the last `2N − 1` observed past `θ`, `sign` the side of the newest
+    /// live observation past it (0: none), `holds` when `count ≥ N` and
+    /// `sign ≠ 0`.
     ///
     /// # Errors
     /// `UnknownPool`; `ClockUnavailable`.
@@ -420,12 +474,13 @@ pub trait IFlashContainment {
     /// `UnknownPool`; `ClockUnavailable`.
     fn remaining_volume(&self, pool: Address) -> Result<U256, Error>;
 
-    /// App. A's `checkDeviation` for one pool: the TWAP deviation in bps,
-    /// and whether to rebalance (not paused, live streak of at least `N`,
-    /// TWAP past `θ` with the streak's sign).
+    /// App. A's `checkDeviation` for one pool: the deviation to act on, in
+    /// bps (the newest observation when it is from this L2 block or the one
+    /// before, else 0), and whether to rebalance (not paused, the sustain
+    /// rule holds).
     ///
     /// # Errors
-    /// As [`IFlashContainment::twap_deviation`].
+    /// `UnknownPool`; `ClockUnavailable`.
     fn check_deviation(&self, pool: Address) -> Result<(I256, bool), Error>;
 
     /// Everything a monitor needs about `pool` in one call.
@@ -517,6 +572,10 @@ impl IFlashContainment for FlashContainment {
         GUARDIAN_ROLE
     }
 
+    fn poker_role(&self) -> B256 {
+        POKER_ROLE
+    }
+
     fn register_pool(
         &mut self,
         pool: Address,
@@ -568,7 +627,7 @@ impl IFlashContainment for FlashContainment {
         let mut state = self.pools.setter(pool);
         state.config.set(config.pack());
         state.volume.set(Volume { cap: per_block_cap, used: U256::ZERO }.pack());
-        let tracker = Tracker { streak: 0, count: 0, sign: 0, volume_block: 0, rules: config.rules() };
+        let tracker = Tracker { history: 0, count: 0, sign: 0, volume_block: 0, rules: config.rules() };
         state.tracker.set(tracker.pack());
         vault_words::emit(
             self.vm(),
@@ -590,6 +649,7 @@ impl IFlashContainment for FlashContainment {
     }
 
     fn poke(&mut self, pool: Address) -> Result<bool, Error> {
+        self.access.only_any_role(POKER_ROLE, STABILIZER_ROLE)?;
         self.access.when_not_paused()?;
         let config = self.config_of(pool)?;
         let block = self.l2_block()?;
@@ -605,14 +665,14 @@ impl IFlashContainment for FlashContainment {
         let Some((slot, observation, cursor)) = cursor.append(latest, block, deviation)? else {
             return Ok(false);
         };
-        let streak = tracker.sustain(latest).observe(block, deviation, u32::from(config.threshold_bps));
+        let sustain = tracker.sustain(latest).observe(block, deviation, u32::from(config.threshold_bps));
         let mut state = self.pools.setter(pool);
         if let Some(mut word) = state.ring.setter(slot) {
             word.set(U256::from_limbs(observation.to_limbs()));
         }
-        let next = Tracker { streak: streak.streak, count: cursor.count, sign: streak.sign, ..tracker };
+        let next = Tracker { history: sustain.history, count: cursor.count, sign: sustain.sign, ..tracker };
         state.tracker.set(next.pack());
-        self.emit_observation(pool, block, deviation, streak, (mid_price, oracle_price), config);
+        self.emit_observation(pool, block, deviation, sustain, (mid_price, oracle_price), config);
         Ok(true)
     }
 
@@ -620,6 +680,12 @@ impl IFlashContainment for FlashContainment {
         self.access.only_role(STABILIZER_ROLE)?;
         self.access.when_not_paused()?;
         self.rules_of(pool)?;
+        let caller = self.vm().msg_sender();
+        let bound = self.pools.getter(pool).stabilizer.get();
+        if !bound.is_zero() && bound != caller {
+            let words = [Word::Address(&pool), Word::Address(&caller), Word::Address(&bound)];
+            return Err(Error::new(WrongStabilizer::SELECTOR, &words));
+        }
         if amount.is_zero() {
             return Err(Error::new(ZeroAmount::SELECTOR, &[]));
         }
@@ -635,7 +701,10 @@ impl IFlashContainment for FlashContainment {
         let mut state = self.pools.setter(pool);
         state.volume.set(next.pack());
         state.tracker.set(Tracker { volume_block: block, ..tracker }.pack());
-        let stabilizer = self.vm().msg_sender();
+        if bound.is_zero() {
+            self.bind(pool, caller);
+        }
+        let stabilizer = caller;
         vault_words::emit(
             self.vm(),
             3,
@@ -651,6 +720,21 @@ impl IFlashContainment for FlashContainment {
         Ok(())
     }
 
+    fn bind_stabilizer(&mut self, pool: Address, stabilizer: Address) -> Result<(), Error> {
+        self.access.only_role(ADMIN_ROLE)?;
+        self.rules_of(pool)?;
+        if stabilizer.is_zero() {
+            return Err(Error::new(ZeroAddress::SELECTOR, &[]));
+        }
+        self.bind(pool, stabilizer);
+        Ok(())
+    }
+
+    fn stabilizer_of(&self, pool: Address) -> Result<Address, Error> {
+        self.rules_of(pool)?;
+        Ok(self.pools.getter(pool).stabilizer.get())
+    }
+
     fn twap_deviation(&self, pool: Address) -> Result<I256, Error> {
         let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
@@ -661,8 +745,9 @@ impl IFlashContainment for FlashContainment {
     fn sustained(&self, pool: Address) -> Result<(bool, i8, u64), Error> {
         let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
-        let live = self.live(pool, block);
-        Ok((live.streak >= u64::from(rules.sustain_blocks), live.sign, live.streak))
+        let (sustain, _) = self.sustain_of(pool);
+        let n = u64::from(rules.sustain_blocks);
+        Ok((sustain.is_sustained_at(block, n), sustain.live_sign(block), sustain.count_at(block, n)))
     }
 
     fn remaining_volume(&self, pool: Address) -> Result<U256, Error> {
@@ -674,10 +759,10 @@ impl IFlashContainment for FlashContainment {
     fn check_deviation(&self, pool: Address) -> Result<(I256, bool), Error> {
         let rules = self.rules_of(pool)?;
         let block = self.l2_block()?;
-        let Some(twap) = self.twap_at(pool, block, rules)? else {
-            return Err(Error::of(InsufficientHistory::SELECTOR, &pool));
-        };
-        Ok((int(twap.into()), self.should_rebalance(twap, self.live(pool, block), rules)))
+        let (sustain, newest) = self.sustain_of(pool);
+        let live = matches!(block.checked_sub(sustain.last_block), Some(0 | 1));
+        let deviation = if live { newest } else { 0 };
+        Ok((int(deviation.into()), self.should_rebalance(sustain, block, rules)))
     }
 
     fn pool_status(&self, pool: Address) -> Result<PoolStatus, Error> {
@@ -685,7 +770,8 @@ impl IFlashContainment for FlashContainment {
         let block = self.l2_block()?;
         let (tracker, latest) = self.tracker_of(pool);
         let twap = self.twap_at(pool, block, rules)?;
-        let live = self.live(pool, block);
+        let sustain = tracker.sustain(latest);
+        let n = u64::from(rules.sustain_blocks);
         let last = latest.unwrap_or_default();
         Ok(PoolStatus {
             blockNumber: block,
@@ -694,10 +780,10 @@ impl IFlashContainment for FlashContainment {
             lastDeviationBps: last.deviation_bps,
             twapAvailable: twap.is_some(),
             twapDeviationBps: twap.unwrap_or(0),
-            sign: live.sign,
-            streak: live.streak,
-            sustained: live.streak >= u64::from(rules.sustain_blocks),
-            shouldRebalance: twap.is_some_and(|t| self.should_rebalance(t, live, rules)),
+            sign: sustain.live_sign(block),
+            streak: sustain.count_at(block, n),
+            sustained: sustain.is_sustained_at(block, n),
+            shouldRebalance: self.should_rebalance(sustain, block, rules),
             remainingVolume: self.volume_of(pool, block).1.remaining(),
             paused: self.access.paused(),
         })
@@ -759,9 +845,12 @@ enum Function {
     Constructor,
     StabilizerRole,
     GuardianRole,
+    PokerRole,
     RegisterPool,
     Poke,
     ConsumeVolume,
+    BindStabilizer,
+    StabilizerOf,
     TwapDeviation,
     Sustained,
     RemainingVolume,
@@ -780,16 +869,19 @@ enum Function {
 /// Each function's selector, its number of arguments, and which of them
 /// are addresses and which `uint64` (bit `i` for argument `i`); every
 /// argument is one static word.
-const FUNCTIONS: [Entry<Function>; 19] = {
+const FUNCTIONS: [Entry<Function>; 22] = {
     use abi::IFlashContainment as I;
     use Function as F;
     [
         (CONSTRUCTOR, F::Constructor, 1, 0b1, 0),
         (I::STABILIZER_ROLECall::SELECTOR, F::StabilizerRole, 0, 0, 0),
         (I::GUARDIAN_ROLECall::SELECTOR, F::GuardianRole, 0, 0, 0),
+        (I::POKER_ROLECall::SELECTOR, F::PokerRole, 0, 0, 0),
         (I::registerPoolCall::SELECTOR, F::RegisterPool, 9, 0b11, 0b1111_1100),
         (I::pokeCall::SELECTOR, F::Poke, 1, 0b1, 0),
         (I::consumeVolumeCall::SELECTOR, F::ConsumeVolume, 2, 0b1, 0),
+        (I::bindStabilizerCall::SELECTOR, F::BindStabilizer, 2, 0b11, 0),
+        (I::stabilizerOfCall::SELECTOR, F::StabilizerOf, 1, 0b1, 0),
         (I::twapDeviationCall::SELECTOR, F::TwapDeviation, 1, 0b1, 0),
         (I::sustainedCall::SELECTOR, F::Sustained, 1, 0b1, 0),
         (I::remainingVolumeCall::SELECTOR, F::RemainingVolume, 1, 0b1, 0),
@@ -826,6 +918,7 @@ fn dispatch(contract: &mut FlashContainment, calldata: &[u8]) -> Result<Vec<u8>,
         }
         F::StabilizerRole => Ok(ret(&[Word::Hash(&STABILIZER_ROLE)])),
         F::GuardianRole => Ok(ret(&[Word::Hash(&GUARDIAN_ROLE)])),
+        F::PokerRole => Ok(ret(&[Word::Hash(&POKER_ROLE)])),
         F::RegisterPool => done(contract.register_pool(
             pool,
             a.address(1),
@@ -839,6 +932,8 @@ fn dispatch(contract: &mut FlashContainment, calldata: &[u8]) -> Result<Vec<u8>,
         )),
         F::Poke => flag(contract.poke(pool)?),
         F::ConsumeVolume => done(contract.consume_volume(pool, a.uint(1))),
+        F::BindStabilizer => done(contract.bind_stabilizer(pool, a.address(1))),
+        F::StabilizerOf => Ok(ret(&[Word::Address(&contract.stabilizer_of(pool)?)])),
         F::TwapDeviation => Ok(ret(&[Word::Int(&contract.twap_deviation(pool)?)])),
         F::CheckDeviation => {
             let (twap, rebalance) = contract.check_deviation(pool)?;
@@ -910,6 +1005,14 @@ impl FlashContainment {
         Ok(())
     }
 
+    /// Binds `pool`'s cap to `stabilizer`; emits `StabilizerBound`.
+    fn bind(&mut self, pool: Address, stabilizer: Address) {
+        self.pools.setter(pool).stabilizer.set(stabilizer);
+        let words =
+            [Word::Hash(&StabilizerBound::SIGNATURE_HASH), Word::Address(&pool), Word::Address(&stabilizer)];
+        vault_words::emit(self.vm(), 3, &words);
+    }
+
     /// The pool's configuration, or `UnknownPool`.
     #[inline(never)]
     fn config_of(&self, pool: Address) -> Result<PoolConfig, Error> {
@@ -951,14 +1054,11 @@ impl FlashContainment {
         (tracker, latest)
     }
 
-    /// The streak that counts at `block` (see [`SustainTracker::live_streak`]),
-    /// with its sign (0 when none).
+    /// The sustain tracker and the newest observation's deviation (0: none).
     #[inline(never)]
-    fn live(&self, pool: Address, block: u64) -> SustainTracker {
+    fn sustain_of(&self, pool: Address) -> (SustainTracker, Bps) {
         let (tracker, latest) = self.tracker_of(pool);
-        let sustain = tracker.sustain(latest);
-        let streak = sustain.live_streak(block);
-        SustainTracker { sign: if streak == 0 { 0 } else { sustain.sign }, streak, ..sustain }
+        (tracker.sustain(latest), latest.map_or(0, |o| o.deviation_bps))
     }
 
     /// The stored-ring TWAP over the pool's window; `None` without enough history.
@@ -982,15 +1082,10 @@ impl FlashContainment {
         (tracker, volume)
     }
 
-    /// App. A's trigger: not paused, a live streak of at least `N`, and the
-    /// TWAP past `θ` with the streak's sign.
-    fn should_rebalance(&self, twap: Bps, live: SustainTracker, rules: Rules) -> bool {
-        let sign = twap.signum();
+    /// App. A's trigger: the sustain rule holds at `block`, and not paused.
+    fn should_rebalance(&self, sustain: SustainTracker, block: u64, rules: Rules) -> bool {
         // The pause flag last: its slot is read only when it decides.
-        live.streak >= u64::from(rules.sustain_blocks)
-            && twap.unsigned_abs() > u32::from(rules.threshold_bps)
-            && i32::from(live.sign) == sign
-            && !self.access.paused()
+        sustain.is_sustained_at(block, u64::from(rules.sustain_blocks)) && !self.access.paused()
     }
 
     /// The pool's mid price and the oracle's fresh, nonzero price.
@@ -1006,10 +1101,11 @@ impl FlashContainment {
         if price.is_zero() {
             return Err(Error::of(ZeroOraclePrice::SELECTOR, &oracle));
         }
-        // A timestamp ahead of this block counts as age 0.
-        let age = U256::from(self.vm().block_timestamp()).saturating_sub(updated_at);
+        // A timestamp ahead of this block is refused like a stale one: it
+        // would otherwise count as fresh for as long as it stays ahead.
+        let now = U256::from(self.vm().block_timestamp());
         let max_age = u64::from(config.max_oracle_age);
-        if age > U256::from(max_age) {
+        if updated_at > now || now - updated_at > U256::from(max_age) {
             let words = [Word::Address(&oracle), Word::Uint(&updated_at), Word::Small(&max_age)];
             return Err(Error::new(StaleOracle::SELECTOR, &words));
         }
@@ -1025,21 +1121,22 @@ impl FlashContainment {
         (data.len() == 32 * words).then_some(data)
     }
 
-    /// `Observed`, then `SpikeIgnored` or `DeviationSustained` as the streak says.
+    /// `Observed`, then `SpikeIgnored` or `DeviationSustained` as the sustain rule says.
     #[inline(never)]
     fn emit_observation(
         &self,
         pool: Address,
         block: u64,
         deviation: Bps,
-        streak: SustainTracker,
+        sustain: SustainTracker,
         (mid_price, oracle_price): (U256, U256),
         config: PoolConfig,
     ) {
         let n = u64::from(config.sustain_blocks);
+        let count = sustain.count_at(block, n);
         let (pool, block) = (Word::Address(&pool), Word::Small(&block));
         let deviation = int(deviation.into());
-        let sign = int(streak.sign.into());
+        let sign = int(sustain.sign.into());
         vault_words::emit(
             self.vm(),
             3,
@@ -1049,12 +1146,15 @@ impl FlashContainment {
                 block,
                 Word::Int(&deviation),
                 Word::Int(&sign),
-                Word::Small(&streak.streak),
+                Word::Small(&count),
                 Word::Uint(&mid_price),
                 Word::Uint(&oracle_price),
             ],
         );
-        if streak.streak == n {
+        if sustain.sign == 0 {
+            return;
+        }
+        if count == n {
             let words = [
                 Word::Hash(&DeviationSustained::SIGNATURE_HASH),
                 pool,
@@ -1063,13 +1163,13 @@ impl FlashContainment {
                 Word::Small(&n),
             ];
             vault_words::emit(self.vm(), 3, &words);
-        } else if (1..n).contains(&streak.streak) {
+        } else if count < n {
             let words = [
                 Word::Hash(&SpikeIgnored::SIGNATURE_HASH),
                 pool,
                 block,
                 Word::Int(&deviation),
-                Word::Small(&streak.streak),
+                Word::Small(&count),
             ];
             vault_words::emit(self.vm(), 3, &words);
         }
@@ -1135,13 +1235,14 @@ impl PoolConfig {
     }
 }
 
-/// The sustain streak, the observation count, the block of the last
-/// `consumeVolume` and the pool's [`Rules`], packed into one word's limbs:
-/// `[streak, count, sign | θ << 8 | N << 24 | W << 40, volume block]`, the
-/// sign as 0 (none), 1 (positive) or 2 (negative).
+/// The sustain history ([`SustainTracker::history`]), the observation
+/// count, the block of the last `consumeVolume` and the pool's [`Rules`],
+/// packed into one word's limbs: `[history, count, sign | θ << 8 | N << 24 |
+/// W << 40, volume block]`, the sign as 0 (none), 1 (positive) or 2
+/// (negative).
 #[derive(Clone, Copy)]
 struct Tracker {
-    streak: u64,
+    history: u64,
     count: u64,
     sign: i8,
     volume_block: u64,
@@ -1158,11 +1259,11 @@ impl Tracker {
         let Rules { threshold_bps, sustain_blocks, twap_window } = self.rules;
         let rules =
             u64::from(threshold_bps) << 8 | u64::from(sustain_blocks) << 24 | u64::from(twap_window) << 40;
-        U256::from_limbs([self.streak, self.count, sign | rules, self.volume_block])
+        U256::from_limbs([self.history, self.count, sign | rules, self.volume_block])
     }
 
     fn unpack(word: U256) -> Self {
-        let [streak, count, mixed, volume_block] = word.into_limbs();
+        let [history, count, mixed, volume_block] = word.into_limbs();
         let sign = match mixed & 0xff {
             1 => 1,
             2 => -1,
@@ -1175,7 +1276,7 @@ impl Tracker {
             sustain_blocks: (mixed >> 24) as u16,
             twap_window: (mixed >> 40) as u16,
         };
-        Self { streak, count, sign, volume_block, rules }
+        Self { history, count, sign, volume_block, rules }
     }
 
     fn cursor(self) -> RingCursor {
@@ -1184,7 +1285,7 @@ impl Tracker {
 
     /// The math crate's tracker, whose last block is the newest observation's.
     fn sustain(self, latest: Option<Observation>) -> SustainTracker {
-        SustainTracker { sign: self.sign, streak: self.streak, last_block: latest.map_or(0, |o| o.block) }
+        SustainTracker { sign: self.sign, history: self.history, last_block: latest.map_or(0, |o| o.block) }
     }
 }
 

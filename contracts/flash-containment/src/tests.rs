@@ -25,10 +25,10 @@ use crate::abi::IFlashContainment as I;
 use crate::{
     ArithmeticOverflow, ClockUnavailable, DeviationSustained, Error, FlashContainment, IFlashContainment,
     InsufficientHistory, Observed, OracleCallFailed, ParameterOutOfRange, PoolAlreadyRegistered,
-    PoolCallFailed, PoolRegistered, PoolStatus, SpikeIgnored, StaleOracle, UnknownPool, VolumeCapExceeded,
-    VolumeConsumed, ZeroAddress, ZeroAmount, ZeroOraclePrice, CONSTRUCTOR, DECIMALS_RANGE, FUNCTIONS,
-    GUARDIAN_ROLE, MAX_ORACLE_AGE_RANGE, MAX_PER_BLOCK_CAP, RING_CAPACITY, STABILIZER_ROLE,
-    SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE, TWAP_WINDOW_RANGE,
+    PoolCallFailed, PoolRegistered, PoolStatus, SpikeIgnored, StabilizerBound, StaleOracle, UnknownPool,
+    VolumeCapExceeded, VolumeConsumed, WrongStabilizer, ZeroAddress, ZeroAmount, ZeroOraclePrice,
+    CONSTRUCTOR, DECIMALS_RANGE, FUNCTIONS, GUARDIAN_ROLE, MAX_ORACLE_AGE_RANGE, MAX_PER_BLOCK_CAP,
+    POKER_ROLE, RING_CAPACITY, STABILIZER_ROLE, SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE, TWAP_WINDOW_RANGE,
 };
 
 const DEPLOYER: Address = Address::repeat_byte(0xD0);
@@ -36,6 +36,7 @@ const ADMIN: Address = Address::repeat_byte(0xAD);
 const STABILIZER: Address = Address::repeat_byte(0x57);
 const GUARDIAN: Address = Address::repeat_byte(0x6A);
 const STRANGER: Address = Address::repeat_byte(0x55);
+const KEEPER: Address = Address::repeat_byte(0xEE);
 const POOL: Address = Address::repeat_byte(0x90);
 const ORACLE: Address = Address::repeat_byte(0x0C);
 const OTHER_POOL: Address = Address::repeat_byte(0x91);
@@ -134,8 +135,8 @@ fn unauthorized(account: Address, role: B256) -> AccessControlUnauthorizedAccoun
     AccessControlUnauthorizedAccount { account, neededRole: role }
 }
 
-/// Deployed by `DEPLOYER` with `ADMIN` as admin; `STABILIZER` and `GUARDIAN`
-/// hold their roles; the sender is `ADMIN`, the time `NOW`, the L2 block
+/// Deployed by `DEPLOYER` with `ADMIN` as admin; `STABILIZER`, `GUARDIAN`
+/// and `KEEPER` (`POKER_ROLE`) hold their roles; the sender is `ADMIN`, the time `NOW`, the L2 block
 /// `START`; no mock but the clock, no log kept.
 fn setup() -> (TestVM, FlashContainment) {
     let vm = TestVM::default();
@@ -145,6 +146,7 @@ fn setup() -> (TestVM, FlashContainment) {
     as_caller(&vm, ADMIN);
     contract.grant_role(STABILIZER_ROLE, STABILIZER).unwrap();
     contract.grant_role(GUARDIAN_ROLE, GUARDIAN).unwrap();
+    contract.grant_role(POKER_ROLE, KEEPER).unwrap();
     vm.set_block_timestamp(NOW);
     vm.clear_mocks();
     at_block(&vm, START);
@@ -171,7 +173,7 @@ fn register(contract: &mut FlashContainment, pool: Address, p: [u64; 6], cap: U2
 fn poke_at(vm: &TestVM, contract: &mut FlashContainment, block: u64, bps: i64) -> bool {
     at_block(vm, block);
     deviate(vm, bps);
-    as_caller(vm, STRANGER);
+    as_caller(vm, KEEPER);
     contract.poke(POOL).unwrap()
 }
 
@@ -222,6 +224,8 @@ fn role_identifiers_are_keccak_of_their_names() {
     assert_eq!(GUARDIAN_ROLE, keccak256(b"GUARDIAN_ROLE"));
     assert_eq!(contract.stabilizer_role(), STABILIZER_ROLE);
     assert_eq!(contract.guardian_role(), GUARDIAN_ROLE);
+    assert_eq!(POKER_ROLE, keccak256(b"POKER_ROLE"));
+    assert_eq!(contract.poker_role(), POKER_ROLE);
 }
 
 // -------------------------------------------------------------- the dispatcher
@@ -350,6 +354,7 @@ fn route_call_returns_what_alloy_encodes() {
     // A first poke of a block answers `true`, a repeat `false`.
     at_block(&vm, START + 4);
     deviate(&vm, -120);
+    as_caller(&vm, KEEPER);
     let mut call = |calldata: Vec<u8>| route(&vm, &mut contract, &calldata).expect("call succeeds");
     assert_eq!(call(I::pokeCall { pool }.abi_encode()), I::pokeCall::abi_encode_returns(&(true,)));
     assert_eq!(call(I::pokeCall { pool }.abi_encode()), I::pokeCall::abi_encode_returns(&(false,)));
@@ -404,11 +409,14 @@ fn route_call_refuses_as_the_sdk_router_did() {
     let (vm, mut contract) = setup_with_pool();
     as_caller(&vm, STRANGER);
     let poke = I::pokeCall { pool: OTHER_POOL }.abi_encode();
+    assert_eq!(route(&vm, &mut contract, &poke), Err(unauthorized(STRANGER, POKER_ROLE).abi_encode()));
+    as_caller(&vm, KEEPER);
     assert_eq!(route(&vm, &mut contract, &poke), Err(UnknownPool { pool: OTHER_POOL }.abi_encode()));
+    as_caller(&vm, STRANGER);
     let grant = I::grantRoleCall { role: STABILIZER_ROLE, account: STRANGER }.abi_encode();
     assert_eq!(route(&vm, &mut contract, &grant), Err(unauthorized(STRANGER, ADMIN_ROLE).abi_encode()));
-    let check = I::checkDeviationCall { pool: POOL }.abi_encode();
-    assert_eq!(route(&vm, &mut contract, &check), Err(InsufficientHistory { pool: POOL }.abi_encode()));
+    let twap = I::twapDeviationCall { pool: POOL }.abi_encode();
+    assert_eq!(route(&vm, &mut contract, &twap), Err(InsufficientHistory { pool: POOL }.abi_encode()));
     as_caller(&vm, ADMIN);
     let register = |base_decimals: u64| {
         I::registerPoolCall {
@@ -454,6 +462,7 @@ fn route_call_refuses_as_the_sdk_router_did() {
     }
     // The same calls, well formed, are accepted.
     assert_eq!(route(&vm, &mut contract, &good), Ok(Vec::new()));
+    as_caller(&vm, KEEPER);
     assert_eq!(route(&vm, &mut contract, &poke), Ok(I::pokeCall::abi_encode_returns(&(true,))));
 }
 
@@ -514,7 +523,7 @@ fn register_pool_stores_parameters_and_emits_event() {
     register(&mut contract, third, high, MAX_PER_BLOCK_CAP).unwrap();
     assert_eq!(
         contract.pool_config(third).unwrap(),
-        (ORACLE, 36, 36, 5_000, 10_000, RING_CAPACITY as u64, 86_400, MAX_PER_BLOCK_CAP)
+        (ORACLE, 36, 36, 5_000, 32, RING_CAPACITY as u64, 86_400, MAX_PER_BLOCK_CAP)
     );
 }
 
@@ -572,7 +581,9 @@ fn register_pool_refuses_each_bad_input() {
 fn every_view_refuses_an_unknown_pool() {
     let (vm, mut contract) = setup_with_pool();
     let expected = UnknownPool { pool: OTHER_POOL };
+    as_caller(&vm, KEEPER);
     assert_err!(refused(&vm, || contract.poke(OTHER_POOL)), expected.clone());
+    assert_err!(refused(&vm, || contract.stabilizer_of(OTHER_POOL)), expected.clone());
     assert_err!(refused(&vm, || contract.twap_deviation(OTHER_POOL)), expected.clone());
     assert_err!(refused(&vm, || contract.sustained(OTHER_POOL)), expected.clone());
     assert_err!(refused(&vm, || contract.remaining_volume(OTHER_POOL)), expected.clone());
@@ -589,7 +600,7 @@ fn every_view_refuses_an_unknown_pool() {
 fn first_poke_of_a_block_records_and_repeats_change_nothing() {
     let (vm, mut contract) = setup_with_pool();
     deviate(&vm, 20);
-    as_caller(&vm, STRANGER);
+    as_caller(&vm, KEEPER);
     let recorded = succeeds(&vm, &[log_of(&observed(START, 20, 0, 0))], || contract.poke(POOL));
     assert!(recorded);
     // Later pokes in the block, whatever the price (a flash loan after the
@@ -610,7 +621,7 @@ fn first_poke_of_a_block_records_and_repeats_change_nothing() {
 #[test]
 fn a_single_block_spike_is_recorded_ignored_and_never_sustained() {
     let (vm, mut contract) = setup_with_pool();
-    as_caller(&vm, STRANGER);
+    as_caller(&vm, KEEPER);
     poke_at(&vm, &mut contract, START, 0);
     // Block START + 1: the first poke sees a 900 bps flash-loan move.
     at_block(&vm, START + 1);
@@ -620,7 +631,7 @@ fn a_single_block_spike_is_recorded_ignored_and_never_sustained() {
     assert_eq!(contract.sustained(POOL).unwrap(), (false, 1, 1));
     // The pool is back at the oracle price in the next block.
     assert!(poke_at(&vm, &mut contract, START + 2, 0));
-    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 0));
+    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 1), "in band: nothing to act on");
     for block in START + 3..START + 10 {
         poke_at(&vm, &mut contract, block, 0);
         assert!(!contract.check_deviation(POOL).unwrap().1);
@@ -628,54 +639,50 @@ fn a_single_block_spike_is_recorded_ignored_and_never_sustained() {
 }
 
 #[test]
-fn a_deviation_held_for_n_blocks_is_sustained_at_the_nth() {
+fn n_of_the_last_2n_minus_1_blocks_past_the_threshold_are_sustained() {
     let (vm, mut contract) = setup_with_pool();
-    // N − 1 = 2 blocks past θ, then back in band: never sustained.
+    // N − 1 = 2 blocks past θ, then one at θ: not sustained.
     poke_at(&vm, &mut contract, START, -60);
     poke_at(&vm, &mut contract, START + 1, -70);
     assert_eq!(contract.sustained(POOL).unwrap(), (false, -1, 2));
     poke_at(&vm, &mut contract, START + 2, -50);
-    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 0), "|dev| = θ is not past θ");
-    // A real deviation from START + 3: sustained exactly at START + 5.
-    poke_at(&vm, &mut contract, START + 3, 80);
-    poke_at(&vm, &mut contract, START + 4, 80);
-    assert!(!contract.sustained(POOL).unwrap().0);
-    at_block(&vm, START + 5);
+    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 2), "|dev| = θ is not past θ");
+    // A third block past θ within 2N − 1 = 5, of either sign: sustained,
+    // on the newest observation's side.
+    at_block(&vm, START + 3);
     deviate(&vm, 80);
-    let sustained = DeviationSustained { pool: POOL, blockNumber: START + 5, sign: 1, streak: SUSTAIN };
-    succeeds(&vm, &[log_of(&observed(START + 5, 80, 1, 3)), log_of(&sustained)], || contract.poke(POOL));
+    let sustained = DeviationSustained { pool: POOL, blockNumber: START + 3, sign: 1, streak: SUSTAIN };
+    succeeds(&vm, &[log_of(&observed(START + 3, 80, 1, 3)), log_of(&sustained)], || contract.poke(POOL));
     assert_eq!(contract.sustained(POOL).unwrap(), (true, 1, 3));
-    // TWAP over blocks START+2..=START+5: (−50 + 80 × 3) / 4 = 47 ≤ θ: the
-    // window still holds the earlier blocks, so no trigger yet.
-    assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::try_from(47).unwrap(), false));
-    poke_at(&vm, &mut contract, START + 6, 80);
-    // (80 × 4) / 4 = 80 > θ with the streak's sign.
     assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::try_from(80).unwrap(), true));
-    // A sign flip restarts the streak.
-    poke_at(&vm, &mut contract, START + 7, -80);
-    assert_eq!(contract.sustained(POOL).unwrap(), (false, -1, 1));
+    // Back in band: nothing to act on; old blocks leave the span.
+    poke_at(&vm, &mut contract, START + 4, 0);
+    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 3));
+    assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::ZERO, false));
+    poke_at(&vm, &mut contract, START + 5, 0);
+    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 2));
 }
 
 #[test]
-fn missing_pokes_end_the_streak_and_are_filled_conservatively() {
+fn unobserved_blocks_count_as_in_band() {
     let (vm, mut contract) = setup_with_pool();
     for block in START..START + 3 {
         poke_at(&vm, &mut contract, block, 100);
     }
     assert_eq!(contract.sustained(POOL).unwrap(), (true, 1, 3));
-    // The next block is not observed yet: the streak is still live.
+    // The next block is not observed yet: the newest observation is live.
     at_block(&vm, START + 3);
     assert_eq!(contract.sustained(POOL).unwrap(), (true, 1, 3));
     assert!(contract.check_deviation(POOL).unwrap().1);
-    // A whole block without an observation: the streak lapses.
+    // A whole block without an observation: nothing live to act on.
     at_block(&vm, START + 4);
-    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 0));
-    assert!(!contract.check_deviation(POOL).unwrap().1);
-    // The next observation restarts it at 1; blocks START+3 and START+4 count
-    // gap_fill(100, 60) = 60 in the TWAP.
+    assert_eq!(contract.sustained(POOL).unwrap(), (false, 0, 3));
+    assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::ZERO, false));
+    // START + 1, START + 2 and START + 5 of START + 1 ..= START + 5.
     poke_at(&vm, &mut contract, START + 5, 60);
-    assert_eq!(contract.sustained(POOL).unwrap(), (false, 1, 1));
-    // Window START+2..=START+5: 100 + 60 + 60 + 60 = 280 → 70.
+    assert_eq!(contract.sustained(POOL).unwrap(), (true, 1, 3));
+    // The TWAP credits blocks START+3 and START+4 gap_fill(100, 60) = 60:
+    // window START+2..=START+5: 100 + 60 + 60 + 60 = 280 → 70.
     assert_eq!(contract.twap_deviation(POOL).unwrap(), I256::try_from(70).unwrap());
 }
 
@@ -684,7 +691,8 @@ fn twap_needs_history_covering_the_window() {
     let (vm, mut contract) = setup_with_pool();
     let expected = InsufficientHistory { pool: POOL };
     assert_err!(refused(&vm, || contract.twap_deviation(POOL)), expected.clone());
-    assert_err!(refused(&vm, || contract.check_deviation(POOL)), expected.clone());
+    // checkDeviation answers instead of refusing.
+    assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::ZERO, false));
     assert!(!status(&contract).twapAvailable);
     poke_at(&vm, &mut contract, START, 30);
     // W = 4: blocks START − 3 … START were not all observed.
@@ -703,7 +711,7 @@ fn poke_maps_token_decimals() {
     register(&mut contract, quote6, [18, 6, 50, 3, 4, 60], u(CAP)).unwrap();
     register(&mut contract, base6, [6, 18, 50, 3, 4, 60], u(CAP)).unwrap();
     mock_oracle(&vm, one() * u(2), NOW);
-    as_caller(&vm, STRANGER);
+    as_caller(&vm, KEEPER);
     // Base 18, quote 6: 2 whole quote per base is mid = 2e6; +0.25% → 2.005e6.
     mock_mid(&vm, quote6, u(2_005_000));
     contract.poke(quote6).unwrap();
@@ -717,7 +725,12 @@ fn poke_maps_token_decimals() {
 #[test]
 fn poke_refuses_each_bad_input() {
     let (vm, mut contract) = setup_with_pool();
-    as_caller(&vm, STRANGER);
+    // Only keepers and the Stabilizer observe.
+    for caller in [STRANGER, ADMIN, GUARDIAN] {
+        as_caller(&vm, caller);
+        assert_err!(refused(&vm, || contract.poke(POOL)), unauthorized(caller, POKER_ROLE));
+    }
+    as_caller(&vm, KEEPER);
     // Pool or oracle calls that revert or answer malformed data.
     vm.mock_static_call(POOL, IDODOPool::getMidPriceCall {}.abi_encode(), Err(b"reverted".to_vec()));
     assert_err!(refused(&vm, || contract.poke(POOL)), PoolCallFailed { pool: POOL });
@@ -748,15 +761,23 @@ fn poke_refuses_each_bad_input() {
     as_caller(&vm, GUARDIAN);
     contract.pause().unwrap();
     as_caller(&vm, STRANGER);
+    assert_err!(refused(&vm, || contract.poke(POOL)), unauthorized(STRANGER, POKER_ROLE));
+    as_caller(&vm, KEEPER);
     assert_err!(refused(&vm, || contract.poke(POOL)), EnforcedPause {});
     // The boundary cases that are accepted.
     as_caller(&vm, ADMIN);
     contract.unpause().unwrap();
+    as_caller(&vm, KEEPER);
+    // A timestamp ahead of the block is refused: it would stay fresh for as
+    // long as it stays ahead.
+    mock_oracle(&vm, one(), NOW + 1);
+    let ahead = StaleOracle { oracle: ORACLE, updatedAt: u(NOW + 1), maxAge: MAX_AGE };
+    assert_err!(refused(&vm, || contract.poke(POOL)), ahead);
+    // The boundary cases that are accepted: exactly the maximum age, and now.
     mock_oracle(&vm, one(), NOW - MAX_AGE);
     assert!(contract.poke(POOL).unwrap());
-    // A timestamp ahead of the block counts as fresh.
     at_block(&vm, START + 1);
-    mock_oracle(&vm, one(), NOW + 10);
+    mock_oracle(&vm, one(), NOW);
     assert!(contract.poke(POOL).unwrap());
 }
 
@@ -773,7 +794,9 @@ fn consume_volume_spends_the_cap_of_this_block_only() {
         amount: u(600),
         remaining: u(400),
     };
-    succeeds(&vm, &[log_of(&consumed)], || contract.consume_volume(POOL, u(600)));
+    let bound = StabilizerBound { pool: POOL, stabilizer: STABILIZER };
+    succeeds(&vm, &[log_of(&bound), log_of(&consumed)], || contract.consume_volume(POOL, u(600)));
+    assert_eq!(contract.stabilizer_of(POOL).unwrap(), STABILIZER);
     assert_eq!(contract.remaining_volume(POOL).unwrap(), u(400));
     let over = VolumeCapExceeded { pool: POOL, amount: u(401), remaining: u(400) };
     assert_err!(refused(&vm, || contract.consume_volume(POOL, u(401))), over);
@@ -797,6 +820,12 @@ fn consume_volume_spends_the_cap_of_this_block_only() {
     assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::ZERO)), ZeroAmount {});
     let over = VolumeCapExceeded { pool: POOL, amount: U256::MAX, remaining: u(CAP) };
     assert_err!(refused(&vm, || contract.consume_volume(POOL, U256::MAX)), over);
+    // Another Stabilizer may not spend this pool's cap.
+    as_caller(&vm, ADMIN);
+    contract.grant_role(STABILIZER_ROLE, STRANGER).unwrap();
+    as_caller(&vm, STRANGER);
+    let wrong = WrongStabilizer { pool: POOL, caller: STRANGER, bound: STABILIZER };
+    assert_err!(refused(&vm, || contract.consume_volume(POOL, u(1))), wrong);
     as_caller(&vm, GUARDIAN);
     contract.pause().unwrap();
     as_caller(&vm, STABILIZER);

@@ -75,8 +75,18 @@ impl Roles {
     /// `AccessControlUnauthorizedAccount`.
     #[inline(never)]
     pub fn only_role(&self, role: B256) -> Result<(), Revert> {
+        self.only_any_role(role, role)
+    }
+
+    /// Refuses a caller that holds neither `role` nor `other`, with
+    /// `AccessControlUnauthorizedAccount(caller, role)`.
+    ///
+    /// # Errors
+    /// `AccessControlUnauthorizedAccount`.
+    #[inline(never)]
+    pub fn only_any_role(&self, role: B256, other: B256) -> Result<(), Revert> {
         let account = self.vm().msg_sender();
-        if self.has_role(role, account) {
+        if self.has_role(role, account) || (other != role && self.has_role(other, account)) {
             return Ok(());
         }
         let words = [Word::Address(&account), Word::Hash(&role)];

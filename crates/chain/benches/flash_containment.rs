@@ -76,8 +76,10 @@ impl Bench {
         let mut ctor = keccak256("stylus_constructor()")[..4].to_vec();
         ctor.extend_from_slice(&args(&stylusConstructorCall { admin: ADMIN }));
         ok(world.call(DEPLOYER, FC, &ctor, U256::ZERO), "constructor");
-        let grant = grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STABILIZER };
-        ok(world.call(ADMIN, FC, &grant.abi_encode(), U256::ZERO), "grantRole");
+        for (role, account) in [("STABILIZER_ROLE", STABILIZER), ("POKER_ROLE", KEEPER)] {
+            let grant = grantRoleCall { role: keccak256(role), account };
+            ok(world.call(ADMIN, FC, &grant.abi_encode(), U256::ZERO), "grantRole");
+        }
         let token = Artifact::load("TestToken").unwrap();
         let mut tokens = Vec::new();
         for (symbol, decimals) in [("BASE", 18_u8), ("QUOTE", 6)] {
@@ -179,7 +181,7 @@ fn main() {
     bench.set_deviation(80);
     row("poke, first in block, past θ: + SpikeIgnored (tx)", &poke, &bench.poke());
     bench.world.advance(1);
-    row("poke, first in block, streak 2 of 3 (tx)", &poke, &bench.poke());
+    row("poke, first in block, 2 of N = 3 blocks past θ (tx)", &poke, &bench.poke());
     bench.world.advance(1);
     row("poke, first in block, sustained: + DeviationSustained (tx)", &poke, &bench.poke());
     bench.set_deviation(0);

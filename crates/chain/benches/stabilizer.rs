@@ -360,6 +360,9 @@ fn deploy_fc(world: &mut World, pool: Address, oracle: Address) {
     };
     send(world, ADMIN, FC, &register);
     send(world, ADMIN, FC, &grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
+    for poker in [KEEPER, OWNER] {
+        send(world, ADMIN, FC, &grantRoleCall { role: keccak256("POKER_ROLE"), account: poker });
+    }
 }
 
 /// The mesh: a pool per stablecoin, 10,000,000 tokens against 3,000 XAU.

@@ -6,14 +6,18 @@
 //! - a flash loan that moves the pool and restores it inside one
 //!   transaction changes no observation when the poke is not inside it
 //!   (poke before and after in the same block; or only after);
-//! - a poke inside the flash loan records the manipulated price as the
-//!   block's observation, emits `SpikeIgnored`, is never sustained, and
-//!   moves the TWAP by exactly `1/W` of the spike once the next block is
-//!   observed; repeated in `N − 1` consecutive blocks it is still never
-//!   sustained;
+//! - only keepers (`POKER_ROLE`) and the Stabilizer may poke: a poke inside
+//!   a flash loan is refused, so the first-poke forge (two flash-loan pokes
+//!   at a manipulated price make `shouldRebalance` true) and the first-poke
+//!   suppression (a flash-loan poke at par every other block hides a real
+//!   deviation) both fail, at `N = 2` and `N = 3`;
+//! - the sustain rule counts blocks past `θ` of either sign within
+//!   `2N − 1`: a pool flipped between `+θ'` and `−θ'` every block, or dipped
+//!   into the band every other block, is sustained (the former rule, `N`
+//!   consecutive same-sign blocks, never was), at `N = 2` and `N = 3`;
 //! - a manipulation held for one block or for `N − 1` blocks never counts as
 //!   sustained; a real deviation held for `N` blocks does, at exactly the
-//!   `N`-th block; missing pokes end a streak and are filled conservatively;
+//!   `N`-th block; blocks nobody observed count as in band;
 //! - the decimals mapping (18/6, 6/18, 18/18 pools);
 //! - the per-block cap resets each L2 block (`ArbSys`, not `block.number`);
 //! - every public function refuses each bad input with its exact custom
@@ -34,9 +38,12 @@ sol! {
     function stylusConstructor(address admin);
     function STABILIZER_ROLE() external view returns (bytes32);
     function GUARDIAN_ROLE() external view returns (bytes32);
+    function POKER_ROLE() external view returns (bytes32);
     function registerPool(address pool, address oracle, uint64 baseDecimals, uint64 quoteDecimals, uint64 thresholdBps, uint64 sustainBlocks, uint64 twapWindow, uint64 maxOracleAge, uint256 perBlockCap);
     function poke(address pool) external returns (bool);
     function consumeVolume(address pool, uint256 amount);
+    function bindStabilizer(address pool, address stabilizer);
+    function stabilizerOf(address pool) external view returns (address);
     function twapDeviation(address pool) external view returns (int256);
     function sustained(address pool) external view returns (bool holds, int8 sign, uint64 streak);
     function remainingVolume(address pool) external view returns (uint256);
@@ -70,6 +77,7 @@ sol! {
     event Observed(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, int8 sign, uint64 streak, uint256 midPrice, uint256 oraclePrice);
     event SpikeIgnored(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, uint64 streak);
     event DeviationSustained(address indexed pool, uint64 indexed blockNumber, int8 sign, uint64 streak);
+    event StabilizerBound(address indexed pool, address indexed stabilizer);
     event VolumeConsumed(address indexed pool, address indexed stabilizer, uint64 blockNumber, uint256 amount, uint256 remaining);
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
@@ -86,6 +94,7 @@ sol! {
     error ParameterOutOfRange(uint8 parameter, uint256 value, uint256 min, uint256 max);
     error ZeroAmount();
     error VolumeCapExceeded(address pool, uint256 amount, uint256 remaining);
+    error WrongStabilizer(address pool, address caller, address bound);
     error InsufficientHistory(address pool);
     error PoolCallFailed(address pool);
     error OracleCallFailed(address oracle);
@@ -137,7 +146,7 @@ const W: u64 = 3;
 const MAX_AGE: u64 = 3_600;
 
 /// The contract's bounds (lib.rs), as `ParameterOutOfRange` reports them.
-const RANGES: [(u64, u64); 6] = [(0, 36), (0, 36), (1, 5_000), (2, 10_000), (2, 4_096), (1, 86_400)];
+const RANGES: [(u64, u64); 6] = [(0, 36), (0, 36), (1, 5_000), (2, 32), (2, 4_096), (1, 86_400)];
 /// `MAX_PER_BLOCK_CAP`, 2^128 − 1.
 const MAX_CAP: U256 = U256::from_limbs([u64::MAX, u64::MAX, 0, 0]);
 
@@ -160,6 +169,10 @@ fn stabilizer_role() -> B256 {
 
 fn guardian_role() -> B256 {
     keccak256("GUARDIAN_ROLE")
+}
+
+fn poker_role() -> B256 {
+    keccak256("POKER_ROLE")
 }
 
 fn code() -> Vec<u8> {
@@ -224,14 +237,22 @@ struct Chain {
     oracle: Address,
     attacker: Address,
     pair: Pair,
+    /// The registration's `N`.
+    n: u64,
 }
 
 impl Chain {
     fn new(pair: Pair) -> Self {
+        Self::with_sustain(pair, N)
+    }
+
+    /// [`Chain::new`] with the pool registered at sustain length `n`.
+    fn with_sustain(pair: Pair, n: u64) -> Self {
         let mut world = World::new();
         world.deploy_code(FC, code()).expect("FlashContainment loads");
         ok(world.call(DEPLOYER, FC, &constructor_calldata(ADMIN), U256::ZERO), "constructor");
-        for (role, account) in [(stabilizer_role(), STABILIZER), (guardian_role(), GUARDIAN)] {
+        let roles = [(stabilizer_role(), STABILIZER), (guardian_role(), GUARDIAN), (poker_role(), KEEPER)];
+        for (role, account) in roles {
             send(&mut world, ADMIN, FC, &grantRoleCall { role, account });
         }
         let token = Artifact::load("TestToken").unwrap();
@@ -249,7 +270,7 @@ impl Chain {
         let base = deploy_token(&mut world, "BASE", pair.base_decimals);
         let quote = deploy_token(&mut world, "QUOTE", pair.quote_decimals);
         let mut chain =
-            Self { world, base, quote, pool: ZERO, lender: ZERO, oracle: ZERO, attacker: ZERO, pair };
+            Self { world, base, quote, pool: ZERO, lender: ZERO, oracle: ZERO, attacker: ZERO, pair, n };
         chain.pool = chain.deploy_pool(1_000_000);
         chain.lender = chain.deploy_pool(10_000_000);
         let oracle = oracleConstructorCall { owner: OWNER, initialPrice: e(18) };
@@ -271,7 +292,12 @@ impl Chain {
 
     /// 18-decimal base, 6-decimal quote: the example pair.
     fn standard() -> Self {
-        Self::new(Pair { base_decimals: 18, quote_decimals: 6 })
+        Self::sustaining(N)
+    }
+
+    /// [`Chain::standard`] with the pool registered at sustain length `n`.
+    fn sustaining(n: u64) -> Self {
+        Self::with_sustain(Pair { base_decimals: 18, quote_decimals: 6 }, n)
     }
 
     fn whole_base(&self, amount: u64) -> U256 {
@@ -315,7 +341,7 @@ impl Chain {
             baseDecimals: self.pair.base_decimals.into(),
             quoteDecimals: self.pair.quote_decimals.into(),
             thresholdBps: THRESHOLD,
-            sustainBlocks: N,
+            sustainBlocks: self.n,
             twapWindow: W,
             maxOracleAge: MAX_AGE,
             perBlockCap: self.whole_base(1_000),
@@ -458,6 +484,7 @@ fn constructor_roles_and_registration() {
     assert!(!view(world, FC, &hasRoleCall { role: ADMIN_ROLE, account: DEPLOYER })._0);
     assert_eq!(view(world, FC, &STABILIZER_ROLECall {})._0, stabilizer_role());
     assert_eq!(view(world, FC, &GUARDIAN_ROLECall {})._0, guardian_role());
+    assert_eq!(view(world, FC, &POKER_ROLECall {})._0, poker_role());
     let pool = chain.pool;
     let config = view(&mut chain.world, FC, &poolConfigCall { pool });
     assert_eq!(
@@ -527,12 +554,12 @@ fn a_flash_loan_between_two_pokes_of_a_block_changes_no_observation() {
     let s = chain.status();
     assert_eq!((s.lastBlock, s.lastDeviationBps, s.observations), (recorded.blockNumber, 0, 2));
 
-    // Even a poke inside a flash loan later in the same block is ignored.
+    // A poke inside a flash loan later in the same block is refused.
     let attack = chain.flash_attack(300_000, true);
     let attacker = chain.attacker;
-    assert!(view(&mut chain.world, attacker, &lastTargetSuccessCall {})._0, "the inner poke succeeded");
+    assert!(!view(&mut chain.world, attacker, &lastTargetSuccessCall {})._0, "the inner poke was refused");
     let inner = view(&mut chain.world, attacker, &lastTargetReturnCall {})._0;
-    assert!(!pokeCall::abi_decode_returns(&inner, true).unwrap()._0, "and recorded nothing");
+    assert_eq!(inner.to_vec(), unauthorized(attacker, poker_role()));
     assert!(attack.logs.iter().all(|log| log.address != FC));
     assert_eq!(chain.world.storage_of(FC), storage);
 }
@@ -565,74 +592,108 @@ fn a_flash_loan_restored_in_its_transaction_leaves_the_next_poke_unchanged() {
 }
 
 #[test]
-fn a_poke_inside_a_flash_loan_is_a_spike_never_sustained_and_weighs_one_block() {
+fn an_outsider_cannot_poke_not_even_inside_a_flash_loan() {
     let mut chain = Chain::standard();
-    // Observed at par for W blocks.
-    for _ in 0..W {
-        chain.next_block();
-        chain.poke();
+    let (pool, attacker) = (chain.pool, chain.attacker);
+    let storage = chain.world.storage_of(FC);
+    for caller in [STRANGER, ADMIN, GUARDIAN, OWNER] {
+        let outcome = chain.world.call(caller, FC, &pokeCall { pool }.abi_encode(), U256::ZERO);
+        assert_eq!(outcome.return_data, unauthorized(caller, poker_role()), "{caller}");
     }
-    assert_eq!(chain.check(), (bps(0), false));
-
-    // The block's first poke happens inside the flash loan.
-    chain.next_block();
-    let spike_block = chain.block();
     let attack = chain.flash_attack(300_000, true);
-    let obs = observed(&attack.logs);
-    assert_eq!(obs.len(), 1, "the inner poke recorded the block's observation");
-    let spike = obs[0].deviationBps;
-    assert!(spike > 1_000, "a large manipulated deviation: {spike} bps");
-    assert_eq!((obs[0].blockNumber, obs[0].sign, obs[0].streak), (spike_block, 1, 1));
-    let ignored = events::<SpikeIgnored>(&attack.logs);
-    assert_eq!(ignored.len(), 1);
-    assert_eq!(
-        (ignored[0].pool, ignored[0].blockNumber, ignored[0].deviationBps, ignored[0].streak),
-        (chain.pool, spike_block, spike, 1)
-    );
-    assert!(events::<DeviationSustained>(&attack.logs).is_empty());
-    assert_eq!(chain.sustained(), (false, 1, 1));
-    // The TWAP over W blocks holds the spike for one block of W.
-    assert_eq!(chain.check(), (bps(i64::from(spike) / 3), false));
-    // A later poke in the same block cannot replace it.
-    assert!(!poke_return(&chain.poke()));
-
-    // Next block, observed at par again: the spike still weighs exactly one block.
+    assert!(attack.logs.iter().all(|log| log.address != FC));
+    assert!(!view(&mut chain.world, attacker, &lastTargetSuccessCall {})._0);
+    assert_eq!(chain.world.storage_of(FC), storage, "nothing recorded");
+    // The keeper and the Stabilizer may.
+    assert!(poke_return(&chain.poke()));
     chain.next_block();
-    let outcome = chain.poke();
-    assert_eq!(observed(&outcome.logs)[0].deviationBps, 0);
-    assert_eq!(chain.sustained(), (false, 0, 0));
-    assert_eq!(chain.check(), (bps(i64::from(spike) / 3), false), "(spike + 0 + 0) / W");
-
-    // With nobody poking for three blocks after a second spike, the gap is
-    // credited 0 once the next observation (at par) arrives: still one block of W.
-    chain.next_block();
-    chain.flash_attack(300_000, true);
-    chain.world.advance_blocks(3, 1);
-    chain.poke();
-    assert_eq!(chain.check(), (bps(0), false), "window = the gap and the par observation");
-    let s = chain.status();
-    assert_eq!((s.sustained, s.shouldRebalance), (false, false));
+    let outcome = chain.world.call(STABILIZER, FC, &pokeCall { pool }.abi_encode(), U256::ZERO);
+    assert!(poke_return(&ok(outcome, "the Stabilizer pokes")));
 }
 
+/// Finding: two blocks whose first poke an outsider makes inside a flash
+/// loan (pool pushed, poke, pool restored) made `shouldRebalance` true, and
+/// it stayed true in the next block before anyone poked. Now the inner poke
+/// is refused and the keeper's pokes record the pool as it really is.
 #[test]
-fn flash_loan_spikes_in_n_minus_1_consecutive_blocks_never_sustain() {
-    let mut chain = Chain::standard();
-    for round in 0..3 {
-        for _ in 0..N - 1 {
-            chain.next_block();
+fn the_first_poke_forge_fails_at_n_2_and_3() {
+    for n in [2, 3] {
+        let mut chain = Chain::sustaining(n);
+        chain.observe_at_par();
+        for block in 0..n {
             let attack = chain.flash_attack(300_000, true);
-            assert_eq!(events::<SpikeIgnored>(&attack.logs).len(), 1);
-            assert!(events::<DeviationSustained>(&attack.logs).is_empty());
-            let (holds, _, streak) = chain.sustained();
-            assert!(!holds && streak < N, "round {round}: streak {streak}");
-            if let Ok((_, should)) = try_check(&mut chain) {
-                assert!(!should);
-            }
+            assert!(attack.success);
+            // The keeper pokes after it, in the same block: the pool is restored.
+            chain.poke();
+            assert!(!chain.check().1, "N = {n}, block {block}: forged trigger");
+            chain.next_block();
         }
-        // One block observed at par breaks the streak.
-        chain.next_block();
-        chain.poke();
-        assert_eq!(chain.sustained(), (false, 0, 0));
+        assert_eq!(chain.check(), (bps(0), false), "N = {n}: nothing pending in the next block");
+        assert!(!chain.sustained().0);
+    }
+}
+
+/// Finding: the pool really sits at −80 bps; an outsider's flash loan
+/// pushes it to par and pokes first every other block, which gave 0
+/// triggers in 40 blocks. Now the keeper's pokes record −80 every block
+/// and the deviation is sustained at the `N`-th.
+#[test]
+fn the_first_poke_suppression_fails_at_n_2_and_3() {
+    for n in [2, 3] {
+        let mut chain = Chain::sustaining(n);
+        chain.observe_at_par();
+        chain.set_deviation(-80);
+        let mut first_trigger = None;
+        for block in 0..40 {
+            if block % 2 == 0 {
+                // About 80 bps of base bought and sold back inside the loan.
+                chain.flash_attack(4_000, true);
+            }
+            chain.poke();
+            if first_trigger.is_none() && chain.check().1 {
+                first_trigger = Some(block);
+                assert_eq!(chain.check(), (bps(-80), true));
+            }
+            chain.next_block();
+        }
+        assert_eq!(first_trigger, Some(n - 1), "N = {n}: sustained at the N-th observed block");
+    }
+}
+
+/// Finding: without any manipulated observation, a pool flipped between
+/// `+θ'` and `−θ'` every block, or dipped into the band every other block,
+/// was never sustained under "N consecutive blocks past θ with one sign".
+/// Each is now sustained at the `N`-th block past `θ`, on the side of the
+/// newest observation.
+#[test]
+fn sign_alternation_and_band_dipping_are_sustained_at_n_2_and_3() {
+    let patterns: [(&str, [i64; 2]); 2] = [("sign alternation", [80, -80]), ("band dipping", [-90, -20])];
+    for n in [2, 3] {
+        for (name, pattern) in patterns {
+            let mut chain = Chain::sustaining(n);
+            chain.observe_at_par();
+            let mut flags = Vec::new();
+            for block in 0..2 * n {
+                let deviation = pattern[usize::try_from(block % 2).unwrap()];
+                chain.set_deviation(deviation);
+                chain.poke();
+                flags.push(deviation.unsigned_abs() > THRESHOLD);
+                // Blocks past θ among the last 2N − 1.
+                let span = usize::try_from(2 * n - 1).unwrap();
+                let past = flags.iter().rev().take(span).filter(|&&f| f).count() as u64;
+                let expected = past >= n && deviation.unsigned_abs() > THRESHOLD;
+                let (deviation_bps, trigger) = chain.check();
+                assert_eq!(trigger, expected, "{name}, N = {n}, block {block}: the trigger");
+                let (holds, sign, count) = chain.sustained();
+                assert_eq!((holds, count), (expected, past), "{name}, N = {n}, block {block}");
+                if expected {
+                    // The side to correct is the newest observation's.
+                    assert_eq!((deviation_bps, i64::from(sign)), (bps(deviation), deviation.signum()));
+                }
+                chain.next_block();
+            }
+            assert!(chain.sustained().2 >= n - 1, "{name}: the pattern reached N");
+        }
     }
 }
 
@@ -653,11 +714,11 @@ fn a_manipulation_held_for_one_block_or_n_minus_1_blocks_never_sustains() {
             assert!(!chain.sustained().0 && !chain.check().1, "held {held}");
             chain.next_block();
         }
-        // Reversed: back in band, streak 0.
+        // Reversed: back in band, nothing to act on.
         chain.sell_base(bought);
         let outcome = chain.poke();
         assert!(observed(&outcome.logs)[0].deviationBps.unsigned_abs() <= 50);
-        assert_eq!(chain.sustained(), (false, 0, 0));
+        assert_eq!(chain.sustained(), (false, 0, held));
         assert!(!chain.check().1);
     }
 }
@@ -698,33 +759,33 @@ fn a_real_deviation_held_for_n_blocks_is_sustained_at_exactly_the_nth_block() {
 }
 
 #[test]
-fn missing_pokes_end_the_streak_and_gaps_are_filled_conservatively() {
+fn unobserved_blocks_count_as_in_band_and_the_signal_lapses_after_one() {
     let mut chain = Chain::standard();
     chain.set_deviation(120);
     for _ in 0..N {
         chain.poke();
         chain.next_block();
     }
-    // This block is not observed yet: the streak is still live.
+    // This block is not observed yet: the newest observation is still live.
     assert_eq!(chain.sustained(), (true, 1, N));
     assert_eq!(chain.check(), (bps(120), true));
-    // A whole block without an observation: the streak lapses.
+    // A whole block without an observation: nothing to act on, although
+    // the N blocks are still within the span of 2N − 1.
     chain.next_block();
-    assert_eq!(chain.sustained(), (false, 0, 0));
-    assert_eq!(chain.check(), (bps(120), false), "the TWAP alone never triggers");
-    // The next observation restarts the streak at 1; the unobserved block
-    // between counts gap_fill(120, 60) = 60.
+    assert_eq!(chain.sustained(), (false, 0, N));
+    assert_eq!(chain.check(), (bps(0), false));
+    // The next observation past θ: N + 1 of the last 2N − 1 blocks.
     chain.set_deviation(60);
     let outcome = chain.poke();
-    assert_eq!(observed(&outcome.logs)[0].streak, 1);
-    assert_eq!(chain.check(), (bps(80), false), "(120 + 60 + 60) / 3");
-    // N more observed blocks make it sustained again.
-    for _ in 1..N {
-        chain.next_block();
-        chain.poke();
-    }
-    assert_eq!(chain.sustained(), (true, 1, N));
+    assert_eq!(observed(&outcome.logs)[0].streak, N + 1);
     assert_eq!(chain.check(), (bps(60), true));
+    // After a long silence the history is gone: one block is a spike.
+    chain.world.advance_blocks(2 * N, 1);
+    let outcome = chain.poke();
+    assert_eq!(observed(&outcome.logs)[0].streak, 1);
+    assert_eq!(events::<SpikeIgnored>(&outcome.logs).len(), 1);
+    assert_eq!(chain.sustained(), (false, 1, 1));
+    assert_eq!(chain.check(), (bps(60), false));
 }
 
 #[test]
@@ -821,6 +882,49 @@ fn the_stabilization_cap_resets_every_l2_block() {
     assert_eq!(view(&mut chain.world, FC, &remainingVolumeCall { pool })._0, cap);
     ok(spend(&mut chain, cap), "a whole cap in the next block");
     assert_eq!(chain.status().remainingVolume, U256::ZERO);
+}
+
+/// Finding: any Stabilizer could spend any pool's cap. A pool's cap is
+/// bound to one Stabilizer: explicitly by the admin, or to its first
+/// spender; any other Stabilizer is refused with `WrongStabilizer`.
+#[test]
+fn a_stabilizer_spends_only_its_own_pools_cap() {
+    let mut chain = Chain::standard();
+    let pool = chain.pool;
+    let other = Address::with_last_byte(0x58);
+    send(&mut chain.world, ADMIN, FC, &grantRoleCall { role: stabilizer_role(), account: other });
+    let spend = |chain: &mut Chain, from: Address| {
+        chain.world.call(from, FC, &consumeVolumeCall { pool, amount: u(1) }.abi_encode(), U256::ZERO)
+    };
+    assert_eq!(view(&mut chain.world, FC, &stabilizerOfCall { pool })._0, ZERO);
+    // The first spender is bound.
+    let outcome = ok(spend(&mut chain, STABILIZER), "first spend");
+    let bound = events::<StabilizerBound>(&outcome.logs);
+    assert_eq!((bound[0].pool, bound[0].stabilizer), (pool, STABILIZER));
+    assert_eq!(view(&mut chain.world, FC, &stabilizerOfCall { pool })._0, STABILIZER);
+    // Another Stabilizer is refused, and nothing changes.
+    let storage = chain.world.storage_of(FC);
+    let refused = spend(&mut chain, other);
+    assert_eq!(refused.return_data, err(&WrongStabilizer { pool, caller: other, bound: STABILIZER }));
+    assert_eq!(chain.world.storage_of(FC), storage);
+    // The admin binds explicitly; only the admin may.
+    let bind = bindStabilizerCall { pool, stabilizer: other }.abi_encode();
+    let outcome = chain.world.call(STABILIZER, FC, &bind, U256::ZERO);
+    assert_eq!(outcome.return_data, unauthorized(STABILIZER, ADMIN_ROLE));
+    let outcome = chain.world.call(
+        ADMIN,
+        FC,
+        &bindStabilizerCall { pool: UNKNOWN, stabilizer: other }.abi_encode(),
+        U256::ZERO,
+    );
+    assert_eq!(outcome.return_data, err(&UnknownPool { pool: UNKNOWN }));
+    let outcome =
+        chain.world.call(ADMIN, FC, &bindStabilizerCall { pool, stabilizer: ZERO }.abi_encode(), U256::ZERO);
+    assert_eq!(outcome.return_data, err(&ZeroAddress {}));
+    ok(chain.world.call(ADMIN, FC, &bind, U256::ZERO), "bindStabilizer");
+    ok(spend(&mut chain, other), "the bound Stabilizer spends");
+    let refused = spend(&mut chain, STABILIZER);
+    assert_eq!(refused.return_data, err(&WrongStabilizer { pool, caller: STABILIZER, bound: other }));
 }
 
 // ---------------------------------------------------------------- pause
@@ -961,7 +1065,7 @@ fn mid_price_code(value: U256) -> Vec<u8> {
 }
 
 fn function_of(calldata: &[u8]) -> &'static str {
-    let selectors: [([u8; 4], &str); 19] = [
+    let selectors: [([u8; 4], &str); 20] = [
         (keccak256("stylus_constructor()")[..4].try_into().unwrap(), "constructor"),
         (registerPoolCall::SELECTOR, "registerPool"),
         (pokeCall::SELECTOR, "poke"),
@@ -981,6 +1085,7 @@ fn function_of(calldata: &[u8]) -> &'static str {
         (renounceRoleCall::SELECTOR, "renounceRole"),
         (STABILIZER_ROLECall::SELECTOR, "STABILIZER_ROLE"),
         (GUARDIAN_ROLECall::SELECTOR, "GUARDIAN_ROLE"),
+        (POKER_ROLECall::SELECTOR, "POKER_ROLE"),
     ];
     let selector: Option<[u8; 4]> = calldata.get(..4).map(|s| s.try_into().unwrap());
     selectors.iter().find(|(known, _)| Some(*known) == selector).map_or("?", |(_, name)| name)
@@ -1128,6 +1233,9 @@ fn constructor_and_register_cases(w: &RefusalWorld) -> Vec<Refusal> {
 fn poke_cases(w: &RefusalWorld) -> Vec<Refusal> {
     let stale_at = w.stale_since;
     vec![
+        ("stranger", STRANGER, poke(w.chain.pool), unauthorized(STRANGER, poker_role())),
+        ("admin", ADMIN, poke(w.chain.pool), unauthorized(ADMIN, poker_role())),
+        ("stranger, unknown pool", STRANGER, poke(UNKNOWN), unauthorized(STRANGER, poker_role())),
         ("unknown pool", KEEPER, poke(UNKNOWN), err(&UnknownPool { pool: UNKNOWN })),
         ("zero pool", KEEPER, poke(ZERO), err(&UnknownPool { pool: ZERO })),
         ("pool reverts", KEEPER, poke(w.broken_pool), err(&PoolCallFailed { pool: w.broken_pool })),
@@ -1193,18 +1301,19 @@ fn consume_cases(w: &RefusalWorld) -> Vec<Refusal> {
     ]
 }
 
-/// The views, sent as transactions: unknown pool, not enough history.
+/// The views, sent as transactions: unknown pool, not enough history for
+/// the TWAP (`checkDeviation` answers `false` then: see
+/// [`check_deviation_answers_false_while_the_history_is_short`]).
 fn view_cases(w: &RefusalWorld) -> Vec<Refusal> {
     let pool = w.chain.pool;
     let unknown = err(&UnknownPool { pool: UNKNOWN });
     let no_history = err(&InsufficientHistory { pool });
     vec![
         ("unknown", STRANGER, twapDeviationCall { pool: UNKNOWN }.abi_encode(), unknown.clone()),
-        ("no history", STRANGER, twapDeviationCall { pool }.abi_encode(), no_history.clone()),
+        ("no history", STRANGER, twapDeviationCall { pool }.abi_encode(), no_history),
         ("unknown", STRANGER, sustainedCall { pool: UNKNOWN }.abi_encode(), unknown.clone()),
         ("unknown", STRANGER, remainingVolumeCall { pool: UNKNOWN }.abi_encode(), unknown.clone()),
         ("unknown", STRANGER, checkDeviationCall { pool: UNKNOWN }.abi_encode(), unknown.clone()),
-        ("no history", STRANGER, checkDeviationCall { pool }.abi_encode(), no_history),
         ("unknown", STRANGER, poolStatusCall { pool: UNKNOWN }.abi_encode(), unknown.clone()),
         ("unknown", STRANGER, poolConfigCall { pool: UNKNOWN }.abi_encode(), unknown),
         ("unknown selector", STRANGER, vec![0xde, 0xad, 0xbe, 0xef], Vec::new()),
@@ -1239,6 +1348,7 @@ fn paused_cases(w: &RefusalWorld) -> Vec<Refusal> {
     let (pool, stab) = (w.chain.pool, stabilizer_role());
     vec![
         ("paused", KEEPER, poke(pool), err(&EnforcedPause {})),
+        ("paused, stranger", STRANGER, poke(pool), unauthorized(STRANGER, poker_role())),
         ("paused, unknown pool", KEEPER, poke(UNKNOWN), err(&EnforcedPause {})),
         ("paused, broken pool", KEEPER, poke(w.broken_pool), err(&EnforcedPause {})),
         ("paused", STABILIZER, consume(pool, u(1)), err(&EnforcedPause {})),
@@ -1257,7 +1367,7 @@ fn every_public_function_refuses_each_bad_input_with_its_exact_error() {
     cases.extend(consume_cases(&w));
     cases.extend(view_cases(&w));
     cases.extend(access_cases());
-    assert_eq!(cases.len(), 73);
+    assert_eq!(cases.len(), 75);
     assert_refused(&mut w.chain.world, &cases);
 
     ok(w.chain.world.call(GUARDIAN, FC, &pauseCall {}.abi_encode(), U256::ZERO), "pause");
@@ -1266,6 +1376,42 @@ fn every_public_function_refuses_each_bad_input_with_its_exact_error() {
     // The admin still registers while paused.
     let registered = w.chain.world.call(ADMIN, FC, &reg(UNKNOWN, w.chain.oracle, GOOD, u(1_000)), U256::ZERO);
     assert!(registered.success, "{registered:?}");
+}
+
+/// Finding: with fewer observations than the TWAP window, checkDeviation
+/// reverted (the Stabilizer's answered `ExternalCallFailed`); it answers.
+#[test]
+fn check_deviation_answers_false_while_the_history_is_short() {
+    let mut chain = Chain::standard();
+    assert_eq!(try_check(&mut chain), Ok((bps(0), false)), "no observation");
+    chain.set_deviation(-90);
+    chain.poke();
+    assert_eq!(try_check(&mut chain), Ok((bps(-90), false)), "one observation");
+}
+
+/// Finding: an oracle stamped in the future counted as fresh for as long
+/// as it stayed ahead. It is refused as stale.
+#[test]
+fn an_oracle_timestamp_in_the_future_is_stale() {
+    let mut chain = Chain::standard();
+    let (pool, oracle) = (chain.pool, chain.oracle);
+    // The oracle answers (1.0, an hour ahead of this block).
+    let ahead = chain.world.block().timestamp + 3_600;
+    chain.world.set_code(oracle, price_code(e(18), u(ahead)));
+    let outcome = chain.world.call(KEEPER, FC, &pokeCall { pool }.abi_encode(), U256::ZERO);
+    assert_eq!(outcome.return_data, err(&StaleOracle { oracle, updatedAt: u(ahead), maxAge: MAX_AGE }));
+}
+
+/// EVM bytecode answering every call with the two words `(price, updated_at)`.
+fn price_code(price: U256, updated_at: U256) -> Vec<u8> {
+    let mut code = vec![0x7f];
+    code.extend_from_slice(&price.to_be_bytes::<32>());
+    // PUSH1 0 MSTORE
+    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x7f]);
+    code.extend_from_slice(&updated_at.to_be_bytes::<32>());
+    // PUSH1 32 MSTORE PUSH1 64 PUSH1 0 RETURN
+    code.extend_from_slice(&[0x60, 0x20, 0x52, 0x60, 0x40, 0x60, 0x00, 0xf3]);
+    code
 }
 
 fn poke_return(outcome: &CallOutcome) -> bool {

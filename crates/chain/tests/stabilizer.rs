@@ -348,6 +348,8 @@ fn market() -> (World, Address, Address, Address) {
         perBlockCap: U256::from(1_000u64) * e18(),
     };
     ok(world.call(ADMIN, FC, &register.abi_encode(), U256::ZERO), "registerPool");
+    let poker = grantRoleCall { role: keccak256("POKER_ROLE"), account: OWNER };
+    ok(world.call(ADMIN, FC, &poker.abi_encode(), U256::ZERO), "grant POKER_ROLE");
     send(
         &mut world,
         ADMIN,

@@ -56,26 +56,24 @@
 //!
 //! # Sustain rule (decision)
 //!
-//! [`SustainTracker`] counts consecutive **observed** L2 blocks whose
-//! deviation is past the threshold (`|dev| > threshold`, strictly) with the
-//! same sign:
+//! [`SustainTracker`] keeps, for the last 64 L2 blocks, which ones were
+//! observed past the threshold (`|dev| > θ`, strictly, **either sign**).
+//! The deviation is **sustained** at block `T` when at least `N` of the
+//! `2N − 1` blocks `T − 2N + 2 ..= T` were observed past `θ`, and the newest
+//! observation is live (from `T` or `T − 1`) and past `θ`; its sign is the
+//! side to correct ([`SustainTracker::is_sustained_at`]).
 //!
-//! * same sign, past the threshold, in the block right after the previous
-//!   observation: streak + 1;
-//! * a **gap** (one or more blocks with no observation between two
-//!   observations): the streak restarts at 1 at the new observation (if it is
-//!   past the threshold). An unobserved block cannot be proven to have been
-//!   deviated, so a manipulator gets no credit for blocks nobody saw;
-//! * sign flip: streak restarts at 1 with the new sign;
-//! * `|dev| ≤ threshold`: streak 0, sign 0;
-//! * same block again, or an older block: ignored (the tracker is unchanged).
-//!   Block 0 (L2 genesis, no transactions) therefore never counts.
-//!
-//! A streak is **live** at block `T` while its last observation is in `T` or
-//! in `T − 1` ([`SustainTracker::live_streak`]): block `T` may simply not have
-//! been observed yet. Once a whole block passes without an observation the
-//! streak no longer counts, and the next observation restarts it (the gap
-//! rule above).
+//! Why not "`N` consecutive blocks past `θ` with one sign": that rule is
+//! beaten without any manipulated observation. A pool an attacker flips
+//! between `+15` and `−15` bps every block, or dips into the band every other
+//! block (`−20`, `−5`, `−20`, …), never shows two consecutive same-sign
+//! blocks past `θ = 8`, and was never corrected (measured). A signed TWAP
+//! does not help against the first (it averages to 0). Counting blocks past
+//! `θ` of either sign within `2N − 1` catches both, and the side to correct
+//! is the newest observation's, checked again against the pool's spot price
+//! by the Stabilizer. One block, or `N − 1` of them, can never be
+//! sustained. A block nobody observed counts as in band: an authorised
+//! keeper observes exactly the blocks its own read shows past `θ`.
 //!
 //! Both types are plain data: a contract can keep the fields in its own
 //! storage and call the pure functions ([`Observation::next`],
@@ -290,14 +288,28 @@ impl<const N: usize> ObservationRing<N> {
     }
 }
 
-/// Counts consecutive observed L2 blocks past a threshold with one sign. See
-/// the module docs for the exact rule (gaps reset the streak).
+/// Most `N` a [`SustainTracker`] supports: its span `2N − 1` fits the
+/// 64-bit history.
+pub const MAX_SUSTAIN_BLOCKS: u64 = 32;
+
+/// The span of the sustain rule for `n`: `2n − 1` L2 blocks (the current
+/// one included), so that a deviation an attacker dips into the band every
+/// other block still counts `n` blocks past the threshold in it.
+pub const fn sustain_span(n: u64) -> u64 {
+    n.saturating_mul(2).saturating_sub(1)
+}
+
+/// Which of the recent L2 blocks were observed past the threshold, and the
+/// newest observation's sign. See the module docs for the rule: a block
+/// counts when its observation was past `θ` with either sign; a block
+/// nobody observed counts as in band.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SustainTracker {
-    /// Sign of the current streak: `1`, `-1`, or `0` for no streak.
+    /// Sign of the newest observation when it is past the threshold: `1`,
+    /// `-1`, or `0` (in band, or none yet).
     pub sign: i8,
-    /// Number of consecutive observed blocks in the streak.
-    pub streak: u64,
+    /// Bit `i` set: block `last_block − i` was observed past the threshold.
+    pub history: u64,
     /// Block of the last accepted observation (0 = none yet).
     pub last_block: u64,
 }
@@ -305,49 +317,59 @@ pub struct SustainTracker {
 impl SustainTracker {
     /// A tracker with no observations.
     pub const fn new() -> Self {
-        Self { sign: 0, streak: 0, last_block: 0 }
+        Self { sign: 0, history: 0, last_block: 0 }
     }
 
     /// The tracker after observing `deviation_bps` in `block` against
     /// `threshold_bps` (past means `|dev| > threshold`). Pure: returns the
-    /// new value.
+    /// new value. The same block again, or an older one, is ignored.
     #[must_use]
     pub fn observe(self, block: u64, deviation_bps: Bps, threshold_bps: u32) -> Self {
         if block <= self.last_block {
-            // Same block twice, or out of order: ignored.
             return self;
         }
-        if deviation_bps.unsigned_abs() <= threshold_bps {
-            return Self { sign: 0, streak: 0, last_block: block };
-        }
-        let sign: i8 = if deviation_bps > 0 { 1 } else { -1 };
-        let continues = self.streak > 0 && self.sign == sign && self.last_block.checked_add(1) == Some(block);
-        Self { sign, streak: if continues { self.streak.saturating_add(1) } else { 1 }, last_block: block }
+        let past = deviation_bps.unsigned_abs() > threshold_bps;
+        let sign = match (past, deviation_bps > 0) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => -1,
+        };
+        let history = self.history_at(block) | u64::from(past);
+        Self { sign, history, last_block: block }
     }
 
-    /// Whether the streak, as of the last observation, covers at least `n`
-    /// blocks (`n = 0` is treated as 1: at least one observation past the
-    /// threshold).
-    pub fn is_sustained(&self, n: u64) -> bool {
-        self.streak >= n.max(1)
-    }
-
-    /// [`Self::is_sustained`] and the last observation is in `current_block`:
-    /// what a contract should check after poking in the same block.
-    pub fn is_sustained_at(&self, current_block: u64, n: u64) -> bool {
-        self.last_block == current_block && self.is_sustained(n)
-    }
-
-    /// The streak that counts at `current_block`: [`Self::streak`] while the
-    /// last observation is in `current_block` or in the block just before
-    /// (whose successor may not have been observed yet), otherwise 0: a whole
-    /// unobserved block ends the streak. Also 0 for a `current_block` before
-    /// the last observation (a clock going backwards proves nothing).
-    pub fn live_streak(&self, current_block: u64) -> u64 {
+    /// The history as seen from `current_block` (bit `i`: block
+    /// `current_block − i`); empty before the last observation.
+    pub fn history_at(&self, current_block: u64) -> u64 {
         match current_block.checked_sub(self.last_block) {
-            Some(0 | 1) => self.streak,
+            Some(shift) if shift < 64 => self.history << shift,
             _ => 0,
         }
+    }
+
+    /// How many of the last [`sustain_span`]`(n)` L2 blocks up to
+    /// `current_block` were observed past the threshold.
+    pub fn count_at(&self, current_block: u64, n: u64) -> u64 {
+        let span = sustain_span(n).min(64);
+        let mask = if span >= 64 { u64::MAX } else { (1u64 << span) - 1 };
+        u64::from((self.history_at(current_block) & mask).count_ones())
+    }
+
+    /// The sign to act on at `current_block`: the newest observation's
+    /// when it is past the threshold and live (from `current_block` or the
+    /// block before, whose successor may not be observed yet), else 0.
+    pub fn live_sign(&self, current_block: u64) -> i8 {
+        match current_block.checked_sub(self.last_block) {
+            Some(0 | 1) => self.sign,
+            _ => 0,
+        }
+    }
+
+    /// The sustain rule at `current_block`: at least `n` of the last
+    /// `2n − 1` blocks observed past the threshold, and the newest
+    /// observation live and past it (`n = 0` is treated as 1).
+    pub fn is_sustained_at(&self, current_block: u64, n: u64) -> bool {
+        self.live_sign(current_block) != 0 && self.count_at(current_block, n) >= n.max(1)
     }
 }
 
@@ -824,25 +846,25 @@ mod tests {
 
     #[test]
     fn sustain_rules() {
-        let t = SustainTracker::new();
-        let t = t.observe(5, 60, 50);
-        assert_eq!((t.sign, t.streak), (1, 1));
-        let t = t.observe(6, 70, 50);
-        assert_eq!(t.streak, 2);
+        let t = SustainTracker::new().observe(5, 60, 50);
+        assert_eq!((t.sign, t.count_at(5, 2)), (1, 1));
+        let t = t.observe(6, -70, 50);
+        // Either sign counts; the newest one is the sign to act on.
+        assert_eq!((t.sign, t.count_at(6, 2)), (-1, 2));
+        assert!(t.is_sustained_at(6, 2) && t.is_sustained_at(7, 2) && !t.is_sustained_at(8, 2));
         // Same block: ignored.
         assert_eq!(t.observe(6, -500, 50), t);
-        let t = t.observe(7, 51, 50);
-        assert!(t.is_sustained(3) && t.is_sustained_at(7, 3) && !t.is_sustained_at(8, 3));
-        // Gap (block 8 unobserved): restart at 1.
-        let t = t.observe(9, 80, 50);
-        assert_eq!(t.streak, 1);
-        // Sign flip: restart at 1, negative.
-        let t = t.observe(10, -80, 50);
-        assert_eq!((t.sign, t.streak), (-1, 1));
-        // At the threshold exactly: not past.
-        let t = t.observe(11, -50, 50);
-        assert_eq!((t.sign, t.streak), (0, 0));
-        assert!(!t.is_sustained(0));
+        // In band (at the threshold exactly): counts nothing, nothing to act on.
+        let t = t.observe(7, 50, 50);
+        assert_eq!((t.sign, t.count_at(7, 2)), (0, 2));
+        assert!(!t.is_sustained_at(7, 2));
+        // Dipping into the band every other block still sustains: 2 of 3.
+        let t = t.observe(8, -80, 50);
+        assert_eq!(t.count_at(8, 2), 2);
+        assert!(t.is_sustained_at(8, 2));
+        // Old blocks leave the span.
+        assert_eq!(t.count_at(10, 2), 1);
+        assert_eq!(t.count_at(200, 32), 0);
     }
 
     /// A `Vec` of slots, as a contract's storage would hold them.
@@ -954,10 +976,11 @@ mod tests {
     }
 
     #[test]
-    fn live_streak_lasts_one_unobserved_block() {
+    fn the_signal_lasts_one_unobserved_block() {
         let t = SustainTracker::new().observe(5, 60, 50).observe(6, 60, 50);
-        assert_eq!((t.live_streak(6), t.live_streak(7), t.live_streak(8)), (2, 2, 0));
-        assert_eq!(t.live_streak(5), 0, "before the last observation");
+        assert_eq!((t.live_sign(6), t.live_sign(7), t.live_sign(8)), (1, 1, 0));
+        assert_eq!(t.live_sign(5), 0, "before the last observation");
+        assert_eq!(t.count_at(5, 2), 0, "before the last observation");
     }
 
     #[test]

@@ -246,45 +246,59 @@ proptest! {
         }
     }
 
-    /// Manipulated observations past the threshold in at most `N − 1`
-    /// consecutive blocks, inserted anywhere among honest ones (in band) and
-    /// in any sign, never make the live streak reach `N`; a real deviation
-    /// observed in `N` consecutive blocks reaches it exactly at its `N`-th
-    /// block and not before.
+    /// Manipulated observations past the threshold, of either sign, in at
+    /// most `N − 1` blocks of any `2N − 1` (the rest in band or unobserved)
+    /// never sustain; a real deviation observed in `N` consecutive blocks,
+    /// or in `N` of `2N − 1` with dips into the band or sign flips between,
+    /// sustains exactly at its `N`-th block past the threshold.
     #[test]
-    fn only_n_consecutive_observed_blocks_sustain(
+    fn only_n_blocks_past_the_threshold_within_the_span_sustain(
         n in 2u64..8,
         threshold in 0u32..500,
         runs in proptest::collection::vec((0u64..3, 0u64..8, any::<bool>(), 1u32..5_000), 1..12),
-        real_sign in any::<bool>(),
+        real in proptest::collection::vec((any::<bool>(), any::<bool>()), 8),
     ) {
         let past = |sign: bool, extra: u32| {
             let magnitude = Bps::try_from(threshold + extra).unwrap();
             if sign { magnitude } else { -magnitude }
         };
+        let span = 2 * n - 1;
         let mut t = SustainTracker::new();
         let mut block = 1u64;
         for &(gap, len, sign, extra) in &runs {
-            // An honest in-band observation, then up to N − 1 manipulated blocks.
-            block += gap;
+            // In band (observed) for a whole span, then up to N − 1 manipulated blocks.
+            block += gap + span;
             t = t.observe(block, 0, threshold);
             for _ in 0..len.min(n - 1) {
                 block += 1;
                 t = t.observe(block, past(sign, extra), threshold);
                 for now in block..block + 3 {
-                    prop_assert!(t.live_streak(now) < n);
+                    prop_assert!(!t.is_sustained_at(now, n));
                 }
             }
+        }
+        // A real deviation past the threshold in N blocks, each one followed
+        // by a dip into the band when its flag says so (never two dips in a
+        // row: the rule's span allows N − 1 dips), signs as drawn.
+        block += span;
+        let (mut seen, mut reals) = (0, Vec::new());
+        for (i, &(sign, dip)) in real.iter().enumerate().take(usize::try_from(n).unwrap()) {
             block += 1;
+            t = t.observe(block, past(sign, 1), threshold);
+            seen += 1;
+            reals.push(block);
+            prop_assert_eq!(t.is_sustained_at(block, n), seen == n, "block {} of the real run", i);
+            prop_assert_eq!(t.live_sign(block), if sign { 1 } else { -1 });
+            if dip && seen < n {
+                block += 1;
+                t = t.observe(block, 0, threshold);
+                prop_assert!(!t.is_sustained_at(block, n));
+            }
         }
-        // A real deviation: N consecutive observed blocks of one sign.
-        t = t.observe(block, 0, threshold);
-        for i in 1..=n {
-            t = t.observe(block + i, past(real_sign, 1), threshold);
-            prop_assert_eq!(t.live_streak(block + i) >= n, i == n);
-        }
-        prop_assert_eq!(t.live_streak(block + n + 1), n, "still live in the next block");
-        prop_assert_eq!(t.live_streak(block + n + 2), 0, "a whole unobserved block ends it");
+        // In the next block it holds while N of them are still in its span.
+        let in_span = reals.iter().filter(|&&b| b + span > block + 1).count() as u64;
+        prop_assert_eq!(t.is_sustained_at(block + 1, n), in_span >= n, "the next block");
+        prop_assert!(!t.is_sustained_at(block + 2, n), "a whole unobserved block ends it");
     }
 
     /// Applying only the difference of the decimals to one side equals

@@ -266,28 +266,24 @@ proptest! {
             if block > last {
                 accepted.push((block, dev));
             }
-            // Naive: length of the run of consecutive-block, same-sign,
-            // past-threshold observations ending at the last accepted one.
-            let (mut streak, mut sign) = (0u64, 0i8);
-            if let Some(&(_, d)) = accepted.last() {
-                if d.unsigned_abs() > threshold {
-                    sign = if d > 0 { 1 } else { -1 };
-                    streak = 1;
-                    for w in accepted.windows(2).rev() {
-                        let ((b1, d1), (b2, _)) = (w[0], w[1]);
-                        let s1 = if d1 > 0 { 1 } else { -1 };
-                        if b1 + 1 == b2 && d1.unsigned_abs() > threshold && s1 == sign {
-                            streak += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            prop_assert_eq!((t.sign, t.streak), (sign, streak));
             prop_assert_eq!(t.last_block, accepted.last().map_or(0, |&(b, _)| b));
-            for n in 1..5 {
-                prop_assert_eq!(t.is_sustained(n), streak >= n);
+            for now in block..block + 4 {
+                for n in 1..6u64 {
+                    // Naive: observations past the threshold in the span
+                    // `now − 2n + 2 ..= now`, and the newest one live and past.
+                    let from = (now + 2).saturating_sub(2 * n);
+                    let count = accepted
+                        .iter()
+                        .filter(|&&(b, d)| b >= from && b <= now && d.unsigned_abs() > threshold)
+                        .count() as u64;
+                    prop_assert_eq!(t.count_at(now, n), count);
+                    let live = accepted
+                        .last()
+                        .filter(|&&(b, d)| now - b <= 1 && d.unsigned_abs() > threshold)
+                        .map_or(0, |&(_, d)| if d > 0 { 1 } else { -1 });
+                    prop_assert_eq!(t.live_sign(now), live);
+                    prop_assert_eq!(t.is_sustained_at(now, n), live != 0 && count >= n);
+                }
             }
         }
     }

@@ -440,6 +440,7 @@ fn build_system(float_tokens: u64, usdt_style: bool) -> System {
     };
     send(&mut world, ADMIN, FC, &register);
     send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
+    send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER });
 
     deploy_mesh(&mut world, base, quote, xau);
     deploy_sizer(&mut world, base, quote);
