@@ -33,6 +33,8 @@ pub mod fc {
         function registerPool(address pool, address oracle, uint64 baseDecimals, uint64 quoteDecimals, uint64 thresholdBps, uint64 sustainBlocks, uint64 twapWindow, uint64 maxOracleAge, uint256 perBlockCap);
         function poke(address pool) external returns (bool);
         function grantRole(bytes32 role, address account);
+        function bindStabilizer(address pool, address stabilizer) external;
+        function stabilizerOf(address pool) external view returns (address);
 
         #[derive(Debug)]
         event Observed(address indexed pool, uint64 indexed blockNumber, int32 deviationBps, int8 sign, uint64 streak, uint256 midPrice, uint256 oraclePrice);

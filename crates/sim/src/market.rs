@@ -547,6 +547,19 @@ impl Market {
             send(&mut self.world, ADMIN, fc, &register)?;
             let grant = fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: p.stabilizer };
             send(&mut self.world, ADMIN, fc, &grant)?;
+            // Each pool's cap is bound to its own Stabilizer. A
+            // FlashContainment without `stabilizerOf` (before binding
+            // existed; `--poke-every-block` comparisons) is left unbound.
+            let bound =
+                self.world.static_call(VIEWER, fc, &fc::stabilizerOfCall { pool: p.address }.abi_encode());
+            if bound.success {
+                send(
+                    &mut self.world,
+                    ADMIN,
+                    fc,
+                    &fc::bindStabilizerCall { pool: p.address, stabilizer: p.stabilizer },
+                )?;
+            }
         }
         // Only pokers (and the Stabilizers) record observations.
         send(
