@@ -17,6 +17,8 @@ interface IReserveSizer  {
 
     function recordBridgeOutflow(address asset, uint256 amount) external;
 
+    function recordRelease(address asset, uint256 amount) external;
+
     function setBucket(address asset, uint8 bucket, uint256 target, address holder) external;
 
     function pause() external;
@@ -74,12 +76,15 @@ interface IReserveSizer  {
     error BalanceQueryFailed(address, address);
 
     error ArithmeticOverflow();
+
+    error ReleaseBelowRequired(address, uint256, uint256);
 }
 
 // Events: not part of the SDK's export; from the contract's sol! declarations.
 interface IReserveSizerEvents {
     event AssetConfigured(address indexed asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
     event OutflowRecorded(address indexed asset, address indexed reporter, bool indexed bridge, uint64 minute, uint256 amount, uint256 minuteTotal, uint256 peak);
+    event ReleaseRecorded(address indexed asset, address indexed reporter, uint256 amount, uint256 reserve, uint256 required);
     event BucketConfigured(address indexed asset, uint8 indexed bucket, uint256 target, address holder);
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);

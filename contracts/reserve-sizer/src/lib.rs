@@ -5,7 +5,24 @@
 //! rolling peak minute outflow `P` drives `required = P × T × safety` and the
 //! bridge buffer `P_bridge × latency`. The actual reserve is the ERC-20
 //! balance of the asset's holder. The Stabilizer asks [`IReserveSizer::can_release`]
-//! before it takes inventory.
+//! before it takes inventory, and records what the mesh actually released
+//! with [`IReserveSizer::record_release`] (it holds the reporter role).
+//!
+//! # Stabilizing releases and `P` (decision)
+//!
+//! A release to the Stabilizer is matched by an inflow: the mesh receives
+//! the other pool token, worth at least the release less `maxSlippageBps`
+//! at the oracle. It is not an outflow of the system, so it does **not**
+//! count toward `P`: counted gross, every correction raised `P` and the
+//! required reserve until `canRelease` refused every release, and an
+//! outsider could trigger that cheaply by holding a pool slightly off its
+//! peg (issue 12). Instead `recordRelease` checks the reserve **after** the
+//! release, against the requirement of the real outflows: the release is
+//! refused (`ReleaseBelowRequired`, the Stabilizer's whole trade reverts)
+//! when the holder's balance is then below `P × T × safety`. So stabilizing
+//! flow can use the reserve above the requirement, never the requirement
+//! itself, and it is on chain (`ReleaseRecorded`) without an off-chain
+//! reporter.
 //!
 //! Pausing freezes reporters and makes every `canRelease` answer false; the
 //! admin can still configure, so the incident can be fixed while paused.
@@ -49,8 +66,8 @@ use vault_words::{lookup, ret, Entry, Revert, Word};
 pub use abi::IReserveSizer::{
     AccessControlBadConfirmation, AccessControlUnauthorizedAccount, AmountTooLarge, ArithmeticOverflow,
     AssetConfigured, BalanceQueryFailed, BucketConfigured, EnforcedPause, ExpectedPause, InvalidFrequency,
-    OutflowRecorded, ParameterOutOfRange, Paused, RoleGranted, RoleRevoked, UnknownAsset, UnknownBucket,
-    Unpaused, ZeroAddress, ZeroAmount,
+    OutflowRecorded, ParameterOutOfRange, Paused, ReleaseBelowRequired, ReleaseRecorded, RoleGranted,
+    RoleRevoked, UnknownAsset, UnknownBucket, Unpaused, ZeroAddress, ZeroAmount,
 };
 
 /// Role of accounts that record outflows.
@@ -92,6 +109,10 @@ pub mod abi {
             /// An outflow (`bridge` false) or a bridge outflow (`bridge` true) was
             /// recorded; `peak` is that stream's `P` after it.
             event OutflowRecorded(address indexed asset, address indexed reporter, bool indexed bridge, uint64 minute, uint256 amount, uint256 minuteTotal, uint256 peak);
+            /// `amount` of `asset` left its reserve to the Stabilizer (a
+            /// stabilizing release, matched by an inflow of the other pool
+            /// token; not counted in `P`); `reserve` and `required` after it.
+            event ReleaseRecorded(address indexed asset, address indexed reporter, uint256 amount, uint256 reserve, uint256 required);
             /// A capital bucket's target and holder were set.
             event BucketConfigured(address indexed asset, uint8 indexed bucket, uint256 target, address holder);
             /// `account` was granted `role` by `sender`.
@@ -132,12 +153,15 @@ pub mod abi {
             error BalanceQueryFailed(address token, address holder);
             /// A sizing formula overflowed.
             error ArithmeticOverflow();
+            /// After a release the reserve `reserve` is below the requirement `required`.
+            error ReleaseBelowRequired(address asset, uint256 reserve, uint256 required);
 
             function REPORTER_ROLE() external view returns (bytes32);
             function GUARDIAN_ROLE() external view returns (bytes32);
             function configureAsset(address asset, address holder, address bridge_holder, uint64 window_minutes, uint64 safety_bps, uint64 bridge_latency_seconds, uint64 peak_window_minutes) external;
             function recordOutflow(address asset, uint256 amount) external;
             function recordBridgeOutflow(address asset, uint256 amount) external;
+            function recordRelease(address asset, uint256 amount) external;
             function setBucket(address asset, uint8 bucket, uint256 target, address holder) external;
             function pause() external;
             function unpause() external;
@@ -281,6 +305,20 @@ pub trait IReserveSizer {
     /// # Events
     /// `OutflowRecorded` with `bridge` true.
     fn record_bridge_outflow(&mut self, asset: Address, amount: U256) -> Result<(), Error>;
+
+    /// Records that `amount` of `asset` has just left its reserve to the
+    /// Stabilizer (a stabilizing release, matched by an inflow of the other
+    /// pool token): it is not counted in `P` (see the crate documentation),
+    /// and the reserve after it must still cover the requirement.
+    ///
+    /// # Errors
+    /// As [`IReserveSizer::record_outflow`]; `BalanceQueryFailed`;
+    /// `ArithmeticOverflow`; `ReleaseBelowRequired` when the holder's
+    /// balance is below the required reserve.
+    ///
+    /// # Events
+    /// `ReleaseRecorded`.
+    fn record_release(&mut self, asset: Address, amount: U256) -> Result<(), Error>;
 
     /// Sets capital bucket `bucket` (0–4 for A–E) of `asset`.
     ///
@@ -486,6 +524,28 @@ impl IReserveSizer for ReserveSizer {
         self.record(&asset, &amount, true)
     }
 
+    fn record_release(&mut self, asset: Address, amount: U256) -> Result<(), Error> {
+        self.check_report(&asset, &amount)?;
+        let c = self.reserve_coverage(&asset)?;
+        let words = [Word::Address(&asset), Word::Uint(&c.actual), Word::Uint(&c.required)];
+        if !c.healthy {
+            return Err(Error::new(ReleaseBelowRequired::SELECTOR, &words));
+        }
+        let reporter = self.vm().msg_sender();
+        self.emit(
+            3,
+            &[
+                Word::Hash(&ReleaseRecorded::SIGNATURE_HASH),
+                Word::Address(&asset),
+                Word::Address(&reporter),
+                Word::Uint(&amount),
+                Word::Uint(&c.actual),
+                Word::Uint(&c.required),
+            ],
+        );
+        Ok(())
+    }
+
     fn set_bucket(&mut self, asset: Address, bucket: u8, target: U256, holder: Address) -> Result<(), Error> {
         self.access.only_role(ADMIN_ROLE)?;
         self.params(&asset)?;
@@ -621,6 +681,7 @@ enum Function {
     ConfigureAsset,
     RecordOutflow,
     RecordBridgeOutflow,
+    RecordRelease,
     SetBucket,
     Pause,
     Unpause,
@@ -642,7 +703,7 @@ enum Function {
 /// Each function's selector, its number of arguments, and which of them
 /// are addresses and which `uint64` or `uint8` (bit `i` for argument `i`);
 /// every argument is one static word. Rows are in [`Function`] order.
-const FUNCTIONS: [Entry<Function>; 22] = {
+const FUNCTIONS: [Entry<Function>; 23] = {
     use abi::IReserveSizer as I;
     use Function as F;
     [
@@ -652,6 +713,7 @@ const FUNCTIONS: [Entry<Function>; 22] = {
         (I::configureAssetCall::SELECTOR, F::ConfigureAsset, 7, 0b111, 0b111_1000),
         (I::recordOutflowCall::SELECTOR, F::RecordOutflow, 2, 0b1, 0),
         (I::recordBridgeOutflowCall::SELECTOR, F::RecordBridgeOutflow, 2, 0b1, 0),
+        (I::recordReleaseCall::SELECTOR, F::RecordRelease, 2, 0b1, 0),
         (I::setBucketCall::SELECTOR, F::SetBucket, 4, 0b1001, 0b10),
         (I::pauseCall::SELECTOR, F::Pause, 0, 0, 0),
         (I::unpauseCall::SELECTOR, F::Unpause, 0, 0, 0),
@@ -707,6 +769,7 @@ fn dispatch(sizer: &mut ReserveSizer, calldata: &[u8]) -> Result<Vec<u8>, Option
         F::RecordOutflow | F::RecordBridgeOutflow => {
             done(sizer.record(&a.address(0), &a.uint(1), matches!(function, F::RecordBridgeOutflow)))
         }
+        F::RecordRelease => done(sizer.record_release(a.address(0), a.uint(1))),
         F::SetBucket => done(sizer.set_bucket(a.address(0), bucket()?, a.uint(2), a.address(3))),
         F::Pause | F::Unpause => {
             done(sizer.access.set_paused(matches!(function, F::Pause), GUARDIAN_ROLE).map_err(Error))
@@ -839,9 +902,11 @@ impl ReserveSizer {
         self.vm().block_timestamp() / SECONDS_PER_MINUTE
     }
 
-    /// Records `amount` in the outflow stream, or the bridge one.
+    /// A reporter's report of `amount` of `asset`: the reporter role, not
+    /// paused, a configured asset, `0 < amount ≤ MAX_OUTFLOW`. Returns the
+    /// peak window.
     #[inline(never)]
-    fn record(&mut self, asset: &Address, amount: &U256, bridge: bool) -> Result<(), Error> {
+    fn check_report(&self, asset: &Address, amount: &U256) -> Result<u64, Error> {
         self.access.only_role(REPORTER_ROLE)?;
         self.access.when_not_paused()?;
         let window = self.params(asset)?.peak_window_minutes;
@@ -851,6 +916,13 @@ impl ReserveSizer {
         if *amount > MAX_OUTFLOW {
             return Err(Error::new(AmountTooLarge::SELECTOR, &[Word::Uint(amount)]));
         }
+        Ok(window)
+    }
+
+    /// Records `amount` in the outflow stream, or the bridge one.
+    #[inline(never)]
+    fn record(&mut self, asset: &Address, amount: &U256, bridge: bool) -> Result<(), Error> {
+        let window = self.check_report(asset, amount)?;
         let minute = self.minute();
         let stream = if bridge { BRIDGE_OUTFLOW } else { OUTFLOW };
         let next = self.tracker(asset, stream).record(minute, *amount, window)?;

@@ -44,6 +44,7 @@ fn main() {
         I::configureAssetCall::abi(),
         I::recordOutflowCall::abi(),
         I::recordBridgeOutflowCall::abi(),
+        I::recordReleaseCall::abi(),
         I::setBucketCall::abi(),
         I::pauseCall::abi(),
         I::unpauseCall::abi(),
@@ -75,10 +76,12 @@ fn main() {
         I::InvalidFrequency::abi(),
         I::BalanceQueryFailed::abi(),
         I::ArithmeticOverflow::abi(),
+        I::ReleaseBelowRequired::abi(),
     ];
     let events = [
         I::AssetConfigured::abi(),
         I::OutflowRecorded::abi(),
+        I::ReleaseRecorded::abi(),
         I::BucketConfigured::abi(),
         I::RoleGranted::abi(),
         I::RoleRevoked::abi(),

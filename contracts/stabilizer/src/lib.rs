@@ -47,6 +47,14 @@
 //! reverts with: its output against the oracle less `maxSlippageBps`
 //! (`SlippageExceeded`), then the pool's own mid price, which must not
 //! pass the peg (`PegOvershoot`) nor move away from it (`WrongDirection`).
+//! After the mesh leg: the ReserveSizer's `recordRelease(tokenIn,
+//! returned)`, which records what the mesh actually released (it can be
+//! more than `tradeSize`) and refuses it when the reserve is then below its
+//! requirement (`ReserveReleaseRefused(tokenIn, returned)`). The Stabilizer
+//! holds the ReserveSizer's reporter role for it. A stabilizing release is
+//! matched by the mesh's inflow of `tokenOut`, so it does not count toward
+//! the peak outflow `P` (the ReserveSizer's crate documentation explains
+//! why).
 //!
 //! # Size decisions
 //!
@@ -156,6 +164,7 @@ pub mod own {
         }
         interface IReserveSizer {
             function canRelease(address asset, uint256 amount) external view returns (bool);
+            function recordRelease(address asset, uint256 amount) external;
         }
     }
 }
@@ -267,7 +276,9 @@ pub mod abi {
             /// The trade would move the pool's price past the peg.
             #[derive(Debug, PartialEq, Eq)]
             error PegOvershoot(uint256 tradeSize);
-            /// The ReserveSizer refuses the release of `amount` of `token`.
+            /// The ReserveSizer refuses the release of `amount` of `token`:
+            /// `canRelease` before the trade (for `tradeSize`), or
+            /// `recordRelease` after the mesh released `amount`.
             #[derive(Debug, PartialEq, Eq)]
             error ReserveReleaseRefused(address token, uint256 amount);
             /// The float holds `balance` of `token`, less than `needed`.
@@ -1301,21 +1312,7 @@ impl Stabilizer {
     /// The ReserveSizer's `canRelease(token, size)`, then the float.
     #[inline(never)]
     fn check_release_and_float(&self, token_in: Address, size: U256, float: U256) -> Result<(), Error> {
-        let sizer = self.address(RESERVE_SIZER);
-        let release = self
-            .read(
-                sizer,
-                IReserveSizer::canReleaseCall::SELECTOR,
-                &[Word::Address(&token_in), Word::Uint(&size)],
-                1,
-            )
-            .ok_or_else(|| failed(sizer))?;
-        if !flag(&release, 0) {
-            return Err(Error::new(
-                ReserveReleaseRefused::SELECTOR,
-                &[Word::Address(&token_in), Word::Uint(&size)],
-            ));
-        }
+        self.release(false, token_in, size)?;
         if float < size {
             return Err(Error::new(
                 InsufficientFloat::SELECTOR,
@@ -1323,6 +1320,25 @@ impl Stabilizer {
             ));
         }
         Ok(())
+    }
+
+    /// Asks the ReserveSizer about `amount` of `token`: `canRelease`, which
+    /// must answer true (`record` false; a call, so that it shares this
+    /// code: it is a view), or `recordRelease`, which must not revert.
+    #[inline(never)]
+    fn release(&self, record: bool, token: Address, amount: U256) -> Result<(), Error> {
+        let sizer = self.address(RESERVE_SIZER);
+        let selector = if record {
+            IReserveSizer::recordReleaseCall::SELECTOR
+        } else {
+            IReserveSizer::canReleaseCall::SELECTOR
+        };
+        match self.send(sizer, selector, &[Word::Address(&token), Word::Uint(&amount)]) {
+            Ok(data) if record || flag(&data, 0) => Ok(()),
+            Ok(data) if data.len() >= 32 => Err(release_refused(token, amount)),
+            Err(_) if record => Err(release_refused(token, amount)),
+            _ => Err(failed(sizer)),
+        }
     }
 
     /// Spends the cap, records the block, sells into the public pool and
@@ -1398,6 +1414,10 @@ impl Stabilizer {
             Ok(_) => return Err(failed(mesh)),
             Err(reason) => return Err(mesh_failed(&reason)),
         };
+        // What the mesh actually released, recorded on chain: the
+        // ReserveSizer refuses it (and the whole trade reverts) when the
+        // reserve is now below its requirement.
+        self.release(true, plan.token_in, returned)?;
         self.emit(
             4,
             &[
@@ -1896,6 +1916,10 @@ fn pair(token_in: Address, token_out: Address) -> Error {
 
 fn unauthorized(account: Address, role: B256) -> Error {
     Error::new(AccessControlUnauthorizedAccount::SELECTOR, &[Word::Address(&account), Word::Hash(&role)])
+}
+
+fn release_refused(token: Address, amount: U256) -> Error {
+    Error::new(ReserveReleaseRefused::SELECTOR, &[Word::Address(&token), Word::Uint(&amount)])
 }
 
 fn wrong_direction(deviation: Bps, token_in: Address) -> Error {

@@ -134,7 +134,7 @@ fn happy_market(vm: &TestVM, size: U256) {
         &IDODOPool::getUserFeeRateCall { user: ME },
         (U256::ZERO, U256::ZERO).abi_encode_params(),
     );
-    mock_static(vm, SIZER, &IReserveSizer::canReleaseCall { asset: BASE, amount: size }, true.abi_encode());
+    mock_call(vm, SIZER, &IReserveSizer::canReleaseCall { asset: BASE, amount: size }, true.abi_encode());
     mock_static(vm, BASE, &IERC20::balanceOfCall { account: ME }, u(10_000 * E18).abi_encode());
     mock_static(vm, POOL, &IDODOPool::getMidPriceCall {}, u(1_004 * E18 / 1_000).abi_encode());
 }
@@ -210,7 +210,7 @@ fn keeper_view_and_execution() {
     happy_market(&vm, size);
     // k·|dev| = 1,000,000 × 40 bps = 4,000; cap 1,000 left; the pool
     // (k = 0) reaches the peg only when emptied... of quote: 100,000 / 1.004.
-    mock_static(
+    mock_call(
         &vm,
         SIZER,
         &IReserveSizer::canReleaseCall { asset: BASE, amount: u(1_000 * E18) },
@@ -380,7 +380,7 @@ fn every_rule_refuses_with_its_error() {
         (
             "reserve",
             |vm, _| {
-                mock_static(
+                mock_call(
                     vm,
                     SIZER,
                     &IReserveSizer::canReleaseCall { asset: BASE, amount: u(100 * E18) },
@@ -579,7 +579,7 @@ fn router_matches_the_interface() {
     let answer = c.route_call(&I::parametersCall {}.abi_encode()).unwrap();
     assert_eq!(answer, c.parameters().abi_encode());
     let cap = IReserveSizer::canReleaseCall { asset: BASE, amount: u(1_000 * E18) };
-    mock_static(&vm, SIZER, &cap, true.abi_encode());
+    mock_call(&vm, SIZER, &cap, true.abi_encode());
     let answer = c.route_call(&I::keeperTradeCall {}.abi_encode()).unwrap();
     assert_eq!(answer, c.keeper_trade().unwrap().abi_encode_params());
     // A refusal carries the error's encoding.

@@ -29,6 +29,7 @@ sol! {
     function configureAsset(address asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
     function recordOutflow(address asset, uint256 amount);
     function recordBridgeOutflow(address asset, uint256 amount);
+    function recordRelease(address asset, uint256 amount);
     function setBucket(address asset, uint8 bucket, uint256 target, address holder);
     function assetConfig(address asset) external view returns (address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
     function peakMinuteOutflow(address asset) external view returns (uint256);
@@ -51,6 +52,7 @@ sol! {
     event AssetConfigured(address indexed asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
     event OutflowRecorded(address indexed asset, address indexed reporter, bool indexed bridge, uint64 minute, uint256 amount, uint256 minuteTotal, uint256 peak);
     event BucketConfigured(address indexed asset, uint8 indexed bucket, uint256 target, address holder);
+    event ReleaseRecorded(address indexed asset, address indexed reporter, uint256 amount, uint256 reserve, uint256 required);
 
     error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
     error AccessControlBadConfirmation();
@@ -65,6 +67,7 @@ sol! {
     error InvalidFrequency();
     error BalanceQueryFailed(address token, address holder);
     error ArithmeticOverflow();
+    error ReleaseBelowRequired(address asset, uint256 reserve, uint256 required);
 }
 
 const SIZER: Address = address!("00000000000000000000000000000000005153e5");
@@ -338,6 +341,7 @@ fn function_of(calldata: &[u8]) -> &'static str {
         (configureAssetCall::SELECTOR, "configureAsset"),
         (recordOutflowCall::SELECTOR, "recordOutflow"),
         (recordBridgeOutflowCall::SELECTOR, "recordBridgeOutflow"),
+        (recordReleaseCall::SELECTOR, "recordRelease"),
         (setBucketCall::SELECTOR, "setBucket"),
         (pauseCall::SELECTOR, "pause"),
         (unpauseCall::SELECTOR, "unpause"),
@@ -466,6 +470,62 @@ fn grant_role_emits_role_granted() {
     let event = RoleGranted::decode_log_data(&log.data, true).expect("RoleGranted decodes");
     assert_eq!((event.role, event.account, event.sender), (reporter_role(), REPORTER, ADMIN));
     assert!(view(&mut world, &hasRoleCall { role: reporter_role(), account: REPORTER })._0);
+}
+
+/// Issue 12, finding 4: the Stabilizer (a reporter) records each release
+/// of the reserve to it after the fact. The release is not counted in `P`
+/// (it is matched by the mesh's inflow of the other pool token), and it is
+/// refused when the reserve is then below the requirement of the real
+/// outflows. Every bad input is refused by name and changes nothing.
+#[test]
+fn record_release_checks_the_reserve_after_the_release_and_leaves_p_alone() {
+    let mut world = refusal_world();
+    succeed(&mut world, REPORTER, &record(TOKEN, u(1_000)));
+    // P 1,000: required 1,000 × 15 × 1.5 = 22,500.
+    let required = U256::from(22_500u64);
+    assert_eq!(view(&mut world, &requiredReserveCall { asset: TOKEN })._0, required);
+    let release = |amount: U256| recordReleaseCall { asset: TOKEN, amount }.abi_encode();
+    // The holder at the requirement: recorded, P unchanged, no outflow event.
+    set_token_balance(&mut world, HOLDER, 22_500);
+    let logs = succeed(&mut world, REPORTER, &release(u(40_000)));
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].topics()[0], ReleaseRecorded::SIGNATURE_HASH);
+    assert_eq!(logs[0].topics()[1], TOKEN.into_word());
+    assert_eq!(logs[0].topics()[2], REPORTER.into_word());
+    let event = ReleaseRecorded::decode_log_data(&logs[0].data, true).unwrap();
+    assert_eq!((event.amount, event.reserve, event.required), (u(40_000), required, required));
+    for _ in 0..3 {
+        succeed(&mut world, REPORTER, &release(u(1_000_000)));
+    }
+    assert_eq!(view(&mut world, &peakMinuteOutflowCall { asset: TOKEN })._0, u(1_000), "P is unchanged");
+    // One unit below the requirement after the release: refused.
+    set_token_balance(&mut world, HOLDER, 22_499);
+    let below = err(&ReleaseBelowRequired { asset: TOKEN, reserve: u(22_499), required });
+    let too_large = U256::from_limbs([0, 0, 1, 0]);
+    let cases: Vec<Refusal> = vec![
+        ("below the requirement", REPORTER, release(u(1)), below),
+        ("a stranger", STRANGER, release(u(1)), not_reporter(STRANGER)),
+        ("the admin", ADMIN, release(u(1)), not_reporter(ADMIN)),
+        (
+            "unknown asset",
+            REPORTER,
+            recordReleaseCall { asset: OTHER, amount: u(1) }.abi_encode(),
+            unknown_asset(OTHER),
+        ),
+        ("zero", REPORTER, release(U256::ZERO), err(&ZeroAmount {})),
+        ("above 2^128 − 1", REPORTER, release(too_large), err(&AmountTooLarge { amount: too_large })),
+        (
+            "the holder's balance cannot be read",
+            REPORTER,
+            recordReleaseCall { asset: BROKEN, amount: u(1) }.abi_encode(),
+            balance_failed(BROKEN, HOLDER),
+        ),
+    ];
+    assert_refused(&mut world, &cases, U256::ZERO);
+    let paused = world.call(GUARDIAN, SIZER, &pause_calldata(), U256::ZERO);
+    assert!(paused.success);
+    set_token_balance(&mut world, HOLDER, 22_500);
+    refuse(&mut world, "paused", REPORTER, release(u(1)), err(&EnforcedPause {}));
 }
 
 #[test]

@@ -77,7 +77,7 @@
 mod support;
 
 use alloy_primitives::{keccak256, Address, B256, I256, U256};
-use alloy_sol_types::{SolCall, SolError};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use support::*;
 use vault_math::sizing;
 
@@ -500,6 +500,96 @@ fn a_release_the_reserve_sizer_refuses_is_refused() {
     let small = tokens(1);
     let expected = stab::ReserveReleaseRefused { token: quote, amount: small }.abi_encode();
     let call = swap(small, quote, s.base);
+    refused(&mut s, &call, &expected);
+}
+
+/// The `ReleaseRecorded` events of the ReserveSizer in `logs`.
+fn releases(logs: &[alloy_primitives::Log]) -> Vec<sizer::ReleaseRecorded> {
+    logs.iter()
+        .filter(|log| log.address == SIZER)
+        .filter_map(|log| sizer::ReleaseRecorded::decode_log(log, true).ok().map(|decoded| decoded.data))
+        .collect()
+}
+
+/// Issue 12, finding 4: the release the ReserveSizer checks and records is
+/// what the mesh actually released (`meshReturned`, above the trade size
+/// when the pool pays more than the size at the peg), recorded on chain by
+/// the Stabilizer itself, and stabilizing releases leave the peak outflow
+/// `P` as it was, however many corrections run. On the former wasm no
+/// release was recorded.
+#[test]
+fn the_mesh_release_is_recorded_on_chain_and_leaves_the_peak_outflow_alone() {
+    let (mut s, _) = sustained_market();
+    let quote = s.quote;
+    let peak = view(&mut s.world, SIZER, &sizer::peakMinuteOutflowCall { asset: quote })._0;
+    let mut trades = 0;
+    for _ in 0..6 {
+        if let Plan::Send(call) = keeper_plan(&mut s) {
+            let outcome = ok(keeper_send(&mut s, &call), "the keeper's trade");
+            let trade = &stabilized(&outcome.logs)[0];
+            let recorded = releases(&outcome.logs);
+            assert_eq!(recorded.len(), 1, "one release recorded");
+            assert_eq!((recorded[0].asset, recorded[0].reporter), (quote, STAB));
+            assert_eq!(recorded[0].amount, trade.meshReturned);
+            if trades == 0 {
+                // 1% off the peg, the pool pays above the size at the peg.
+                assert!(trade.meshReturned > trade.amountIn, "{} for {}", trade.meshReturned, trade.amountIn);
+            }
+            assert_eq!(recorded[0].reserve, s.balance(quote, MESH));
+            trades += 1;
+        }
+        s.next_block();
+        keeper_poke(&mut s);
+    }
+    assert!(trades >= 2, "{trades} corrections");
+    assert_eq!(view(&mut s.world, SIZER, &sizer::peakMinuteOutflowCall { asset: quote })._0, peak);
+}
+
+/// Issue 12, finding 4: `canRelease(tokenIn, tradeSize)` passes, but the
+/// mesh releases `meshReturned` > `tradeSize`, which takes its reserve
+/// below the requirement: the whole trade reverts with
+/// `ReserveReleaseRefused(tokenIn, meshReturned)` and nothing changes. The
+/// former wasm asked only about `tradeSize` and traded.
+#[test]
+fn a_release_above_the_checked_size_that_breaks_the_reserve_is_refused() {
+    let (mut s, _) = sustained_market();
+    let (base, quote) = (s.base, s.quote);
+    let call = planned(&mut s);
+    assert_eq!(call.tokenIn, quote);
+    // What the mesh will release for the pool's output, in this state.
+    let returned = view(
+        &mut s.world,
+        MESH,
+        &mesh::quoteCall { tokenIn: base, tokenOut: quote, amountIn: call.minAmountOut },
+    )
+    .amountOut;
+    assert!(returned > call.tradeSize + U256::from(100u8), "{returned} for {}", call.tradeSize);
+    // A peak outflow P whose requirement P × 15 × 1.5 lies between the
+    // mesh's reserve less the release and the reserve less the size.
+    let reserve = s.balance(quote, MESH);
+    let target = (reserve - call.tradeSize) * U256::from(2u8) / U256::from(45u8);
+    let minute = s.world.block().timestamp / 60;
+    let this_minute = s
+        .world
+        .logs()
+        .iter()
+        .filter(|log| log.address == SIZER)
+        .filter_map(|log| sizer::OutflowRecorded::decode_log(log, true).ok().map(|decoded| decoded.data))
+        .filter(|event| event.asset == quote && event.minute == minute)
+        .last()
+        .map_or(U256::ZERO, |event| event.minuteTotal);
+    send(
+        &mut s.world,
+        REPORTER,
+        SIZER,
+        &sizer::recordOutflowCall { asset: quote, amount: target - this_minute },
+    );
+    assert_eq!(view(&mut s.world, SIZER, &sizer::peakMinuteOutflowCall { asset: quote })._0, target);
+    let required = view(&mut s.world, SIZER, &sizer::requiredReserveCall { asset: quote })._0;
+    assert!(required <= reserve - call.tradeSize && required > reserve - returned);
+    // The size passes the release check: the keeper view answers.
+    keeper_trade(&mut s);
+    let expected = stab::ReserveReleaseRefused { token: quote, amount: returned }.abi_encode();
     refused(&mut s, &call, &expected);
 }
 

@@ -107,6 +107,7 @@ pub mod mesh {
         function stylusConstructor(address admin, address xau);
         function registerPool(address token, address oracle, uint256 k, uint256 feeRate, uint256 minTokenReserve, uint256 minXauReserve, uint64 maxJumpBps, uint64 maxGapBps, uint64 maxOracleAge);
         function deposit(address token, uint256 tokenAmount, uint256 xauAmount);
+        function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);
         function grantRole(bytes32 role, address account);
         function pause();
         function unpause();
@@ -120,6 +121,15 @@ pub mod sizer {
     alloy_sol_types::sol! {
         function configureAsset(address asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
         function recordOutflow(address asset, uint256 amount);
+        function recordRelease(address asset, uint256 amount);
+        function peakMinuteOutflow(address asset) external view returns (uint256);
+
+        #[derive(Debug)]
+        event OutflowRecorded(address indexed asset, address indexed reporter, bool indexed bridge, uint64 minute, uint256 amount, uint256 minuteTotal, uint256 peak);
+        #[derive(Debug)]
+        event ReleaseRecorded(address indexed asset, address indexed reporter, uint256 amount, uint256 reserve, uint256 required);
+
+        error ReleaseBelowRequired(address asset, uint256 reserve, uint256 required);
         function canRelease(address asset, uint256 amount) external view returns (bool);
         function requiredReserve(address asset) external view returns (uint256);
         function grantRole(bytes32 role, address account);
@@ -368,6 +378,8 @@ pub fn deploy_sizer(world: &mut World, base: Address, quote: Address) {
     let ctor = stab::stylusConstructorCall { admin: ADMIN };
     ok(world.call(ADMIN, SIZER, &constructor(&ctor), U256::ZERO), "ReserveSizer constructor");
     send(world, ADMIN, SIZER, &sizer::grantRoleCall { role: keccak256("REPORTER_ROLE"), account: REPORTER });
+    // The Stabilizer records the mesh's releases itself (`recordRelease`).
+    send(world, ADMIN, SIZER, &sizer::grantRoleCall { role: keccak256("REPORTER_ROLE"), account: STAB });
     for token in [base, quote] {
         let configure = sizer::configureAssetCall {
             asset: token,
