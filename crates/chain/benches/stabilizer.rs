@@ -83,6 +83,7 @@ mod calls {
         function latestPrice() external view returns (uint256, uint256);
         function balanceOf(address account) external view returns (uint256);
         function canRelease(address asset, uint256 amount) external view returns (bool);
+        function recordRelease(address asset, uint256 amount);
     }
 }
 
@@ -265,6 +266,7 @@ fn main() {
     measure(&mut world, ADMIN, STAB, &parameters.abi_encode(), false, "Stabilizer.setParameters (tx)");
     let keeper_role = keccak256("KEEPER_ROLE");
     send(&mut world, ADMIN, STAB, &grantRoleCall { role: keeper_role, account: KEEPER });
+    send(&mut world, ADMIN, FC, &grantRoleCall { role: keccak256("POKER_ROLE"), account: OWNER });
     for _ in 0..3 {
         send(&mut world, OWNER, FC, &pokeCall { pool });
         world.advance(1);
@@ -402,6 +404,8 @@ fn deploy_sizer(world: &mut World, base: Address, quote: Address) {
     world.deploy_code(SIZER, packed("reserve_sizer.wasm")).expect("ReserveSizer loads");
     ok(world.call(ADMIN, SIZER, &constructor(ADMIN), U256::ZERO), "ReserveSizer constructor");
     send(world, ADMIN, SIZER, &grantRoleCall { role: keccak256("REPORTER_ROLE"), account: REPORTER });
+    // The Stabilizer records the mesh's releases itself (`recordRelease`).
+    send(world, ADMIN, SIZER, &grantRoleCall { role: keccak256("REPORTER_ROLE"), account: STAB });
     for token in [base, quote] {
         let configure = configureAssetCall {
             asset: token,
@@ -660,7 +664,7 @@ fn swap_breakdown(up: bool, swap: &CallOutcome, swap_execution: u64, sell_alone:
         minAmountOut: U256::ZERO,
         to: STAB,
     };
-    let steps: [(&str, Address, Vec<u8>, bool); 12] = [
+    let steps: [(&str, Address, Vec<u8>, bool); 13] = [
         (
             "ArbSys.arbBlockNumber (L2 clock)",
             address!("0000000000000000000000000000000000000064"),
@@ -698,6 +702,12 @@ fn swap_breakdown(up: bool, swap: &CallOutcome, swap_execution: u64, sell_alone:
         ("the DODO swap itself, in the trade", pool, sell, false),
         ("pool.getMidPrice (spot after)", pool, getMidPriceCall {}.abi_encode(), false),
         ("PrivateMeshPool.swap settling tokenOut", MESH, settle.abi_encode(), false),
+        (
+            "ReserveSizer.recordRelease (the mesh's release)",
+            SIZER,
+            calls::recordReleaseCall { asset: token_in, amount: size }.abi_encode(),
+            false,
+        ),
     ];
     let calls: Vec<_> = steps.iter().map(|(_, to, data, view)| (*to, data.clone(), *view)).collect();
     world.set_code(STAB, probe_code(&calls));
