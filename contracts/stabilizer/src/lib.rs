@@ -413,8 +413,9 @@ pub trait IStabilizer {
     /// paused, the correcting direction enabled and `MIN_BLOCKS` elapsed.
     ///
     /// # Errors
-    /// `ExternalCallFailed` when FlashContainment refuses (for example
-    /// before its TWAP window is covered); `ClockUnavailable`.
+    /// `ExternalCallFailed` when FlashContainment refuses (an unregistered
+    /// pool; a short history is no refusal: it answers no correction);
+    /// `ClockUnavailable`.
     fn check_deviation(&self) -> Result<(I256, bool), Error>;
 
     /// The trade a keeper may send now: `(tradeSize, tokenIn, tokenOut,

@@ -13,7 +13,8 @@
 //!   for one block never trades (`SingleBlockSpike`, state unchanged); one
 //!   held for `N` blocks turns `checkDeviation` on and passes every rule up
 //!   to the ReserveSizer's release check; a depegged token is never sold
-//!   (`TokenOffPeg`, state unchanged).
+//!   (`TokenOffPeg`, state unchanged); `checkDeviation` answers "no
+//!   correction" while FlashContainment's history is short.
 //!
 //! Not yet here: the full scenario with FlashContainment, the
 //! PrivateMeshPool, the ReserveSizer and the Solidity `PmmPool` (sustained
@@ -289,6 +290,11 @@ fn args<C: SolCall>(call: &C) -> Vec<u8> {
 /// k = 0.5, 1,000,000 each side) and an oracle at 1.0, observed at par
 /// for `W` blocks. Returns the world, the pool and its base and quote.
 fn market() -> (World, Address, Address, Address) {
+    market_observed(3)
+}
+
+/// [`market`] observed at par for `blocks` blocks (its window `W` is 3).
+fn market_observed(blocks: usize) -> (World, Address, Address, Address) {
     let mut world = deployed();
     world.deploy_code(FC, packed("flash_containment.wasm")).expect("FlashContainment loads");
     ok(world.call(ADMIN, FC, &constructor(ADMIN), U256::ZERO), "FlashContainment constructor");
@@ -355,11 +361,27 @@ fn market() -> (World, Address, Address, Address) {
         ADMIN,
         &setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle },
     );
-    for _ in 0..3 {
+    for _ in 0..blocks {
         ok(world.call(OWNER, FC, &pokeCall { pool }.abi_encode(), U256::ZERO), "poke");
         world.advance(1);
     }
     (world, pool, base, quote)
+}
+
+/// Issue 12, finding 7: while FlashContainment's history is shorter than
+/// its window (no observation yet, then one), `checkDeviation` answers "no
+/// correction" instead of reverting (`ExternalCallFailed` before), so a
+/// keeper's loop needs no special case for a new pool.
+#[test]
+fn check_deviation_answers_while_the_history_is_short() {
+    for observed in [0, 1, 2] {
+        let (mut world, ..) = market_observed(observed);
+        let outcome = world.static_call(STRANGER, STAB, &checkDeviationCall {}.abi_encode());
+        assert!(outcome.success, "{observed} blocks observed: {outcome:?}");
+        let answer = checkDeviationCall::abi_decode_returns(&outcome.return_data, true).unwrap();
+        assert!(!answer.shouldRebalance, "{observed} blocks observed");
+        assert_eq!(answer.deviationBps, I256::ZERO, "{observed} blocks observed at par");
+    }
 }
 
 /// Sets the pool's `i` (its mid price at R = 1) and observes it.
