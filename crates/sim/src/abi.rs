@@ -57,6 +57,10 @@ pub mod sizer {
     alloy_sol_types::sol! {
         function configureAsset(address asset, address holder, address bridgeHolder, uint64 windowMinutes, uint64 safetyBps, uint64 bridgeLatencySeconds, uint64 peakWindowMinutes);
         function recordOutflow(address asset, uint256 amount);
+        function recordRelease(address asset, uint256 amount);
+
+        #[derive(Debug)]
+        event ReleaseRecorded(address indexed asset, address indexed reporter, uint256 amount, uint256 reserve, uint256 required);
         function requiredReserve(address asset) external view returns (uint256);
         function grantRole(bytes32 role, address account);
     }

@@ -690,6 +690,9 @@ impl Market {
             oracle: p.oracle,
         };
         send(&mut self.world, ADMIN, address, &contracts)?;
+        // The Stabilizer records the mesh's release itself (`recordRelease`).
+        let reporter = sizer::grantRoleCall { role: keccak256("REPORTER_ROLE"), account: address };
+        send(&mut self.world, ADMIN, self.sizer, &reporter)?;
         for t in [p.base, p.quote] {
             let amount = self.usd(t, config.float_usd);
             let token = self.tokens[t].address;

@@ -165,19 +165,25 @@ pub fn run_scenario_with(
                                 if n == 0 {
                                     attacker.on_correction(pool, block_no);
                                 }
-                                // The reporter: the mesh released `meshReturned` of tokenIn.
-                                let record = sizer::recordOutflowCall {
-                                    asset: event.tokenIn,
-                                    amount: event.meshReturned,
-                                };
-                                let sizer_address = c.market.sizer;
-                                let out = c.market.world.call(
-                                    REPORTER,
-                                    sizer_address,
-                                    &record.abi_encode(),
-                                    U256::ZERO,
-                                );
-                                gas.add("recordOutflow", out.gas_used);
+                                // The mesh released `meshReturned` of tokenIn. A
+                                // Stabilizer that records it on chain
+                                // (`ReleaseRecorded`, not counted in P) leaves the
+                                // reporter nothing to do; before that, the reporter
+                                // recorded it as an outflow.
+                                if !released_on_chain(&outcome, c.market.sizer) {
+                                    let record = sizer::recordOutflowCall {
+                                        asset: event.tokenIn,
+                                        amount: event.meshReturned,
+                                    };
+                                    let sizer_address = c.market.sizer;
+                                    let out = c.market.world.call(
+                                        REPORTER,
+                                        sizer_address,
+                                        &record.abi_encode(),
+                                        U256::ZERO,
+                                    );
+                                    gas.add("recordOutflow", out.gas_used);
+                                }
                                 c.required = required(&mut c.market)?;
                             }
                         } else {
@@ -255,6 +261,15 @@ pub fn run_scenario_with(
     }
     let summary = metrics::summarize(scenario, seed, &record, &gas, &facts);
     Ok((record, summary))
+}
+
+/// Whether a trade's release was recorded on chain by the Stabilizer
+/// (`ReleaseRecorded` from the ReserveSizer).
+fn released_on_chain(outcome: &vault_chain::CallOutcome, sizer: Address) -> bool {
+    outcome
+        .logs
+        .iter()
+        .any(|log| log.address == sizer && sizer::ReleaseRecorded::decode_log(log, true).is_ok())
 }
 
 fn signed(value: U256) -> I256 {
