@@ -42,7 +42,8 @@
 //! Administration: `setParameters` `ParameterOutOfRange` for parameters
 //! 0–4 at min − 1 and max + 1 (and min and max accepted); `setPegManagers`
 //! parameters 5–7 out of range and `ZeroAddress`; `setContracts`
-//! `ZeroAddress` in each position and `OracleMismatch`; with USDT-style
+//! `ZeroAddress` in each position, `OracleMismatch` and `TransferFailed`
+//! (a pool token without `approve`); with USDT-style
 //! tokens it reconfigures, revoking the old pairs' approvals (issue 12,
 //! finding 6);
 //! `setDirectionEnabled` enabled by a guardian, disabled by a stranger, for
@@ -69,8 +70,9 @@
 //!   production one.
 //! * Not asked for and not produced here: `WrongDirection` after the public
 //!   leg (a correcting sale into a PMM pool never moves its mid price away
-//!   from the peg), `TransferFailed` (the `TestToken` cannot fail a
-//!   transfer the balance covers), `ClockUnavailable` (ArbSys is the
+//!   from the peg), `TransferFailed` in a trade (the `TestToken` cannot
+//!   fail a transfer the balance covers; `setContracts`' approval failure
+//!   is proven), `ClockUnavailable` (ArbSys is the
 //!   chain's), `ArithmeticOverflow`; `ExternalCallFailed` is proven in
 //!   `stabilizer.rs` (a ReserveSizer without code).
 
@@ -806,6 +808,40 @@ fn set_contracts_refuses_a_zero_address_and_another_oracle() {
     let other = deploy_oracle(&mut s.world, e18());
     let expected = stab::OracleMismatch { oracle: other, registered: s.oracle }.abi_encode();
     refused_by(&mut s, ADMIN, &stab::setContractsCall { oracle: other, ..good.clone() }, &expected);
+    // A pool whose base token cannot approve (a contract without
+    // `approve`: the oracle), registered in FlashContainment: the approval
+    // fails by name after the old tokens' revocations, and the whole call
+    // reverts (the old approvals stay).
+    let ctor = fx::pmmConstructorCall {
+        owner: OWNER,
+        maintainer: OWNER,
+        baseToken: s.oracle,
+        quoteToken: s.quote,
+        lpFeeRate: U256::ZERO,
+        mtFeeRate: U256::ZERO,
+        i: e18(),
+        k: U256::from(POOL_K),
+        isOpenTWAP: false,
+    };
+    let odd_pool = artifact("PmmPool").deploy(&mut s.world, OWNER, &args(&ctor)).expect("pool deploys");
+    let register = fc::registerPoolCall {
+        pool: odd_pool,
+        oracle: s.oracle,
+        baseDecimals: DECIMALS.into(),
+        quoteDecimals: DECIMALS.into(),
+        thresholdBps: THETA_BPS,
+        sustainBlocks: N,
+        twapWindow: W,
+        maxOracleAge: MAX_ORACLE_AGE,
+        perBlockCap: tokens(CAP_TOKENS),
+    };
+    send(&mut s.world, ADMIN, FC, &register);
+    let expected = stab::TransferFailed { token: s.oracle }.abi_encode();
+    refused_by(&mut s, ADMIN, &stab::setContractsCall { pool: odd_pool, ..good.clone() }, &expected);
+    let (base, quote) = (s.base, s.quote);
+    for token in [base, quote] {
+        assert_eq!(allowance(&mut s, token, MESH), U256::MAX, "the old approval stays");
+    }
     send(&mut s.world, ADMIN, STAB, &good);
 }
 
