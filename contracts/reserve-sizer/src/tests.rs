@@ -16,9 +16,9 @@ use crate::abi::IReserveSizer as I;
 use crate::{
     AccessControlBadConfirmation, AccessControlUnauthorizedAccount, AmountTooLarge, ArithmeticOverflow,
     AssetConfigured, BalanceQueryFailed, BucketConfigured, EnforcedPause, Error, ExpectedPause,
-    IReserveSizer, InvalidFrequency, OutflowRecorded, ParameterOutOfRange, Paused, ReserveSizer, RoleGranted,
-    RoleRevoked, UnknownAsset, UnknownBucket, Unpaused, ZeroAddress, ZeroAmount, ADMIN_ROLE, GUARDIAN_ROLE,
-    MAX_OUTFLOW, REPORTER_ROLE,
+    IReserveSizer, InvalidFrequency, OutflowRecorded, ParameterOutOfRange, Paused, ReleaseBelowRequired,
+    ReleaseRecorded, ReserveSizer, RoleGranted, RoleRevoked, UnknownAsset, UnknownBucket, Unpaused,
+    ZeroAddress, ZeroAmount, ADMIN_ROLE, GUARDIAN_ROLE, MAX_OUTFLOW, REPORTER_ROLE,
 };
 
 const DEPLOYER: Address = Address::repeat_byte(0xD0);
@@ -1084,6 +1084,44 @@ fn can_release_exactly_while_the_reserve_stays_at_the_requirement() {
     mock_balance(&vm, ASSET, HOLDER, 49_999);
     assert!(!contract.can_release(ASSET, U256::ZERO).unwrap());
     assert!(!contract.can_release(ASSET, u(1)).unwrap());
+}
+
+// ------------------------------------------------------------- recordRelease
+
+#[test]
+fn record_release_checks_the_reserve_after_it_and_leaves_p_alone() {
+    let (vm, mut contract) = setup_with_asset();
+    record(&vm, &mut contract, 10_000);
+    // Required 50,000; the holder at exactly 50,000 after the release.
+    mock_balance(&vm, ASSET, HOLDER, 50_000);
+    as_caller(&vm, REPORTER);
+    let event = ReleaseRecorded {
+        asset: ASSET,
+        reporter: REPORTER,
+        amount: u(30_000),
+        reserve: u(50_000),
+        required: u(50_000),
+    };
+    succeeds(&vm, &[log_of(&event)], || contract.record_release(ASSET, u(30_000)));
+    assert_eq!(peak(&contract), u(10_000), "a release is not an outflow");
+    // One unit below the requirement: refused by name.
+    mock_balance(&vm, ASSET, HOLDER, 49_999);
+    let expected = ReleaseBelowRequired { asset: ASSET, reserve: u(49_999), required: u(50_000) };
+    assert_err!(refused(&vm, || contract.record_release(ASSET, u(1))), expected);
+    // The reporter's checks, as for an outflow.
+    assert_err!(refused(&vm, || contract.record_release(ASSET, U256::ZERO)), ZeroAmount {});
+    let too_large = MAX_OUTFLOW + u(1);
+    assert_err!(
+        refused(&vm, || contract.record_release(ASSET, too_large)),
+        AmountTooLarge { amount: too_large }
+    );
+    assert_err!(
+        refused(&vm, || contract.record_release(OTHER_ASSET, u(1))),
+        UnknownAsset { asset: OTHER_ASSET }
+    );
+    as_caller(&vm, STRANGER);
+    let expected = unauthorized(STRANGER, REPORTER_ROLE);
+    assert_err!(refused(&vm, || contract.record_release(ASSET, u(1))), expected);
 }
 
 #[test]
