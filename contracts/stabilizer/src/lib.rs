@@ -443,7 +443,9 @@ pub trait IStabilizer {
     /// `TradeTooLarge`; `ReserveReleaseRefused`; `InsufficientFloat`; then
     /// while trading `TransferFailed`, `SlippageExceeded`, `PegOvershoot` or
     /// `WrongDirection` (the pool's mid price after its leg),
-    /// `MeshSwapFailed`; `ExternalCallFailed` for a failing dependency.
+    /// `MeshSwapFailed`, `ReserveReleaseRefused` (the ReserveSizer's
+    /// `recordRelease` of what the mesh released); `ExternalCallFailed` for
+    /// a failing dependency.
     ///
     /// # Events
     /// `Stabilized`.
@@ -1323,9 +1325,10 @@ impl Stabilizer {
         Ok(())
     }
 
-    /// Asks the ReserveSizer about `amount` of `token`: `canRelease`, which
-    /// must answer true (`record` false; a call, so that it shares this
-    /// code: it is a view), or `recordRelease`, which must not revert.
+    /// Asks the ReserveSizer about `amount` of `token`: `canRelease`
+    /// (`record` false), which must answer true, or `recordRelease`, which
+    /// must not revert. Both go through a call so that they share this code
+    /// (`canRelease` is a view: a call to it from a view is fine).
     #[inline(never)]
     fn release(&self, record: bool, token: Address, amount: U256) -> Result<(), Error> {
         let sizer = self.address(RESERVE_SIZER);
