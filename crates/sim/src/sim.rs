@@ -464,7 +464,16 @@ impl AttackState {
             facts.extra.insert("suppression_episodes".to_owned(), self.suppressed[0].to_string());
             facts.extra.insert("suppression_episodes_corrected".to_owned(), self.suppressed[1].to_string());
         }
-        if self.attack.is_some() {
+        if matches!(
+            self.attack,
+            Some(
+                Attack::FlashLoan { .. }
+                    | Attack::FirstPokeForge { .. }
+                    | Attack::FirstPokeSuppress { .. }
+                    | Attack::SignAlternation { .. }
+                    | Attack::BandDipping { .. }
+            )
+        ) {
             facts.extra.insert("attack_blocks".to_owned(), self.attack_blocks.to_string());
         }
     }

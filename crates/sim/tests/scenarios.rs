@@ -146,15 +146,21 @@ fn first_poke_suppress_does_not_hide_a_real_deviation() {
 
 #[test]
 fn sign_alternation_is_corrected() {
+    // Every block past θ, of either sign, counts: each push is corrected in
+    // its own block, and the pool ends its blocks in the band.
     let (_, summary) = short("sign-alternation");
-    assert!(corrections(&summary, 0) > 0, "{:?}", summary.pools[0]);
+    assert!(corrections(&summary, 0) >= SHORT_BLOCKS - 10, "{:?}", summary.pools[0]);
+    assert!(summary.pools[0].share_in_band >= 0.99, "{:?}", summary.pools[0]);
     assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
 }
 
 #[test]
 fn band_dipping_is_corrected() {
+    // N of the last 2N − 1 blocks: each dip past θ after another one two
+    // blocks before is corrected (while the mesh can take the inventory).
     let (_, summary) = short("band-dipping");
-    assert!(corrections(&summary, 0) > 0, "{:?}", summary.pools[0]);
+    assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 2 - 15, "{:?}", summary.pools[0]);
+    assert!(summary.pools[0].share_in_band >= 0.9, "{:?}", summary.pools[0]);
     assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
 }
 
