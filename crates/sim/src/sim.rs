@@ -372,7 +372,8 @@ impl AttackState {
                 Attack::SignAlternation { pool, start_block, hold_blocks, .. }
                 | Attack::BandDipping { pool, start_block, hold_blocks, .. },
             ) => {
-                let last = if *hold_blocks == 0 { u64::MAX } else { start_block + hold_blocks - 1 };
+                let last =
+                    if *hold_blocks == 0 { u64::MAX } else { start_block.saturating_add(hold_blocks - 1) };
                 state.windows.push((
                     *pool,
                     *start_block,
@@ -485,9 +486,12 @@ impl AttackState {
         let outcome = match episode.corrected_at {
             Some(at) => {
                 self.suppressed[1] += 1;
-                format!("first correction at block {at}, {} L2 blocks after the sale", at - episode.start)
+                format!(
+                    "first correction at block {at}, {} L2 blocks after the sale",
+                    at.saturating_sub(episode.start)
+                )
             }
-            None => format!("no correction in its {} L2 blocks", end - episode.start),
+            None => format!("no correction in its {} L2 blocks", end.saturating_sub(episode.start)),
         };
         self.episodes.push(format!(
             "{}: real {} bps from block {}, flash poke at {} bps every {} blocks: {outcome}; the attacker's pokes recorded {}, refused {}",
@@ -575,7 +579,7 @@ impl AttackState {
         events: &mut Vec<EventRecord>,
         what: &str,
     ) -> Result<(), SimError> {
-        if block < start_block || (hold_blocks > 0 && block >= start_block + hold_blocks) {
+        if block < start_block || (hold_blocks > 0 && block >= start_block.saturating_add(hold_blocks)) {
             return Ok(());
         }
         let (bps, down) = targets[usize::from((block - start_block) % 2 == 1)];
@@ -647,7 +651,7 @@ impl AttackState {
             Some(Attack::FirstPokeForge { every_blocks, push_bps, consecutive }) => {
                 let every = every_blocks.max(1);
                 let offset = block % every;
-                if offset < every / 2 || offset >= every / 2 + consecutive {
+                if offset < every / 2 || offset >= (every / 2).saturating_add(consecutive) {
                     return Ok(());
                 }
                 let pool = if let (false, Some(pool)) = (offset == every / 2, self.forge) {
@@ -656,8 +660,8 @@ impl AttackState {
                     let pool = usize::try_from(self.rng.below(self.pools as u64)).unwrap_or(0);
                     self.forge = Some(pool);
                     self.episode += 1;
-                    let last = block + consecutive.max(1) - 1;
-                    self.windows.push((pool, block, last + self.sustain + self.twap + 1));
+                    let last = block.saturating_add(consecutive.max(1) - 1);
+                    self.windows.push((pool, block, last.saturating_add(self.sustain + self.twap + 1)));
                     pool
                 };
                 let target = offset_peg(market.peg(pool)?, push_bps, true);
@@ -703,7 +707,7 @@ impl AttackState {
                         Some(Suppress { pool, start: block, variant, corrected_at: None, pokes: [0; 2] });
                 }
                 let Some(episode) = self.suppress.clone() else { return Ok(()) };
-                let since = block - episode.start;
+                let since = block.saturating_sub(episode.start);
                 if since >= hold_blocks {
                     self.close_suppression(market, &episode, block);
                     self.suppress = None;
