@@ -25,9 +25,10 @@
 //! (DODO settlement: transfer, then `sellBase`/`sellQuote` to itself), then
 //! sells the `tokenOut` it received to the PrivateMeshPool for `tokenIn`
 //! (`swap`, triangulated through XAU), which refills the float. The mesh
-//! ends holding the inventory the public pool shed; the float ends at least
-//! `tradeSize·(1 − maxSlippageBps)` of `tokenIn` (the mesh's
-//! `minAmountOut`). Before anything moves, the per-block cap is spent
+//! ends holding the inventory the public pool shed. It must pay at least
+//! the oracle value of the `tokenOut` it received, in `tokenIn`, less
+//! `maxSlippageBps`, rounded up (the mesh's `minAmountOut`; see
+//! *Sandwiches*). Before anything moves, the per-block cap is spent
 //! (`consumeVolume`) and the execution block recorded.
 //!
 //! # Guards (each a named error; nothing changes when one refuses)
@@ -36,8 +37,10 @@
 //! basefee on Arbitrum: this is not MEV protection); the token pair;
 //! per-direction kill switch; `MIN_BLOCKS` in L2 blocks (ArbSys);
 //! FlashContainment's sustained trigger (`SingleBlockSpike` when only one
-//! block is past `θ`); direction (`correcting_direction` of the TWAP, and
-//! the pool's spot mid price on that side of the peg); fresh oracle (at
+//! block is past `θ`); direction (`correcting_direction` of
+//! FlashContainment's answer, the newest keeper observation, and the pool's
+//! spot mid price still holding that observation: on its side of the peg
+//! and at most 1 bps closer to it, see *Sandwiches*); fresh oracle (at
 //! most `maxOracleAge` old and not stamped after the block: a future
 //! `updatedAt` is `StaleOracle`, never "age 0"); peg
 //! managers (`TokenOffPeg`, `PegManagerDisagrees`); `tradeSize ≤
@@ -55,6 +58,44 @@
 //! matched by the mesh's inflow of `tokenOut`, so it does not count toward
 //! the peak outflow `P` (the ReserveSizer's crate documentation explains
 //! why).
+//!
+//! # Sandwiches (issue 12, findings 2 and 3; decision)
+//!
+//! * **Public leg, both forms.** A correction's first part done by a
+//!   front-run is what a sandwich sells back to the Stabilizer. So the
+//!   pool's spot `mid` must still hold FlashContainment's newest keeper
+//!   observation `dev` (from this or the previous L2 block; only keepers
+//!   and the Stabilizer record one, so no outsider chooses it): selling
+//!   base needs `mid > ⌈peg·(10,000 + dev − 1)/10,000⌉`, selling quote
+//!   `mid < ⌈peg·(10,000 + dev + 1)/10,000⌉` (`vault_math::stabilizer::
+//!   spot_holds`; `WrongDirection` otherwise, before anything moves). An
+//!   undisturbed pool always holds its observation (the 1 bps covers the
+//!   observation's truncation and the peg's rounding, property-tested); a
+//!   move toward the peg of more than 1 bps plus that truncation (under 2
+//!   bps) refuses the trade, a move away only improves it. This bounds
+//!   App. A's three-argument form, which has no `minAmountOut`, on chain.
+//!   It applies to both forms, and so to `keeperTrade`: one check in the
+//!   shared `plan` costs less code than a form-specific one, and the
+//!   bounded form then refuses a front-run before anything moves too. The
+//!   price: a trade needs an observation taken after the last move toward
+//!   the peg, its own included, so the keeper pokes in the block it trades
+//!   in (the observation before its previous trade no longer holds), and
+//!   an oracle update between the poke and the trade that shrinks the
+//!   deviation by more than that margin refuses it until the next poke.
+//!   What is left: a front-run inside the margin still pays a little on the
+//!   three-argument form (measured on the tests' 25,000 trade: up to +4.18
+//!   cUSDT for 850 of front-run, refused from 900); the four-argument form
+//!   with the pool's exact quote refuses any front-run.
+//! * **Mesh leg.** The mesh's legs through an external DODO DPP backend are
+//!   outside its ramp and gap guards, anyone trades a DPP and its owner can
+//!   reset its price. The mesh's `minAmountOut` is therefore the oracle
+//!   value of what the public leg actually paid, less `maxSlippageBps`
+//!   (`stab::min_out` of `received` the other way, at the rounded-down
+//!   peg; it used to be `tradeSize·(1 − maxSlippageBps)`, which a
+//!   correcting trade's output clears by the correction's edge). A DPP
+//!   priced off the oracle by more than `maxSlippageBps` less the legs' own
+//!   costs fails the trade (`MeshSwapFailed(BelowMinAmountOut)`), and a
+//!   sandwich of the DPP leg can take at most what is left of that bound.
 //!
 //! # Size decisions
 //!
@@ -439,7 +480,8 @@ pub trait IStabilizer {
     /// `DirectionDisabled`; `ZeroAmount`; `ClockUnavailable`; `TooEarly`;
     /// `SingleBlockSpike` or `DeviationNotSustained`; `WrongDirection`
     /// (TWAP); `OracleFailed`; `StaleOracle`; `TokenOffPeg`;
-    /// `PegManagerDisagrees`; `WrongDirection` (spot mid price);
+    /// `PegManagerDisagrees`; `WrongDirection` (spot mid price: it no
+    /// longer holds the newest keeper observation);
     /// `TradeTooLarge`; `ReserveReleaseRefused`; `InsufficientFloat`; then
     /// while trading `TransferFailed`, `SlippageExceeded`, `PegOvershoot` or
     /// `WrongDirection` (the pool's mid price after its leg),
@@ -463,9 +505,10 @@ pub trait IStabilizer {
     /// same state it read `keeperTrade` from), so a front-run that moves the
     /// pool before the keeper's transaction makes it revert
     /// (`SlippageExceeded`) and leaves the attacker holding its position: a
-    /// sandwich cannot pay. App. A's three-argument form is bounded by
-    /// `maxSlippageBps` against the oracle only, which a correcting trade
-    /// always clears, so a front-run within that bound is not refused.
+    /// sandwich cannot pay. Both forms also refuse a pool moved toward the
+    /// peg since the newest keeper observation (`WrongDirection`), which
+    /// bounds App. A's three-argument form to a front-run inside that
+    /// check's margin (see the crate documentation).
     ///
     /// # Errors
     /// As [`IStabilizer::execute_private_swap`].
@@ -1265,14 +1308,12 @@ impl Stabilizer {
         let peg_down = stab::raw_peg(oracle_price, bd, qd, false)?;
         let allowed =
             stab::allowed_input(direction, self.limits().0, correctable.unsigned_abs(), remaining, peg_down)?;
-        // The pool's spot mid price must be on the side of the peg the
-        // TWAP says (selling base needs it above the peg, quote below).
+        // The pool's spot mid price must still hold the newest keeper
+        // observation: on its side of the peg and at most 1 bps closer to
+        // it (a front-run that did part of the correction refuses the trade;
+        // see the crate documentation).
         let mid_before = self.mid_price(pool)?;
-        let spot_agrees = match direction {
-            Direction::SellBase => mid_before > peg_down,
-            Direction::SellQuote => mid_before < peg_down,
-        };
-        if !spot_agrees {
+        if !stab::spot_holds(mid_before, peg_down, twap) {
             return Err(wrong_direction(twap, token_in));
         }
         let float = self.balance(token_in, self.vm().contract_address())?;
@@ -1402,10 +1443,18 @@ impl Stabilizer {
         if widened {
             return Err(wrong_direction(plan.twap, plan.token_in));
         }
-        // The float must come back to at least size·(1 − maxSlippage),
-        // rounded up: the mesh's own minimum-out check enforces it.
+        // The mesh must pay at least the oracle value of `received` in
+        // `tokenIn` less maxSlippage, rounded up (the mesh's own minimum-out
+        // check enforces it): a mesh leg through a DPP that was moved or
+        // reset off the oracle reverts, and so does a sandwich of that leg.
+        // At the rounded-down peg (exact when quote has at least base's
+        // decimals; else off by under one unit of the 1e18 peg).
         let slippage = self.settings().slippage_u32();
-        let floor = stab::min_out(Direction::SellBase, plan.size, vault_math::fixed::ONE, slippage)?;
+        let back = match plan.direction {
+            Direction::SellBase => Direction::SellQuote,
+            Direction::SellQuote => Direction::SellBase,
+        };
+        let floor = stab::min_out(back, received, plan.peg, slippage)?;
         let words = [
             Word::Address(&plan.token_out),
             Word::Address(&plan.token_in),

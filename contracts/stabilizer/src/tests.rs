@@ -225,7 +225,8 @@ fn keeper_view_and_execution() {
         tokenIn: QUOTE,
         tokenOut: BASE,
         amountIn: u(401 * E18),
-        minAmountOut: u(398 * E18),
+        // The oracle value of the 401 quote received, less 0.5%.
+        minAmountOut: u(398_995 * E18 / 1_000),
         to: ME,
     };
     mock_call(&vm, MESH, &swap, u(400 * E18).abi_encode());
@@ -374,6 +375,15 @@ fn every_rule_refuses_with_its_error() {
             |vm, _| {
                 // TWAP +40 bps says sell base, but the spot mid is below the peg.
                 mock_static(vm, POOL, &IDODOPool::getMidPriceCall {}, u(999 * E18 / 1_000).abi_encode());
+            },
+            |e| matches!(is::<WrongDirection>(e), Some(WrongDirection { tokenIn: BASE, .. })),
+        ),
+        (
+            "spot moved toward the peg since the observation",
+            |vm, _| {
+                // Observed +40 bps; the spot is now +39 bps, one unit below
+                // the 1 bps allowance (a front-run did part of the correction).
+                mock_static(vm, POOL, &IDODOPool::getMidPriceCall {}, u(1_0039 * E18 / 10_000).abi_encode());
             },
             |e| matches!(is::<WrongDirection>(e), Some(WrongDirection { tokenIn: BASE, .. })),
         ),
@@ -538,7 +548,7 @@ fn post_trade_checks_refuse() {
         tokenIn: QUOTE,
         tokenOut: BASE,
         amountIn: u(101 * E18),
-        minAmountOut: u(995 * E18 / 10),
+        minAmountOut: u(100_495 * E18 / 1_000),
         to: ME,
     };
     let cases: [PostCase; 4] = [

@@ -18,13 +18,15 @@
 //! 4. a sandwich around the keeper's `executePrivateSwap` does not pay the
 //!    attacker (P&L at the oracle price ≤ 0), both pushing the price further
 //!    in the deviation's direction and, the classic way, trading ahead of the
-//!    keeper in its own direction;
-//! 5. a depegged stablecoin is never sold (`TokenOffPeg`, nothing changes).
+//!    keeper in its own direction, in either form (issue 12, finding 3);
+//! 5. a depegged stablecoin is never sold (`TokenOffPeg`, nothing changes);
+//! 6. a sandwich of the mesh leg through an external DPP backend is refused
+//!    beyond `maxSlippageBps` of the oracle value (issue 12, finding 2).
 //!
 //! The keeper bounds each trade by the pool's exact quote for it (the
-//! four-argument `executePrivateSwap`). App. A's three-argument form is
-//! bounded by `maxSlippageBps` against the oracle only; the forced trades of
-//! items 2, 3 and 5 use it.
+//! four-argument `executePrivateSwap`). App. A's three-argument form has no
+//! `minAmountOut`: the spot must still hold the newest keeper observation;
+//! the forced trades of items 2, 3 and 5 use it.
 //!
 //! Every refusal is compared byte for byte with its `sol!` error, and a
 //! refused call must leave the Stabilizer's and the mesh's storage, the
@@ -249,8 +251,16 @@ struct Sandwich {
 /// `earlier` trades, one a block, as in the correction test; then, in the
 /// next block, it decides its trade from the views, and the attacker sells
 /// `front` of `front_token` into the pool ahead of it and, after it, sells
-/// everything the front-run bought back into the pool.
+/// everything the front-run bought back into the pool. The keeper sends the
+/// four-argument form (bounded by the pool's quote).
 fn sandwich(earlier: usize, front_token: fn(&System) -> Address, front: U256) -> Sandwich {
+    sandwich_of(earlier, front_token, front, true)
+}
+
+/// [`sandwich`], the keeper's trade sent in the four-argument form
+/// (`bounded`) or in App. A's three-argument form (same size and tokens, no
+/// `minAmountOut`).
+fn sandwich_of(earlier: usize, front_token: fn(&System) -> Address, front: U256, bounded: bool) -> Sandwich {
     let (mut s, _) = sustained_market();
     for _ in 0..earlier {
         let Plan::Send(call) = keeper_plan(&mut s) else { panic!("the keeper has a trade to send") };
@@ -265,7 +275,16 @@ fn sandwich(earlier: usize, front_token: fn(&System) -> Address, front: U256) ->
     let token = front_token(&s);
     let bought = s.sell(ATTACKER, pool, token, front);
     let (mid_after_front, peg) = mid_and_peg(&mut s);
-    let outcome = keeper_send(&mut s, &call);
+    let outcome = if bounded {
+        keeper_send(&mut s, &call)
+    } else {
+        let unbounded = stab::executePrivateSwap_0Call {
+            tradeSize: call.tradeSize,
+            tokenIn: call.tokenIn,
+            tokenOut: call.tokenOut,
+        };
+        keeper_send(&mut s, &unbounded)
+    };
     let back = if token == base { quote } else { base };
     s.sell(ATTACKER, pool, back, bought);
     let pnl = pnl(&mut s, before);
@@ -314,13 +333,14 @@ fn a_sandwich_ahead_of_a_peg_reaching_trade_does_not_pay() {
             "peg-reaching keeper trade: front-run sells {front} quote: attacker P&L {pnl} quote raw units"
         );
         assert!(!outcome.success);
-        if mid_after_front < peg {
+        // Moved toward the peg by more than the observation allows (or past
+        // it): refused before anything moves; else the keeper's bound.
+        let wrong = stab::WrongDirection { deviationBps: twap, tokenIn: call.tokenIn }.abi_encode();
+        if outcome.return_data != wrong {
+            assert!(mid_after_front < peg, "front-run {front}");
             let refusal = stab::SlippageExceeded::abi_decode(&outcome.return_data, true).unwrap();
             assert_eq!(refusal.minAmountOut, call.minAmountOut, "front-run {front}");
             assert!(refusal.amountOut < call.minAmountOut);
-        } else {
-            let expected = stab::WrongDirection { deviationBps: twap, tokenIn: call.tokenIn }.abi_encode();
-            assert_eq!(outcome.return_data, expected, "front-run {front}");
         }
         assert!(stabilized(&outcome.logs).is_empty());
         assert!(pnl < I256::ZERO, "front-run {front}: attacker P&L {pnl}");
@@ -364,6 +384,182 @@ fn a_sandwich_ahead_of_a_capped_trade_does_not_pay() {
     }
     for (front, pnl) in results {
         assert!(pnl <= I256::ZERO, "front-run {front}: attacker P&L {pnl}");
+    }
+}
+
+/// Issue 12, finding 3: the same classic sandwich against the capped trade
+/// sent in App. A's three-argument form, which has no `minAmountOut` (the
+/// public leg is bounded only by `maxSlippageBps` against the oracle, which
+/// a correcting trade always clears). The spot must still hold the newest
+/// keeper observation: a front-run that moves the pool toward the peg by
+/// more than 1 bps (beyond the observation's truncation) refuses the trade
+/// (`WrongDirection`) before anything moves, and the attacker pays its own
+/// round trip. Before the fix the trade went through and the attacker
+/// gained on every one of these front-runs.
+#[test]
+fn a_sandwich_ahead_of_an_unbounded_capped_trade_does_not_pay() {
+    for front in FRONT_RUNS {
+        let Sandwich { call, outcome, pnl, twap, .. } = sandwich_of(0, |s| s.quote, tokens(front), false);
+        println!(
+            "capped three-argument trade ({} quote raw): front-run sells {front} quote: keeper success {} (0x{}), attacker P&L {pnl} quote raw units",
+            call.tradeSize,
+            outcome.success,
+            alloy_primitives::hex::encode(&outcome.return_data)
+        );
+        let expected = stab::WrongDirection { deviationBps: twap, tokenIn: call.tokenIn }.abi_encode();
+        assert_eq!(outcome.return_data, expected, "front-run {front}: success {}", outcome.success);
+        assert!(stabilized(&outcome.logs).is_empty());
+        assert!(pnl < I256::ZERO, "front-run {front}: attacker P&L {pnl}");
+    }
+}
+
+/// The mesh's external DPP backend (a DODO-compatible `PmmPool`) and what
+/// the finding-2 test calls on it.
+mod dpp {
+    alloy_sol_types::sol! {
+        function setBackend(address token, address backend);
+        function setI(uint256 newI);
+        error BelowMinAmountOut(uint256 amountOut, uint256 minAmountOut);
+    }
+}
+
+/// The mesh's price of a pool token: 0.0003 XAU per token, in XAU raw units
+/// per token raw unit (1e18 fixed point).
+const XAU_PER_TOKEN: u128 = 300_000_000_000_000_000_000_000_000;
+
+/// Depth of the DPP backend, in base tokens (and 0.0003 XAU each).
+const DPP_DEPTH_TOKENS: u64 = 1_000_000;
+
+/// Gives the base token's mesh leg to an external DPP (base against XAU,
+/// priced at the mesh's oracle, `k` 0.1, fee 3 bps, [`DPP_DEPTH_TOKENS`]
+/// deep), owned by `OWNER`. Anyone can trade it; its owner can `setI`.
+fn dpp_backend(s: &mut System) -> Address {
+    let (base, xau) = (s.base, s.xau);
+    let ctor = fx::pmmConstructorCall {
+        owner: OWNER,
+        maintainer: OWNER,
+        baseToken: base,
+        quoteToken: xau,
+        lpFeeRate: U256::from(POOL_LP_FEE),
+        mtFeeRate: U256::ZERO,
+        i: U256::from(XAU_PER_TOKEN),
+        k: U256::from(POOL_K),
+        isOpenTWAP: false,
+    };
+    let pool = artifact("PmmPool").deploy(&mut s.world, OWNER, &args(&ctor)).expect("DPP deploys");
+    let depth = (
+        tokens(DPP_DEPTH_TOKENS),
+        U256::from(DPP_DEPTH_TOKENS) * e18() * U256::from(3u8) / U256::from(10_000u16),
+    );
+    for (token, amount) in [(base, depth.0), (xau, depth.1)] {
+        token_send(&mut s.world, OWNER, token, &fx::approveCall { spender: pool, amount });
+    }
+    send(&mut s.world, OWNER, pool, &fx::depositCall { baseAmount: depth.0, quoteAmount: depth.1 });
+    send(&mut s.world, ADMIN, MESH, &dpp::setBackendCall { token: base, backend: pool });
+    pool
+}
+
+/// Sells `amount` of `token` (the base token or XAU) into the DPP from
+/// `ATTACKER`; returns what it paid.
+fn dpp_sell(s: &mut System, pool: Address, token: Address, amount: U256) -> U256 {
+    token_send(&mut s.world, ATTACKER, token, &fx::transferCall { to: pool, amount });
+    if token == s.base {
+        send(&mut s.world, ATTACKER, pool, &fx::sellBaseCall { to: ATTACKER })._0
+    } else {
+        send(&mut s.world, ATTACKER, pool, &fx::sellQuoteCall { to: ATTACKER })._0
+    }
+}
+
+/// The mesh's refusal `BelowMinAmountOut` inside the Stabilizer's
+/// `MeshSwapFailed(reason)`.
+fn mesh_below_min(outcome: &CallOutcome) -> dpp::BelowMinAmountOut {
+    let failed = stab::MeshSwapFailed::abi_decode(&outcome.return_data, true).unwrap_or_else(|_| {
+        panic!("not MeshSwapFailed: 0x{}", alloy_primitives::hex::encode(&outcome.return_data))
+    });
+    dpp::BelowMinAmountOut::abi_decode(&failed.reason, true).expect("BelowMinAmountOut")
+}
+
+/// Front-runs of the DPP leg tried, in base tokens.
+const DPP_FRONT_RUNS: [u64; 7] = [2_500, 5_000, 7_500, 10_000, 20_000, 30_000, 40_000];
+
+/// Issue 12, finding 2: the mesh leg through an external DPP can be
+/// sandwiched. The pool is 1% low, so the keeper sells 25,000 quote into it
+/// (bounded by the pool's quote) and the mesh sells the base it received
+/// through the DPP (base → XAU) and its cUSDT pool (XAU → quote). The
+/// attacker sells base into the DPP right before the keeper's trade and
+/// buys it back right after. The mesh leg's floor is the oracle value of
+/// what the public leg paid, less `maxSlippageBps`: front-runs of 10,000
+/// base and more make the mesh refuse (`MeshSwapFailed(BelowMinAmountOut)`),
+/// nothing trades, and the attacker pays its own round trip; smaller ones
+/// still pass, and the mesh then pays at least that floor (what is left to
+/// an attacker is bounded by `maxSlippageBps` less the legs' own costs).
+/// Before the fix the floor was `tradeSize·(1 − maxSlippageBps)`, which a
+/// correcting trade's output clears by the correction's edge: front-runs up
+/// to 30,000 went through and paid the attacker. A DPP whose owner resets
+/// its price 0.6% below the oracle is refused the same way. The same trade
+/// through the untouched DPP goes through.
+#[test]
+fn a_sandwich_of_the_mesh_leg_through_a_dpp_backend_does_not_pay() {
+    let (mut s, _) = sustained_market();
+    dpp_backend(&mut s);
+    let Plan::Send(call) = keeper_plan(&mut s) else { panic!("the keeper has a trade to send") };
+    let event = stabilized(&ok(keeper_send(&mut s, &call), "executePrivateSwap").logs)[0].clone();
+    println!(
+        "through the DPP, alone: {} quote in, {} base out, {} quote back from the mesh",
+        call.tradeSize, event.amountOut, event.meshReturned
+    );
+    // The DPP's owner resets its price 0.6% below the oracle (within what the
+    // former floor let through).
+    let (mut s, _) = sustained_market();
+    let pool = dpp_backend(&mut s);
+    let Plan::Send(call) = keeper_plan(&mut s) else { panic!("the keeper has a trade to send") };
+    send(&mut s.world, OWNER, pool, &dpp::setICall { newI: U256::from(XAU_PER_TOKEN / 1_000 * 994) });
+    let before = s.snapshot();
+    let outcome = keeper_send(&mut s, &call);
+    println!(
+        "DPP reset 0.6% below the oracle: keeper success {} (0x{})",
+        outcome.success,
+        alloy_primitives::hex::encode(&outcome.return_data)
+    );
+    assert!(!outcome.success, "a DPP 0.6% off the oracle settled the mesh leg");
+    mesh_below_min(&outcome);
+    assert_eq!(s.snapshot(), before, "a refused trade changed something");
+    let signed = |v: U256| I256::try_from(v).unwrap();
+    let mut results = Vec::new();
+    for front in DPP_FRONT_RUNS {
+        let (mut s, _) = sustained_market();
+        let pool = dpp_backend(&mut s);
+        let Plan::Send(call) = keeper_plan(&mut s) else { panic!("the keeper has a trade to send") };
+        let (base, xau) = (s.base, s.xau);
+        let before = (s.balance(base, ATTACKER), s.balance(xau, ATTACKER));
+        let bought = dpp_sell(&mut s, pool, base, tokens(front));
+        let outcome = keeper_send(&mut s, &call);
+        dpp_sell(&mut s, pool, xau, bought);
+        assert_eq!(s.balance(xau, ATTACKER), before.1);
+        // In base raw units, at the peg of 1.0 quote raw units.
+        let pnl = signed(s.balance(base, ATTACKER)) - signed(before.0);
+        let returned = stabilized(&outcome.logs).first().map(|event| event.meshReturned);
+        println!(
+            "DPP leg front-run of {front} base: keeper success {} (0x{}), mesh returned {returned:?}, attacker P&L {pnl} raw units",
+            outcome.success,
+            alloy_primitives::hex::encode(&outcome.return_data)
+        );
+        results.push((front, outcome, pnl));
+    }
+    for (front, outcome, pnl) in results {
+        if front < 10_000 && outcome.success {
+            // Within the bound: the mesh pays at least the oracle value of
+            // what the public leg paid, less maxSlippageBps (peg 1.0).
+            let event = &stabilized(&outcome.logs)[0];
+            let floor =
+                (event.amountOut * U256::from(10_000 - MAX_SLIPPAGE_BPS)).div_ceil(U256::from(10_000u16));
+            assert!(event.meshReturned >= floor, "front-run {front}: {event:?}");
+            continue;
+        }
+        assert!(!outcome.success, "front-run {front}: the mesh leg was sandwiched (attacker P&L {pnl})");
+        let refusal = mesh_below_min(&outcome);
+        assert!(refusal.amountOut < refusal.minAmountOut);
+        assert!(pnl < I256::ZERO, "front-run {front}: attacker P&L {pnl}");
     }
 }
 

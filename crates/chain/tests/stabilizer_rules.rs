@@ -1042,7 +1042,12 @@ fn the_first_broken_rule_refuses() {
     let too_large = swap(U256::MAX, quote, base);
     let expected = stab::TooEarly { l2Block: block, nextAllowedBlock: block + MIN_BLOCKS }.abi_encode();
     refused(&mut s, &too_large, &expected);
-    // The next L2 block, an hour and a second after the oracle's update:
+    // The keeper observes the pool after its trade in the next block (the
+    // spot must hold the newest observation, and the one before the trade
+    // no longer does: the trade moved the pool toward the peg).
+    s.next_block();
+    assert!(keeper_poke(&mut s));
+    // The L2 block after, an hour and a second after the oracle's update:
     // FlashContainment cannot observe it, its streak stays live.
     let updated_at = view(&mut s.world, oracle, &fx::latestPriceCall {}).updatedAt;
     let now = s.world.block().timestamp;

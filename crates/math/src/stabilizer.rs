@@ -135,6 +135,28 @@ pub fn min_out(direction: Direction, amount: U256, raw_peg: U256, max_slippage_b
     fixed::ceil_div(fixed::mul(fixed::mul(amount, num)?, keep)?, fixed::mul(den, fixed::BPS)?)
 }
 
+/// Whether the pool's spot `mid_price` still holds the newest keeper
+/// observation `observed_bps` (FlashContainment's deviation, truncated
+/// toward zero) against `raw_peg` (rounded down): on the observation's side
+/// of the peg and at most 1 bps closer to it. Above the peg (the trade sells
+/// base) `mid > ⌈peg·(10,000 + dev − 1)/10,000⌉`; below it (sells quote)
+/// `mid < ⌈peg·(10,000 + dev + 1)/10,000⌉`. An undisturbed pool always
+/// holds (the 1 bps covers the truncation and, when quote has fewer
+/// decimals than base, the peg's rounding, for any peg above 10,000 raw);
+/// a pool moved toward the peg by 2 bps or more since the observation never
+/// does, so a front-run that does part of the correction refuses the trade.
+/// `false` for a zero observation or an overflowing product.
+pub fn spot_holds(mid_price: U256, raw_peg: U256, observed_bps: Bps) -> bool {
+    let sign = observed_bps.signum();
+    let factor = (10_000 + i64::from(observed_bps) - i64::from(sign)).unsigned_abs();
+    let Ok(bound) = fixed::mul_div_ceil(raw_peg, U256::from(factor), fixed::BPS) else { return false };
+    match sign {
+        1 => mid_price > bound,
+        -1 => mid_price < bound,
+        _ => false,
+    }
+}
+
 /// Refuses a zero divisor early (helper for callers that pre-check).
 ///
 /// # Errors
