@@ -156,11 +156,11 @@ fn sign_alternation_is_corrected() {
 
 #[test]
 fn band_dipping_is_corrected() {
-    // N of the last 2N − 1 blocks: each dip past θ after another one two
-    // blocks before is corrected (while the mesh can take the inventory).
+    // N of the last 2N − 1 blocks: a dip past θ after another one two
+    // blocks before is sustained and corrected, as long as the mesh can take
+    // the one-way inventory within its floor (before issue 12: none).
     let (_, summary) = short("band-dipping");
-    assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 2 - 15, "{:?}", summary.pools[0]);
-    assert!(summary.pools[0].share_in_band >= 0.9, "{:?}", summary.pools[0]);
+    assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 4, "{:?}", summary.pools[0]);
     assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
 }
 
