@@ -824,18 +824,7 @@ fn set_contracts_refuses_a_zero_address_and_another_oracle() {
         isOpenTWAP: false,
     };
     let odd_pool = artifact("PmmPool").deploy(&mut s.world, OWNER, &args(&ctor)).expect("pool deploys");
-    let register = fc::registerPoolCall {
-        pool: odd_pool,
-        oracle: s.oracle,
-        baseDecimals: DECIMALS.into(),
-        quoteDecimals: DECIMALS.into(),
-        thresholdBps: THETA_BPS,
-        sustainBlocks: N,
-        twapWindow: W,
-        maxOracleAge: MAX_ORACLE_AGE,
-        perBlockCap: tokens(CAP_TOKENS),
-    };
-    send(&mut s.world, ADMIN, FC, &register);
+    register_pool(&mut s.world, odd_pool, s.oracle);
     let expected = stab::TransferFailed { token: s.oracle }.abi_encode();
     refused_by(&mut s, ADMIN, &stab::setContractsCall { pool: odd_pool, ..good.clone() }, &expected);
     let (base, quote) = (s.base, s.quote);
@@ -892,18 +881,7 @@ fn set_contracts_revokes_old_approvals_and_suits_usdt_style_tokens() {
         deploy_usdt_style_token(&mut s.world, DECIMALS, supply),
     );
     let pool2 = deploy_pmm(&mut s.world, base2, quote2, tokens(DEPTH_TOKENS));
-    let register = fc::registerPoolCall {
-        pool: pool2,
-        oracle,
-        baseDecimals: DECIMALS.into(),
-        quoteDecimals: DECIMALS.into(),
-        thresholdBps: THETA_BPS,
-        sustainBlocks: N,
-        twapWindow: W,
-        maxOracleAge: MAX_ORACLE_AGE,
-        perBlockCap: tokens(CAP_TOKENS),
-    };
-    send(&mut s.world, ADMIN, FC, &register);
+    register_pool(&mut s.world, pool2, oracle);
     send(&mut s.world, ADMIN, STAB, &stab::setContractsCall { pool: pool2, ..good.clone() });
     for token in [base, quote] {
         assert_eq!(allowance(&mut s, token, MESH), U256::ZERO);

@@ -517,17 +517,9 @@ impl AttackState {
         block: u64,
         facts: &mut Facts,
     ) -> Result<Option<FlashPoke>, SimError> {
-        let down = target < market.mid(pool)?;
-        let state = market.pmm_state(pool)?;
-        let amount = if down {
-            vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
-        } else {
-            vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
-        }
-        .map_err(|e| SimError::Math(format!("{e:?}")))?;
-        if amount.is_zero() {
+        let Some((down, amount)) = trade_to(market, pool, target)? else {
             return Ok(None);
-        }
+        };
         let p = market.pools[pool].clone();
         let poke = fc::pokeCall { pool: p.address }.abi_encode();
         let call = fx::attackCall {
@@ -956,6 +948,20 @@ fn push_to(
     pool: usize,
     target: U256,
 ) -> Result<Option<(bool, U256)>, SimError> {
+    let Some((sells_base, amount)) = trade_to(market, pool, target)? else {
+        return Ok(None);
+    };
+    market.sell(account, pool, sells_base, amount)?;
+    Ok(Some((sells_base, amount)))
+}
+
+/// The trade that takes `pool` to the raw price `target`: whether it sells
+/// base (the pool is above the target) and the amount in, `None` when the
+/// pool is already there.
+///
+/// # Errors
+/// [`SimError`] when a read fails or the size cannot be computed.
+fn trade_to(market: &mut Market, pool: usize, target: U256) -> Result<Option<(bool, U256)>, SimError> {
     let sells_base = target < market.mid(pool)?;
     let state = market.pmm_state(pool)?;
     let amount = if sells_base {
@@ -964,11 +970,7 @@ fn push_to(
         vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
     }
     .map_err(|e| SimError::Math(format!("{e:?}")))?;
-    if amount.is_zero() {
-        return Ok(None);
-    }
-    market.sell(account, pool, sells_base, amount)?;
-    Ok(Some((sells_base, amount)))
+    Ok((!amount.is_zero()).then_some((sells_base, amount)))
 }
 
 /// `+15 bps` / `−20 bps` from `(bps, below)`.

@@ -439,18 +439,7 @@ fn build_system(float_tokens: u64, usdt_style: bool) -> System {
     // FlashContainment.
     world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
     ok(world.call(ADMIN, FC, &constructor(&stab::stylusConstructorCall { admin: ADMIN }), U256::ZERO), "FC");
-    let register = fc::registerPoolCall {
-        pool,
-        oracle,
-        baseDecimals: DECIMALS.into(),
-        quoteDecimals: DECIMALS.into(),
-        thresholdBps: THETA_BPS,
-        sustainBlocks: N,
-        twapWindow: W,
-        maxOracleAge: MAX_ORACLE_AGE,
-        perBlockCap: tokens(CAP_TOKENS),
-    };
-    send(&mut world, ADMIN, FC, &register);
+    register_pool(&mut world, pool, oracle);
     send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
     send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER });
 
@@ -492,6 +481,23 @@ fn build_system(float_tokens: u64, usdt_style: bool) -> System {
         keeper_poke(&mut system);
     }
     system
+}
+
+/// Registers `pool` with `oracle` in FlashContainment with the tests'
+/// parameters (admin).
+pub fn register_pool(world: &mut World, pool: Address, oracle: Address) {
+    let register = fc::registerPoolCall {
+        pool,
+        oracle,
+        baseDecimals: DECIMALS.into(),
+        quoteDecimals: DECIMALS.into(),
+        thresholdBps: THETA_BPS,
+        sustainBlocks: N,
+        twapWindow: W,
+        maxOracleAge: MAX_ORACLE_AGE,
+        perBlockCap: tokens(CAP_TOKENS),
+    };
+    send(world, ADMIN, FC, &register);
 }
 
 /// `(mid, peg)`: the public pool's mid price and the oracle's peg in raw
