@@ -1,4 +1,19 @@
-//! DODO V2 PMM pricing, written from DODO's published formulas.
+//! **The exact-curve model**: the PMM curve of DODO V2, written from DODO's
+//! published formulas, evaluated exactly and rounded once per formula,
+//! against the trader.
+//!
+//! # Two PMM models
+//!
+//! * **The exact-curve model** (this module) serves our own
+//!   PrivateMeshPool, where rounding against the trader is the rule.
+//! * **The DODO-exact model** ([`dodo`]) serves the public DODO V2 pools (DSP
+//!   and DPP): it reproduces DODO's own integer arithmetic, truncation order,
+//!   fee split and reverts, to the wei.
+//!
+//! The two are not interchangeable: on the same state they can differ by
+//! more than a wei (DODO truncates at every step, floors `1/i` and its
+//! regularised targets, and refuses or caps where this model pays or
+//! refuses). Use [`dodo`] to predict a public pool.
 //!
 //! # The curve
 //!
@@ -30,8 +45,8 @@
 //! * Fees are taken from the curve output `out`: the total fee is
 //!   `ceil(out·(lp+mt))`, the maintainer part `floor(out·mt)` and the LP part
 //!   the rest, so the trader gets `out − total` (rounded against the trader)
-//!   and the sub-wei remainder stays with the LPs. DODO floors both fees; our
-//!   receive is therefore never above DODO's, by at most one wei.
+//!   and the sub-wei remainder stays with the LPs. (DODO floors both fees
+//!   separately, on its own curve output; see [`dodo`].)
 //! * Unlike DODO, the inverse price `1/i` used on the quote side is kept as an
 //!   exact fraction (DODO's `reciprocalFloor(i)` loses precision for large
 //!   `i`), and intermediate products use 512 bits, so each formula rounds once.
@@ -50,6 +65,8 @@ use core::cmp::Ordering;
 use crate::fixed::{below, diff, zero, ONE};
 use crate::wide::{self, w, wn, Fault, W};
 use crate::{MathError, MathResult, U256};
+
+pub mod dodo;
 
 /// DODO's R state: where the reserves sit relative to their targets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
