@@ -81,16 +81,14 @@ use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageAddress, StorageArray, StorageMap, StorageU256},
+    storage::{StorageMap, StorageU256},
     stylus_core::{calls::context::Call, ConstructorGuard},
     ArbResult,
 };
 use vault_access::{Roles, ADMIN_ROLE};
 use vault_bindings::{ArbSys, IDODOPool, IPriceOracle, ARB_SYS};
 use vault_math::deviation::Bps;
-use vault_math::observation::{
-    pool_deviation_bps, Observation, ObservationSlots, RingCursor, SustainTracker, MAX_SUSTAIN_BLOCKS,
-};
+use vault_math::observation::{pool_deviation_bps, EpochSums, SustainTracker, MAX_SUSTAIN_BLOCKS};
 use vault_math::MathError;
 use vault_words::{at, encode, lookup, ret, Entry, Revert, Word};
 
@@ -111,8 +109,13 @@ pub const POKER_ROLE: B256 =
 pub const GUARDIAN_ROLE: B256 =
     B256::new(stylus_sdk::keccak_const::Keccak256::new().update(b"GUARDIAN_ROLE").finalize());
 
-/// Observations kept per pool (one storage slot each, written only when used).
-pub const RING_CAPACITY: usize = 4_096;
+/// Largest TWAP window `W`: each of the tracker's two epoch sums
+/// ([`EpochSums`]) then fits 44 bits.
+pub const MAX_TWAP_WINDOW: u64 = 4_096;
+/// Observations are recorded in L2 blocks below `2^40` (the tracker keeps
+/// the newest one's block in 40 bits): about 8,700 years of 4 blocks a
+/// second. A poke in a later block is refused with `ArithmeticOverflow`.
+pub const BLOCK_LIMIT: u64 = 1 << 40;
 /// Bounds on a token's decimals (parameters 0 and 1).
 pub const DECIMALS_RANGE: (u64, u64) = (0, 36);
 /// Bounds on the threshold `θ` in bps (parameter 2): 0.01% to 50%.
@@ -121,9 +124,9 @@ pub const THRESHOLD_BPS_RANGE: (u64, u64) = (1, 5_000);
 /// a single block must never count as sustained; at most 32, so that the
 /// rule's span `2N − 1` fits the tracker's 64-block history.
 pub const SUSTAIN_BLOCKS_RANGE: (u64, u64) = (2, MAX_SUSTAIN_BLOCKS);
-/// Bounds on the TWAP window `W` in L2 blocks (parameter 4). At most the
-/// ring's capacity, so that a full ring always covers the window.
-pub const TWAP_WINDOW_RANGE: (u64, u64) = (2, RING_CAPACITY as u64);
+/// Bounds on the TWAP window `W` in L2 blocks (parameter 4), up to
+/// [`MAX_TWAP_WINDOW`].
+pub const TWAP_WINDOW_RANGE: (u64, u64) = (2, MAX_TWAP_WINDOW);
 /// Bounds on the oracle's maximum age in seconds (parameter 5): up to a day.
 pub const MAX_ORACLE_AGE_RANGE: (u64, u64) = (1, 86_400);
 /// Largest per-block cap (parameter 6; the smallest is 1): 2^128 − 1.
@@ -326,20 +329,19 @@ impl From<MathError> for Error {
     }
 }
 
-/// One registered pool. Each of the first three fields is one packed storage
-/// word: the registration (oracle, decimals, `θ`, `N`, `W`, oracle max age),
-/// the tracker (past-threshold history, observation count, newest sign, block of the last
-/// `consumeVolume`, and a copy of `θ`, `N`, `W`: see [`Rules`]) and the
-/// volume (cap, volume used in that block).
+/// One registered pool: four packed storage words. The registration
+/// (oracle, decimals, `θ`, `N`, `W`, oracle max age: [`PoolConfig`]); the
+/// tracker, everything a recording poke changes (past-threshold history,
+/// observation count, newest observation, the TWAP's epoch sums:
+/// [`Tracker`]); the volume (cap, volume used: [`Volume`]); and the binding
+/// (the bound Stabilizer and the block of the last `consumeVolume`:
+/// [`Binding`]).
 #[storage]
 pub struct PoolState {
     config: StorageU256,
     tracker: StorageU256,
     volume: StorageU256,
-    /// One observation per slot ([`Observation::to_limbs`]).
-    ring: StorageArray<StorageU256, RING_CAPACITY>,
-    /// The one Stabilizer that may spend the cap (zero: the first to spend).
-    stabilizer: StorageAddress,
+    binding: StorageU256,
 }
 
 /// FlashContainment storage. `access` has the layout the earlier `Access`
@@ -624,11 +626,11 @@ impl IFlashContainment for FlashContainment {
             twap_window: twap_window as u16,
             max_oracle_age: max_oracle_age as u32,
         };
+        // The tracker and the binding start as zero words: nothing observed,
+        // nobody bound.
         let mut state = self.pools.setter(pool);
         state.config.set(config.pack());
         state.volume.set(Volume { cap: per_block_cap, used: U256::ZERO }.pack());
-        let tracker = Tracker { history: 0, count: 0, sign: 0, volume_block: 0, rules: config.rules() };
-        state.tracker.set(tracker.pack());
         vault_words::emit(
             self.vm(),
             3,
@@ -653,25 +655,25 @@ impl IFlashContainment for FlashContainment {
         self.access.when_not_paused()?;
         let config = self.config_of(pool)?;
         let block = self.l2_block()?;
-        let (tracker, latest) = self.tracker_of(pool);
-        let cursor = tracker.cursor();
+        let tracker = self.tracker_of(pool);
         // A repeat in the block: nothing read, nothing written.
-        if latest.is_some_and(|last| last.block >= block) {
+        if tracker.latest.is_some_and(|(last, _)| last >= block) {
             return Ok(false);
         }
         let (mid_price, oracle_price) = self.prices(pool, &config)?;
         let deviation =
             pool_deviation_bps(mid_price, oracle_price, config.base_decimals, config.quote_decimals)?;
-        let Some((slot, observation, cursor)) = cursor.append(latest, block, deviation)? else {
-            return Ok(false);
+        let threshold = u32::from(config.threshold_bps);
+        let sustain = tracker.sustain(threshold).observe(block, deviation, threshold);
+        let sums = tracker.sums.record(tracker.latest, block, deviation, u64::from(config.twap_window))?;
+        let next = Tracker {
+            history: sustain.history,
+            // `observations` saturates (2^32 − 1 is 34 years of every L2 block).
+            count: tracker.count.saturating_add(1),
+            latest: Some((block, deviation)),
+            sums,
         };
-        let sustain = tracker.sustain(latest).observe(block, deviation, u32::from(config.threshold_bps));
-        let mut state = self.pools.setter(pool);
-        if let Some(mut word) = state.ring.setter(slot) {
-            word.set(U256::from_limbs(observation.to_limbs()));
-        }
-        let next = Tracker { history: sustain.history, count: cursor.count, sign: sustain.sign, ..tracker };
-        state.tracker.set(next.pack());
+        self.pools.setter(pool).tracker.set(next.pack()?);
         self.emit_observation(pool, block, deviation, sustain, (mid_price, oracle_price), config);
         Ok(true)
     }
@@ -679,9 +681,9 @@ impl IFlashContainment for FlashContainment {
     fn consume_volume(&mut self, pool: Address, amount: U256) -> Result<(), Error> {
         self.access.only_role(STABILIZER_ROLE)?;
         self.access.when_not_paused()?;
-        self.rules_of(pool)?;
+        self.registered(pool)?;
         let caller = self.vm().msg_sender();
-        let bound = self.pools.getter(pool).stabilizer.get();
+        let bound = Binding::unpack(self.pools.getter(pool).binding.get()).stabilizer;
         if !bound.is_zero() && bound != caller {
             let words = [Word::Address(&pool), Word::Address(&caller), Word::Address(&bound)];
             return Err(Error::new(WrongStabilizer::SELECTOR, &words));
@@ -690,7 +692,7 @@ impl IFlashContainment for FlashContainment {
             return Err(Error::new(ZeroAmount::SELECTOR, &[]));
         }
         let block = self.l2_block()?;
-        let (tracker, volume) = self.volume_of(pool, block);
+        let volume = self.volume_of(pool, block);
         let remaining = volume.remaining();
         if amount > remaining {
             let words = [Word::Address(&pool), Word::Uint(&amount), Word::Uint(&remaining)];
@@ -700,9 +702,10 @@ impl IFlashContainment for FlashContainment {
         let next = Volume { used: volume.used + amount, ..volume };
         let mut state = self.pools.setter(pool);
         state.volume.set(next.pack());
-        state.tracker.set(Tracker { volume_block: block, ..tracker }.pack());
+        // The caller is the bound Stabilizer now, if it was not before.
+        state.binding.set(Binding { stabilizer: caller, volume_block: block }.pack());
         if bound.is_zero() {
-            self.bind(pool, caller);
+            self.emit_bound(pool, caller);
         }
         let stabilizer = caller;
         vault_words::emit(
@@ -722,69 +725,72 @@ impl IFlashContainment for FlashContainment {
 
     fn bind_stabilizer(&mut self, pool: Address, stabilizer: Address) -> Result<(), Error> {
         self.access.only_role(ADMIN_ROLE)?;
-        self.rules_of(pool)?;
+        self.registered(pool)?;
         if stabilizer.is_zero() {
             return Err(Error::new(ZeroAddress::SELECTOR, &[]));
         }
-        self.bind(pool, stabilizer);
+        let binding = Binding::unpack(self.pools.getter(pool).binding.get());
+        self.pools.setter(pool).binding.set(Binding { stabilizer, ..binding }.pack());
+        self.emit_bound(pool, stabilizer);
         Ok(())
     }
 
     fn stabilizer_of(&self, pool: Address) -> Result<Address, Error> {
-        self.rules_of(pool)?;
-        Ok(self.pools.getter(pool).stabilizer.get())
+        self.registered(pool)?;
+        Ok(Binding::unpack(self.pools.getter(pool).binding.get()).stabilizer)
     }
 
     fn twap_deviation(&self, pool: Address) -> Result<I256, Error> {
-        let rules = self.rules_of(pool)?;
+        let config = self.config_of(pool)?;
         let block = self.l2_block()?;
-        let twap = self.twap_at(pool, block, rules)?;
+        let twap = self.tracker_of(pool).twap(block, config)?;
         twap.map(|twap| int(twap.into())).ok_or_else(|| Error::of(InsufficientHistory::SELECTOR, &pool))
     }
 
     fn sustained(&self, pool: Address) -> Result<(bool, i8, u64), Error> {
-        let rules = self.rules_of(pool)?;
+        let config = self.config_of(pool)?;
         let block = self.l2_block()?;
-        let (sustain, _) = self.sustain_of(pool);
-        let n = u64::from(rules.sustain_blocks);
+        let sustain = self.tracker_of(pool).sustain(config.threshold_bps.into());
+        let n = u64::from(config.sustain_blocks);
         Ok((sustain.is_sustained_at(block, n), sustain.live_sign(block), sustain.count_at(block, n)))
     }
 
     fn remaining_volume(&self, pool: Address) -> Result<U256, Error> {
-        self.rules_of(pool)?;
+        self.registered(pool)?;
         let block = self.l2_block()?;
-        Ok(self.volume_of(pool, block).1.remaining())
+        Ok(self.volume_of(pool, block).remaining())
     }
 
     fn check_deviation(&self, pool: Address) -> Result<(I256, bool), Error> {
-        let rules = self.rules_of(pool)?;
+        let config = self.config_of(pool)?;
         let block = self.l2_block()?;
-        let (sustain, newest) = self.sustain_of(pool);
+        let tracker = self.tracker_of(pool);
+        let sustain = tracker.sustain(config.threshold_bps.into());
         let live = matches!(block.checked_sub(sustain.last_block), Some(0 | 1));
-        let deviation = if live { newest } else { 0 };
-        Ok((int(deviation.into()), self.should_rebalance(sustain, block, rules)))
+        let deviation = if live { tracker.latest.map_or(0, |(_, deviation)| deviation) } else { 0 };
+        Ok((int(deviation.into()), self.should_rebalance(sustain, block, config)))
     }
 
     fn pool_status(&self, pool: Address) -> Result<PoolStatus, Error> {
-        let rules = self.rules_of(pool)?;
+        let config = self.config_of(pool)?;
         let block = self.l2_block()?;
-        let (tracker, latest) = self.tracker_of(pool);
-        let twap = self.twap_at(pool, block, rules)?;
-        let sustain = tracker.sustain(latest);
-        let n = u64::from(rules.sustain_blocks);
-        let last = latest.unwrap_or_default();
+        let tracker = self.tracker_of(pool);
+        let twap = tracker.twap(block, config)?;
+        let sustain = tracker.sustain(config.threshold_bps.into());
+        let n = u64::from(config.sustain_blocks);
+        let (last_block, last_deviation) = tracker.latest.unwrap_or_default();
         Ok(PoolStatus {
             blockNumber: block,
-            observations: tracker.count,
-            lastBlock: last.block,
-            lastDeviationBps: last.deviation_bps,
+            observations: tracker.count.into(),
+            lastBlock: last_block,
+            lastDeviationBps: last_deviation,
             twapAvailable: twap.is_some(),
             twapDeviationBps: twap.unwrap_or(0),
             sign: sustain.live_sign(block),
             streak: sustain.count_at(block, n),
             sustained: sustain.is_sustained_at(block, n),
-            shouldRebalance: self.should_rebalance(sustain, block, rules),
-            remainingVolume: self.volume_of(pool, block).1.remaining(),
+            shouldRebalance: self.should_rebalance(sustain, block, config),
+            remainingVolume: self.volume_of(pool, block).remaining(),
             paused: self.access.paused(),
         })
     }
@@ -1005,9 +1011,8 @@ impl FlashContainment {
         Ok(())
     }
 
-    /// Binds `pool`'s cap to `stabilizer`; emits `StabilizerBound`.
-    fn bind(&mut self, pool: Address, stabilizer: Address) {
-        self.pools.setter(pool).stabilizer.set(stabilizer);
+    /// Emits `StabilizerBound`.
+    fn emit_bound(&self, pool: Address, stabilizer: Address) {
         let words =
             [Word::Hash(&StabilizerBound::SIGNATURE_HASH), Word::Address(&pool), Word::Address(&stabilizer)];
         vault_words::emit(self.vm(), 3, &words);
@@ -1023,16 +1028,15 @@ impl FlashContainment {
         Ok(PoolConfig::unpack(word))
     }
 
-    /// The pool's `θ`, `N` and `W` from its tracker word, or `UnknownPool`
-    /// (registration copies them there: one slot for them and the tracker).
+    /// `UnknownPool` unless `pool` is registered, read from the volume word
+    /// (a registered pool's cap is at least 1, so its word is nonzero):
+    /// the calls about the cap read that word anyway.
     #[inline(never)]
-    fn rules_of(&self, pool: Address) -> Result<Rules, Error> {
-        let rules = Tracker::unpack(self.pools.getter(pool).tracker.get()).rules;
-        // A registered pool's threshold is at least 1.
-        if rules.threshold_bps == 0 {
+    fn registered(&self, pool: Address) -> Result<(), Error> {
+        if self.pools.getter(pool).volume.get().is_zero() {
             return Err(Error::of(UnknownPool::SELECTOR, &pool));
         }
-        Ok(rules)
+        Ok(())
     }
 
     /// The L2 block number from `ArbSys` (never `block.number`, an L1
@@ -1045,47 +1049,29 @@ impl FlashContainment {
             .ok_or_else(|| Error::new(ClockUnavailable::SELECTOR, &[]))
     }
 
-    /// The tracker word and the newest observation, if any.
+    /// The tracker word: the sustain history, the newest observation and
+    /// the TWAP's epoch sums.
     #[inline(never)]
-    fn tracker_of(&self, pool: Address) -> (Tracker, Option<Observation>) {
-        let state = self.pools.getter(pool);
-        let tracker = Tracker::unpack(state.tracker.get());
-        let latest = tracker.cursor().latest_slot().map(|slot| Ring(&state.ring).read(slot));
-        (tracker, latest)
+    fn tracker_of(&self, pool: Address) -> Tracker {
+        Tracker::unpack(self.pools.getter(pool).tracker.get())
     }
 
-    /// The sustain tracker and the newest observation's deviation (0: none).
+    /// The volume word as of `block` (`used` is zero when the last
+    /// consumption was in an earlier block).
     #[inline(never)]
-    fn sustain_of(&self, pool: Address) -> (SustainTracker, Bps) {
-        let (tracker, latest) = self.tracker_of(pool);
-        (tracker.sustain(latest), latest.map_or(0, |o| o.deviation_bps))
-    }
-
-    /// The stored-ring TWAP over the pool's window; `None` without enough history.
-    #[inline(never)]
-    fn twap_at(&self, pool: Address, block: u64, rules: Rules) -> Result<Option<Bps>, Error> {
+    fn volume_of(&self, pool: Address, block: u64) -> Volume {
         let state = self.pools.getter(pool);
-        let cursor = Tracker::unpack(state.tracker.get()).cursor();
-        Ok(cursor.recent_twap(&Ring(&state.ring), block, u64::from(rules.twap_window))?)
-    }
-
-    /// The tracker word and the volume word as of `block` (`used` is zero
-    /// when the last consumption was in an earlier block).
-    #[inline(never)]
-    fn volume_of(&self, pool: Address, block: u64) -> (Tracker, Volume) {
-        let state = self.pools.getter(pool);
-        let tracker = Tracker::unpack(state.tracker.get());
         let mut volume = Volume::unpack(state.volume.get());
-        if tracker.volume_block != block {
+        if Binding::unpack(state.binding.get()).volume_block != block {
             volume.used = U256::ZERO;
         }
-        (tracker, volume)
+        volume
     }
 
     /// App. A's trigger: the sustain rule holds at `block`, and not paused.
-    fn should_rebalance(&self, sustain: SustainTracker, block: u64, rules: Rules) -> bool {
+    fn should_rebalance(&self, sustain: SustainTracker, block: u64, config: PoolConfig) -> bool {
         // The pause flag last: its slot is read only when it decides.
-        sustain.is_sustained_at(block, u64::from(rules.sustain_blocks)) && !self.access.paused()
+        sustain.is_sustained_at(block, u64::from(config.sustain_blocks)) && !self.access.paused()
     }
 
     /// The pool's mid price and the oracle's fresh, nonzero price.
@@ -1176,15 +1162,6 @@ impl FlashContainment {
     }
 }
 
-/// The ring of one pool, as [`ObservationSlots`] for the shared ring logic.
-struct Ring<'a>(&'a StorageArray<StorageU256, RING_CAPACITY>);
-
-impl ObservationSlots for Ring<'_> {
-    fn read(&self, slot: u64) -> Observation {
-        self.0.get(slot).map_or_else(Observation::default, |word| Observation::from_limbs(word.into_limbs()))
-    }
-}
-
 /// A pool's registration, packed into one word, most significant byte
 /// first: oracle (20 bytes), base and quote decimals (1 each), threshold,
 /// sustain blocks and TWAP window (2 each), oracle max age (4). The oracle
@@ -1201,14 +1178,6 @@ struct PoolConfig {
 }
 
 impl PoolConfig {
-    fn rules(self) -> Rules {
-        Rules {
-            threshold_bps: self.threshold_bps,
-            sustain_blocks: self.sustain_blocks,
-            twap_window: self.twap_window,
-        }
-    }
-
     fn pack(self) -> U256 {
         let mut bytes = [0u8; 32];
         bytes[..20].copy_from_slice(self.oracle.as_slice());
@@ -1235,67 +1204,110 @@ impl PoolConfig {
     }
 }
 
-/// The sustain history ([`SustainTracker::history`]), the observation
-/// count, the block of the last `consumeVolume` and the pool's [`Rules`],
-/// packed into one word's limbs: `[history, count, sign | θ << 8 | N << 24 |
-/// W << 40, volume block]`, the sign as 0 (none), 1 (positive) or 2
-/// (negative).
-#[derive(Clone, Copy)]
+/// Everything a recording poke reads and writes, in one word (limbs least
+/// significant first): `[history, count | deviation << 32, block | previous
+/// << 40 | current << 84]`, the last spanning limbs 2 and 3 as one 128-bit
+/// field. `history` is [`SustainTracker::history`] (64 bits); `count` the
+/// observations recorded (32 bits, saturating); `block` and `deviation`
+/// the newest observation's (40 bits, below [`BLOCK_LIMIT`], and the
+/// deviation's 32-bit two's complement; `count == 0`: none yet); `previous`
+/// and `current` the TWAP's [`EpochSums`], 44-bit two's complement each,
+/// `−2^43` for `None` (a sum of fewer than `W + 1 ≤ 4,097` deviations lies
+/// in `(−2^26, 2^43)`, so it never takes that value). The sign to correct
+/// is not stored: it is the newest deviation's when that is past `θ`.
+#[derive(Clone, Copy, Default)]
 struct Tracker {
     history: u64,
-    count: u64,
-    sign: i8,
-    volume_block: u64,
-    rules: Rules,
+    count: u32,
+    latest: Option<(u64, Bps)>,
+    sums: EpochSums,
 }
 
+/// One epoch sum's 44 bits.
+const SUM_MASK: u64 = (1 << 44) - 1;
+/// The 44-bit pattern of `None`, `−2^43`.
+const SUM_NONE: u64 = 1 << 43;
+
 impl Tracker {
-    fn pack(self) -> U256 {
-        let sign = match self.sign {
-            1 => 1,
-            -1 => 2,
-            _ => 0,
+    fn pack(self) -> Result<U256, Error> {
+        let (block, deviation) = self.latest.unwrap_or_default();
+        if block >= BLOCK_LIMIT {
+            return Err(MathError::Overflow.into());
+        }
+        let sum = |sum: Option<i64>| match sum {
+            None => Ok(SUM_NONE),
+            Some(value) if value.unsigned_abs() < SUM_NONE => Ok(value.cast_unsigned() & SUM_MASK),
+            Some(_) => Err(Error::from(MathError::Overflow)),
         };
-        let Rules { threshold_bps, sustain_blocks, twap_window } = self.rules;
-        let rules =
-            u64::from(threshold_bps) << 8 | u64::from(sustain_blocks) << 24 | u64::from(twap_window) << 40;
-        U256::from_limbs([self.history, self.count, sign | rules, self.volume_block])
+        let high = u128::from(block)
+            | u128::from(sum(self.sums.previous)?) << 40
+            | u128::from(sum(self.sums.current)?) << 84;
+        let middle = u64::from(self.count) | u64::from(deviation.cast_unsigned()) << 32;
+        // The two halves of the 128-bit field.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(U256::from_limbs([self.history, middle, high as u64, (high >> 64) as u64]))
     }
 
     fn unpack(word: U256) -> Self {
-        let [history, count, mixed, volume_block] = word.into_limbs();
-        let sign = match mixed & 0xff {
-            1 => 1,
-            2 => -1,
-            _ => 0,
+        let [history, middle, low, high] = word.into_limbs();
+        let field = u128::from(high) << 64 | u128::from(low);
+        let sum = |raw: u128| {
+            // Each field is 44 bits: the truncation is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            let raw = raw as u64 & SUM_MASK;
+            // Sign-extends the 44-bit two's complement.
+            (raw != SUM_NONE).then_some((raw << 20).cast_signed() >> 20)
         };
-        // Each field was stored from 16 bits: the truncations are exact.
+        // `count` and the deviation were stored from 32 bits, the block
+        // from 40: the truncations are exact.
         #[allow(clippy::cast_possible_truncation)]
-        let rules = Rules {
-            threshold_bps: (mixed >> 8) as u16,
-            sustain_blocks: (mixed >> 24) as u16,
-            twap_window: (mixed >> 40) as u16,
-        };
-        Self { history, count, sign, volume_block, rules }
+        let (count, deviation, block) = (middle as u32, ((middle >> 32) as u32).cast_signed(), field as u64);
+        Self {
+            history,
+            count,
+            latest: (count > 0).then_some((block & (BLOCK_LIMIT - 1), deviation)),
+            sums: EpochSums { previous: sum(field >> 40), current: sum(field >> 84) },
+        }
     }
 
-    fn cursor(self) -> RingCursor {
-        RingCursor { capacity: RING_CAPACITY as u64, count: self.count }
+    /// The math crate's tracker: the newest observation's block, and its
+    /// sign when its deviation is past `threshold`.
+    fn sustain(self, threshold: u32) -> SustainTracker {
+        let (last_block, deviation) = self.latest.unwrap_or_default();
+        let sign = if deviation.unsigned_abs() > threshold { deviation.signum() } else { 0 };
+        // The sign of an i32 is −1, 0 or 1.
+        #[allow(clippy::cast_possible_truncation)]
+        SustainTracker { sign: sign as i8, history: self.history, last_block }
     }
 
-    /// The math crate's tracker, whose last block is the newest observation's.
-    fn sustain(self, latest: Option<Observation>) -> SustainTracker {
-        SustainTracker { sign: self.sign, history: self.history, last_block: latest.map_or(0, |o| o.block) }
+    /// The epoch-window TWAP at `block`; `None` without the history.
+    fn twap(self, block: u64, config: PoolConfig) -> Result<Option<Bps>, Error> {
+        Ok(self.sums.twap(self.latest, block, u64::from(config.twap_window))?)
     }
 }
 
-/// The registration's `θ`, `N` and `W` (write-once), as the tracker word
-/// also holds them.
+/// The Stabilizer bound to the pool (low 160 bits; zero: the first to
+/// spend) and the block of its last `consumeVolume` (the 64 bits above).
 #[derive(Clone, Copy)]
-struct Rules {
-    threshold_bps: u16,
-    sustain_blocks: u16,
-    twap_window: u16,
+struct Binding {
+    stabilizer: Address,
+    volume_block: u64,
+}
+
+impl Binding {
+    fn pack(self) -> U256 {
+        let mut bytes = [0u8; 32];
+        bytes[4..12].copy_from_slice(&self.volume_block.to_be_bytes());
+        bytes[12..].copy_from_slice(self.stabilizer.as_slice());
+        U256::from_be_bytes(bytes)
+    }
+
+    fn unpack(word: U256) -> Self {
+        let b: [u8; 32] = word.to_be_bytes();
+        let mut block = [0u8; 8];
+        block.copy_from_slice(&b[4..12]);
+        Self { stabilizer: Address::from_slice(&b[12..]), volume_block: u64::from_be_bytes(block) }
+    }
 }
 
 /// The per-block cap (low 128 bits) and the volume used in the tracker's

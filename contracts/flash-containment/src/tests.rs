@@ -28,7 +28,8 @@ use crate::{
     PoolCallFailed, PoolRegistered, PoolStatus, SpikeIgnored, StabilizerBound, StaleOracle, UnknownPool,
     VolumeCapExceeded, VolumeConsumed, WrongStabilizer, ZeroAddress, ZeroAmount, ZeroOraclePrice,
     CONSTRUCTOR, DECIMALS_RANGE, FUNCTIONS, GUARDIAN_ROLE, MAX_ORACLE_AGE_RANGE, MAX_PER_BLOCK_CAP,
-    POKER_ROLE, RING_CAPACITY, STABILIZER_ROLE, SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE, TWAP_WINDOW_RANGE,
+    MAX_TWAP_WINDOW, POKER_ROLE, STABILIZER_ROLE, SUSTAIN_BLOCKS_RANGE, THRESHOLD_BPS_RANGE,
+    TWAP_WINDOW_RANGE,
 };
 
 const DEPLOYER: Address = Address::repeat_byte(0xD0);
@@ -41,10 +42,12 @@ const POOL: Address = Address::repeat_byte(0x90);
 const ORACLE: Address = Address::repeat_byte(0x0C);
 const OTHER_POOL: Address = Address::repeat_byte(0x91);
 
-/// θ = 50 bps, N = 3 blocks, W = 4 blocks, 1 hour oracle age, cap 1,000.
+/// θ = 50 bps, N = 3 blocks, W = 2 blocks, 1 hour oracle age, cap 1,000.
+/// (With `W = 2` the TWAP at `START + 3` averages `START ..= START + 3`:
+/// the previous epoch of two blocks and the current one.)
 const THRESHOLD: u64 = 50;
 const SUSTAIN: u64 = 3;
-const WINDOW: u64 = 4;
+const WINDOW: u64 = 2;
 const MAX_AGE: u64 = 3_600;
 const CAP: u64 = 1_000;
 /// A block time; the oracle is stamped with it unless a test says otherwise.
@@ -523,7 +526,7 @@ fn register_pool_stores_parameters_and_emits_event() {
     register(&mut contract, third, high, MAX_PER_BLOCK_CAP).unwrap();
     assert_eq!(
         contract.pool_config(third).unwrap(),
-        (ORACLE, 36, 36, 5_000, 32, RING_CAPACITY as u64, 86_400, MAX_PER_BLOCK_CAP)
+        (ORACLE, 36, 36, 5_000, 32, MAX_TWAP_WINDOW, 86_400, MAX_PER_BLOCK_CAP)
     );
 }
 
@@ -695,7 +698,7 @@ fn twap_needs_history_covering_the_window() {
     assert_eq!(contract.check_deviation(POOL).unwrap(), (I256::ZERO, false));
     assert!(!status(&contract).twapAvailable);
     poke_at(&vm, &mut contract, START, 30);
-    // W = 4: blocks START − 3 … START were not all observed.
+    // W = 2: the epoch window START − 2 ..= START starts before the history.
     assert_err!(refused(&vm, || contract.twap_deviation(POOL)), expected);
     at_block(&vm, START + 3);
     assert_eq!(contract.twap_deviation(POOL).unwrap(), I256::try_from(30).unwrap());
@@ -891,4 +894,38 @@ fn roles_are_granted_revoked_and_renounced_with_events() {
     assert!(!contract.has_role(STABILIZER_ROLE, STABILIZER));
     let error = refused(&vm, || contract.grant_role(STABILIZER_ROLE, STABILIZER));
     assert_err!(error, unauthorized(STABILIZER, ADMIN_ROLE));
+}
+
+// ------------------------------------------------------------ storage words
+
+/// The tracker word keeps every field exactly over its whole range: the
+/// 64-bit history, the 32-bit count, the newest observation (block below
+/// `BLOCK_LIMIT`, any deviation) and both epoch sums (`None` or inside
+/// `(−2^43, 2^43)`); a block at `BLOCK_LIMIT` or a sum outside is refused.
+#[test]
+fn the_tracker_word_round_trips_its_fields() {
+    use crate::{Tracker, BLOCK_LIMIT};
+    use vault_math::observation::EpochSums;
+    let limit = (1i64 << 43) - 1;
+    for (history, count, latest, previous, current) in [
+        (0, 0, None, None, None),
+        (u64::MAX, u32::MAX, Some((BLOCK_LIMIT - 1, i32::MIN)), Some(limit), Some(-limit)),
+        (1, 1, Some((0, i32::MAX)), Some(-limit), None),
+        (1 << 63, 7, Some((START, -1)), None, Some(0)),
+        (5, 2, Some((1, 0)), Some(-1), Some(-40_960_000)),
+    ] {
+        let tracker = Tracker { history, count, latest, sums: EpochSums { previous, current } };
+        let back = Tracker::unpack(tracker.pack().unwrap());
+        assert_eq!(
+            (back.history, back.count, back.latest, back.sums),
+            (history, count, latest, EpochSums { previous, current })
+        );
+    }
+    let overflow = Error::from(vault_math::MathError::Overflow);
+    let late = Tracker { count: 1, latest: Some((BLOCK_LIMIT, 0)), ..Tracker::default() };
+    assert_eq!(late.pack(), Err(overflow.clone()));
+    let sums = EpochSums { previous: Some(limit + 1), current: None };
+    assert_eq!(Tracker { sums, ..Tracker::default() }.pack(), Err(overflow.clone()));
+    let sums = EpochSums { previous: None, current: Some(-limit - 1) };
+    assert_eq!(Tracker { sums, ..Tracker::default() }.pack(), Err(overflow));
 }

@@ -749,10 +749,16 @@ fn a_real_deviation_held_for_n_blocks_is_sustained_at_exactly_the_nth_block() {
                 );
             }
             assert_eq!(chain.sustained(), (true, -1, k));
-            // W = N: the TWAP window is the streak itself.
             assert_eq!(chain.check(), (bps(-80), true));
+            // The TWAP's epoch window: the previous epoch of W blocks and
+            // the current one, par before `start`, −80 from it.
+            let now = chain.block();
+            let from = (now / W - 1) * W;
+            let blocks = W + now % W + 1;
+            let twap =
+                -80 * i64::try_from(now + 1 - start.max(from)).unwrap() / i64::try_from(blocks).unwrap();
             let s = chain.status();
-            assert_eq!((s.sustained, s.shouldRebalance, s.twapDeviationBps), (true, true, -80));
+            assert_eq!((s.sustained, s.shouldRebalance, i64::from(s.twapDeviationBps)), (true, true, twap));
         }
         chain.next_block();
     }
@@ -805,10 +811,12 @@ fn the_clock_is_the_l2_block_from_arbsys() {
 }
 
 #[test]
-fn the_ring_wraps_and_the_widest_window_still_answers() {
-    // A pool with W = 4,096 = the ring's capacity, observed in 4,100
-    // consecutive blocks with a varying deviation: the ring wraps, and the
-    // TWAP over the last 4,096 blocks is the plain average of their values.
+fn the_widest_window_answers_once_its_epochs_are_observed() {
+    // A pool with W = 4,096, observed from an epoch's first block on in
+    // 4,100 consecutive blocks with a varying deviation: the TWAP is
+    // refused until the history covers the epoch window (the previous
+    // epoch of W blocks and the current one), then is the plain average of
+    // the values in it.
     let mut chain = Chain::standard();
     let pool = chain.deploy_pool(1_000_000);
     let (oracle, cap) = (chain.oracle, chain.whole_base(1_000));
@@ -824,6 +832,9 @@ fn the_ring_wraps_and_the_widest_window_still_answers() {
         perBlockCap: cap,
     };
     ok(chain.world.call(ADMIN, FC, &call.abi_encode(), U256::ZERO), "registerPool");
+    // Up to the next epoch's first block.
+    let first = chain.block().div_ceil(4_096) * 4_096 + 4_096;
+    chain.world.advance_blocks(first - 1 - chain.block(), 1);
     let par = chain.par_i();
     let mut values = Vec::new();
     for step in 0..4_100_u64 {
@@ -838,18 +849,21 @@ fn the_ring_wraps_and_the_widest_window_still_answers() {
         let outcome = ok(chain.world.call(KEEPER, FC, &pokeCall { pool }.abi_encode(), U256::ZERO), "poke");
         assert_eq!(i64::from(observed(&outcome.logs)[0].deviationBps), deviation);
         values.push(deviation);
-        if step == 4_094 {
-            // 4,095 blocks observed: one short of the window.
+        if step == 4_095 {
+            // The last block of the first observed epoch: the window
+            // reaches into the epoch before it.
+            assert_eq!(chain.block(), first + 4_095);
             let outcome = chain.world.static_call(STRANGER, FC, &twapDeviationCall { pool }.abi_encode());
             assert_eq!(outcome.return_data, err(&InsufficientHistory { pool }));
         }
     }
     let s = view(&mut chain.world, FC, &poolStatusCall { pool })._0;
     assert_eq!((s.observations, s.lastBlock), (4_100, chain.block()));
-    let sum: i64 = values[values.len() - 4_096..].iter().sum();
+    // Blocks first ..= first + 4,099: the previous epoch and 4 blocks of this one.
+    let sum: i64 = values.iter().sum();
     // i64 division truncates toward zero, as the contract does.
-    assert_eq!(view(&mut chain.world, FC, &twapDeviationCall { pool })._0, bps(sum / 4_096));
-    assert_eq!((s.twapAvailable, i64::from(s.twapDeviationBps)), (true, sum / 4_096));
+    assert_eq!(view(&mut chain.world, FC, &twapDeviationCall { pool })._0, bps(sum / 4_100));
+    assert_eq!((s.twapAvailable, i64::from(s.twapDeviationBps)), (true, sum / 4_100));
 }
 
 // ----------------------------------------------------------- per-block cap

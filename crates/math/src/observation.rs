@@ -686,6 +686,145 @@ pub fn mean_toward_zero(sum: i128, count: u64) -> MathResult<Bps> {
     Ok(if sum < 0 { -magnitude } else { magnitude })
 }
 
+/// The TWAP the FlashContainment contract keeps without a ring: the
+/// per-block values of a stored ring (an observed block counts its
+/// observation, a block between two observations [`gap_fill`], a block
+/// after the newest carries it forward), averaged over the **epoch
+/// window** at `T`: the previous whole epoch of `W` blocks and the current
+/// one up to `T` (epochs start at multiples of `W`), that is the
+/// [`epoch_window`]`(T, W)` = `W + T mod W + 1` blocks ending at `T`
+/// (between `W + 1` and `2W`). That is [`RingCursor::twap`] over that many
+/// blocks (a property test checks it), kept as two sums beside the newest
+/// observation instead of one storage slot per observation.
+///
+/// `previous` is the sum over the epoch before the newest observation's,
+/// `current` the sum over the newest observation's epoch up to, not
+/// including, the newest observation's block; `None` when the history
+/// (from the first observation on) does not cover that span. Each sum
+/// covers fewer than `W + 1` blocks of values in
+/// `[−10,000, 2^31 − 1]` ([`pool_deviation_bps`]'s range), so with
+/// `W ≤ 4,096` it lies in `(−2^26, 2^43)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochSums {
+    /// `Σ v(b)` over the epoch before the newest observation's (`None`:
+    /// not covered by the history).
+    pub previous: Option<i64>,
+    /// `Σ v(b)` over the newest observation's epoch, blocks before it
+    /// (`None`: not covered by the history).
+    pub current: Option<i64>,
+}
+
+/// The number of blocks the epoch-window TWAP at `current_block` averages:
+/// the previous whole epoch of `window` blocks and the current epoch up to
+/// `current_block`, `window + current_block mod window + 1` (0 for a zero
+/// window).
+pub const fn epoch_window(current_block: u64, window: u64) -> u64 {
+    match current_block.checked_rem(window) {
+        Some(into) => window.saturating_add(into).saturating_add(1),
+        None => 0,
+    }
+}
+
+/// `value × count`, checked.
+fn times(value: Bps, count: u64) -> MathResult<i64> {
+    i64::try_from(count).ok().and_then(|count| i64::from(value).checked_mul(count)).ok_or(MathError::Overflow)
+}
+
+/// `a + b`, checked.
+fn plus(a: i64, b: i64) -> MathResult<i64> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+impl EpochSums {
+    /// The sums after recording `deviation_bps` in `block`, `latest` the
+    /// newest observation before it (`block`, deviation; `None`: this is
+    /// the first). The newest observation's own block and the gap up to
+    /// `block` (credited [`gap_fill`]) move into the sums; epochs the gap
+    /// crosses roll `current` into `previous`.
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] for `window == 0` or `block` not after
+    /// `latest`; [`MathError::Overflow`] never for `window ≤ 2^32`.
+    pub fn record(
+        self,
+        latest: Option<(u64, Bps)>,
+        block: u64,
+        deviation_bps: Bps,
+        window: u64,
+    ) -> MathResult<Self> {
+        let epoch = block.checked_div(window).ok_or(MathError::InvalidInput)?;
+        // Blocks of `block`'s epoch before `block`.
+        let into = block - epoch * window;
+        let Some((last, value)) = latest else {
+            // Covered from the first observation on: the current epoch only
+            // when it starts at this block; the previous one never.
+            return Ok(Self { previous: None, current: (into == 0).then_some(0) });
+        };
+        if block <= last {
+            return Err(MathError::InvalidInput);
+        }
+        let fill = gap_fill(value, deviation_bps);
+        let last_epoch = last / window;
+        let last_end =
+            last_epoch.checked_add(1).and_then(|e| e.checked_mul(window)).ok_or(MathError::Overflow)?;
+        if epoch == last_epoch {
+            // `last`'s block and the gap, all in this epoch (fewer than W blocks).
+            let add = plus(i64::from(value), times(fill, block - last - 1)?)?;
+            let current = self.current.map(|c| plus(c, add)).transpose()?;
+            return Ok(Self { previous: self.previous, current });
+        }
+        let current = Some(times(fill, into)?);
+        let previous = if epoch == last_epoch + 1 {
+            // `last`'s epoch closes: its blocks after `last` are gap.
+            let add = plus(i64::from(value), times(fill, last_end - last - 1)?)?;
+            self.current.map(|c| plus(c, add)).transpose()?
+        } else {
+            // The whole previous epoch lies in the gap.
+            Some(times(fill, window)?)
+        };
+        Ok(Self { previous, current })
+    }
+
+    /// The epoch-window TWAP at `current_block` (see [`EpochSums`]),
+    /// truncated toward zero; `None` when the history does not cover the
+    /// window (no observation yet, or the first one after its start).
+    ///
+    /// # Errors
+    /// [`MathError::InvalidInput`] for `window == 0` or `current_block`
+    /// before `latest`; [`MathError::Overflow`] never for `window ≤ 2^32`.
+    pub fn twap(
+        self,
+        latest: Option<(u64, Bps)>,
+        current_block: u64,
+        window: u64,
+    ) -> MathResult<Option<Bps>> {
+        let epoch = current_block.checked_div(window).ok_or(MathError::InvalidInput)?;
+        let Some((last, value)) = latest else { return Ok(None) };
+        if current_block < last {
+            return Err(MathError::InvalidInput);
+        }
+        if epoch == 0 {
+            return Ok(None);
+        }
+        let blocks = epoch_window(current_block, window);
+        let last_epoch = last / window;
+        let sum = if epoch == last_epoch {
+            // Both sums, then `last`'s value up to `current_block`.
+            let (Some(previous), Some(current)) = (self.previous, self.current) else { return Ok(None) };
+            plus(plus(previous, current)?, times(value, current_block - last + 1)?)?
+        } else if epoch == last_epoch + 1 {
+            // `last`'s epoch is the previous one now: its first part, then
+            // `last`'s value carried to `current_block`.
+            let Some(current) = self.current else { return Ok(None) };
+            plus(current, times(value, current_block - last + 1)?)?
+        } else {
+            // Every block of the window is after `last`.
+            times(value, blocks)?
+        };
+        mean_toward_zero(i128::from(sum), blocks).map(Some)
+    }
+}
+
 /// Largest token decimals [`pool_deviation_bps`] accepts.
 pub const MAX_TOKEN_DECIMALS: u8 = 36;
 
@@ -1012,5 +1151,86 @@ mod tests {
         assert_eq!(at((1 << 31) - 2), Ok(Bps::MAX - 1));
         assert_eq!(at((1 << 31) - 1), Ok(Bps::MAX));
         assert_eq!(at(1 << 31), Ok(Bps::MAX), "saturated");
+    }
+
+    #[test]
+    fn epoch_twap_rolls_and_carries() {
+        let w = 4;
+        // First observation at block 8, an epoch start: the current epoch is covered.
+        let s = EpochSums::default().record(None, 8, 10, w).unwrap();
+        assert_eq!(s, EpochSums { previous: None, current: Some(0) });
+        // Block 9: window 4..=9 starts before the history.
+        assert_eq!(s.twap(Some((8, 10)), 9, w), Ok(None));
+        // Block 13 (epoch 3): blocks 8..=11 in the gap or observed; 8 counts 10,
+        // 9..=12 gap_fill(10, 30) = 10 → previous 40, current (12) 10.
+        let s = s.record(Some((8, 10)), 13, 30, w).unwrap();
+        assert_eq!(s, EpochSums { previous: Some(40), current: Some(10) });
+        // Window 8..=13: 40 + 10 + 30 = 80 over 6 blocks → 13.
+        assert_eq!(epoch_window(13, w), 6);
+        assert_eq!(s.twap(Some((13, 30)), 13, w), Ok(Some(13)));
+        // Block 17 before anyone observes it: window 12..=17, 10 + 30 × 5 = 160 → 26.
+        assert_eq!(s.twap(Some((13, 30)), 17, w), Ok(Some(26)));
+        // Far later: every block carries 30.
+        assert_eq!(s.twap(Some((13, 30)), 100, w), Ok(Some(30)));
+        // A first observation inside an epoch covers nothing yet.
+        let s = EpochSums::default().record(None, 9, -20, w).unwrap();
+        assert_eq!(s, EpochSums { previous: None, current: None });
+        assert_eq!(s.twap(Some((9, -20)), 11, w), Ok(None));
+        assert_eq!(s.twap(Some((9, -20)), 12, w), Ok(None), "window 8..=12 starts before block 9");
+        assert_eq!(s.twap(Some((9, -20)), 16, w), Ok(Some(-20)), "window 12..=16 after it");
+        assert_eq!(s.twap(None, 16, w), Ok(None));
+        assert_eq!(s.twap(Some((9, -20)), 8, w), Err(MathError::InvalidInput));
+        assert_eq!(s.twap(Some((9, -20)), 16, 0), Err(MathError::InvalidInput));
+        assert_eq!(s.record(Some((9, -20)), 9, 1, w), Err(MathError::InvalidInput));
+        assert_eq!(s.record(None, 9, 1, 0), Err(MathError::InvalidInput));
+        assert_eq!(epoch_window(5, 0), 0);
+    }
+
+    mod epoch_properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Case count: `PROPTEST_CASES` or 10,000.
+        fn cases() -> u32 {
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+        }
+
+        fn deviation() -> impl Strategy<Value = Bps> {
+            prop_oneof![-300i32..300, -10_000i32..=Bps::MAX]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+            /// The epoch sums answer exactly what a stored ring holding every
+            /// observation answers over the epoch window (value or `None`),
+            /// at the newest observation's block and later, across gaps
+            /// within an epoch, into the next one and over several.
+            #[test]
+            fn epoch_twap_is_the_ring_twap_over_the_epoch_window(
+                start in 0u64..300,
+                window in 1u64..48,
+                steps in prop::collection::vec((1u64..120, deviation(), 0u64..150), 1..40),
+            ) {
+                let entries: Vec<(u64, Bps)> = steps
+                    .iter()
+                    .scan(start, |block, &(gap, dev, _)| {
+                        *block += gap;
+                        Some((*block, dev))
+                    })
+                    .collect();
+                let capacity = u64::try_from(entries.len()).unwrap();
+                let (mut sums, mut latest) = (EpochSums::default(), None);
+                for (index, (&(block, dev), &(_, _, ahead))) in entries.iter().zip(&steps).enumerate() {
+                    sums = sums.record(latest, block, dev, window).unwrap();
+                    latest = Some((block, dev));
+                    let (slots, cursor) = stored(capacity, &entries[..=index]);
+                    for t in [block, block + ahead, block + window, block + 2 * window + ahead] {
+                        let ring = cursor.twap(&slots, t, epoch_window(t, window)).unwrap();
+                        prop_assert_eq!(sums.twap(latest, t, window), Ok(ring), "block {} window {}", t, window);
+                    }
+                }
+            }
+        }
     }
 }
