@@ -49,6 +49,7 @@ pub mod mesh {
         function deposit(address token, uint256 tokenAmount, uint256 xauAmount);
         function withdraw(address token, uint256 tokenAmount, uint256 xauAmount, address to);
         function grantRole(bytes32 role, address account);
+        function poolState(address token) external view returns (uint256 tokenReserve, uint256 xauReserve, uint256 tokenTarget, uint256 xauTarget, uint8 rState, uint256 price, uint256 observedPrice, uint64 observedBlock);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod treasury;
 
 use std::path::PathBuf;
 

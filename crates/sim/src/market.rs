@@ -623,6 +623,13 @@ impl Market {
                 mesh::depositCall { token: token.address, tokenAmount: token_amount, xauAmount: xau_amount };
             send(&mut self.world, LP, mesh, &deposit)?;
         }
+        // The treasury's stock (the LP account): what rebalancing draws on.
+        for t in 0..self.tokens.len() {
+            let amount = usd_to_raw(&self.tokens[t], config.treasury_usd);
+            if !amount.is_zero() {
+                send(&mut self.world, OWNER, self.tokens[t].address, &fx::transferCall { to: LP, amount })?;
+            }
+        }
         Ok(())
     }
 

@@ -56,6 +56,9 @@ pub struct Market {
     pub allowed_deviation_bps: u64,
     /// Depth of each side of each private mesh pool, USD.
     pub mesh_depth_usd: u64,
+    /// The treasury's stock of each token and of XAU, USD: what it can put
+    /// into the mesh when it rebalances (`mesh_rebalance_bps`).
+    pub treasury_usd: u64,
     /// The Stabilizers' float of each token, USD.
     pub float_usd: u64,
     /// Depth of the flash-loan lender pools (one per public pool), USD.
@@ -68,6 +71,7 @@ impl Default for Market {
             depth_usd: 1_000_000,
             allowed_deviation_bps: 20,
             mesh_depth_usd: 10_000_000,
+            treasury_usd: 10_000_000,
             float_usd: 200_000,
             lender_depth_usd: 5_000_000,
         }
@@ -139,6 +143,11 @@ pub struct Parameters {
     pub mesh_k_e18: u64,
     /// Oracles' maximum age, seconds.
     pub max_oracle_age: u64,
+    /// The treasury rebalances a mesh pool (withdraws its surplus side,
+    /// deposits its short one, back to the first deposit) at the end of a
+    /// block in which either of its reserves has drifted more than this
+    /// from that deposit, bps (0: never).
+    pub mesh_rebalance_bps: u64,
     /// Oracle heartbeat: the reporter refreshes every oracle this often, s.
     pub oracle_heartbeat_s: u64,
     /// ReserveSizer window `T`, minutes.
@@ -163,6 +172,7 @@ impl Default for Parameters {
             lp_fee_e18: 300_000_000_000_000,
             mesh_k_e18: 10_000_000_000_000_000,
             max_oracle_age: 3_600,
+            mesh_rebalance_bps: 200,
             oracle_heartbeat_s: 600,
             reserve_window_minutes: 15,
             reserve_safety_bps: 15_000,
@@ -189,6 +199,9 @@ pub enum Attack {
     Sandwich {
         /// Front-run size, USD.
         front_usd: u64,
+        /// L2 blocks it lasts from the first (0: to the end of the run).
+        #[serde(default)]
+        hold_blocks: u64,
     },
     /// Multi-block manipulation: push a pool `push_bps` off, hold it there
     /// (topping up after every correction) for `hold_blocks`, release.
@@ -289,6 +302,23 @@ pub enum Attack {
         /// The outflow, USD.
         outflow_usd: u64,
     },
+}
+
+impl Attack {
+    /// The last L2 block of an attack that stops before the end of the
+    /// run (`None`: it runs to the end, or is episodic).
+    pub fn last_block(&self) -> Option<u64> {
+        match *self {
+            Self::Sandwich { hold_blocks, .. } if hold_blocks > 0 => Some(hold_blocks),
+            Self::SignAlternation { start_block, hold_blocks, .. }
+            | Self::BandDipping { start_block, hold_blocks, .. }
+                if hold_blocks > 0 =>
+            {
+                Some(start_block.saturating_add(hold_blocks - 1))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One variant of `first-poke-suppress`: the real deviation, the

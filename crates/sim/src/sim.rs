@@ -16,6 +16,7 @@ use crate::metrics::{self, Facts, Summary};
 use crate::record::{BlockRecord, EventKind, EventRecord, RunRecord};
 use crate::rng::SplitMix64;
 use crate::scenario::{Attack, RunOptions, Scenario, SuppressVariant};
+use crate::treasury::Treasury;
 use crate::SimError;
 
 /// Blocks of each FlashContainment window observed before the run starts.
@@ -29,6 +30,8 @@ struct ChainSim {
     /// Per asset: the ReserveSizer's required reserve, refreshed after each
     /// recorded outflow and every minute.
     required: Vec<U256>,
+    /// The treasury's rebalancing of this chain's mesh.
+    treasury: Treasury,
 }
 
 /// Runs a scenario with the contracts' wasm from `target/stylus`.
@@ -63,7 +66,13 @@ pub fn run_scenario_with(
     for &name in names {
         let market = Market::deploy(&scenario.market, params, codes, fixtures)?;
         let flow = FlowGen::new(&scenario.flow, market.pools.len(), &mut rng);
-        chains.push(ChainSim { name, market, flow, required: Vec::new() });
+        let treasury = Treasury::new(
+            &market,
+            scenario.market.mesh_depth_usd,
+            scenario.market.treasury_usd,
+            params.mesh_rebalance_bps,
+        );
+        chains.push(ChainSim { name, market, flow, required: Vec::new(), treasury });
     }
     let mut attacker = AttackState::new(scenario, &mut chains[0].market, fixtures, &mut rng)?;
     let mut bot = scenario.cross_chain.as_ref().map(|c| crate::bridge::ParityBot::new(c, &chains[0].market));
@@ -194,6 +203,9 @@ pub fn run_scenario_with(
                 }
             }
         }
+        for c in &mut chains {
+            c.treasury.step(&mut c.market, &mut gas)?;
+        }
         // The state at the end of the block.
         let mut row = BlockRecord { block: block_no, ..BlockRecord::default() };
         let acted = !events.is_empty();
@@ -245,6 +257,22 @@ pub fn run_scenario_with(
     }
     if let Some(bot) = &bot {
         facts.notes.push(bot.describe());
+    }
+    for c in &chains {
+        let prefix = if chains.len() > 1 { format!("{}: ", c.name) } else { String::new() };
+        facts.notes.push(format!("{prefix}{}", c.treasury.describe(&c.market)));
+    }
+    let rebalances: u64 = chains.iter().map(|c| c.treasury.rebalances).sum();
+    facts.extra.insert("treasury_rebalances".to_owned(), rebalances.to_string());
+    if let Some(end) = scenario.attack.as_ref().and_then(Attack::last_block).filter(|&end| end < blocks) {
+        let back = record.blocks.iter().find(|b| {
+            b.block > end && b.deviation_bps.iter().all(|d| d.abs() <= crate::metrics::PEG_BAND_BPS)
+        });
+        let value = back.map_or_else(|| "never".to_owned(), |b| (b.block - end).to_string());
+        facts.notes.push(format!(
+            "Recovery after the attack: the attack's last L2 block is {end}; every pool ends a block within the band {value} L2 blocks after it."
+        ));
+        facts.extra.insert("recovery_after_attack_blocks".to_owned(), value);
     }
     facts.attack_episodes = attacker.episodes.clone();
     facts.episode_costs = attacker.episode_costs.clone();
@@ -887,7 +915,10 @@ impl AttackState {
         block: u64,
         events: &mut Vec<EventRecord>,
     ) -> Result<Option<(bool, U256)>, SimError> {
-        let Some(Attack::Sandwich { front_usd }) = self.attack else { return Ok(None) };
+        let Some(Attack::Sandwich { front_usd, hold_blocks }) = self.attack else { return Ok(None) };
+        if hold_blocks > 0 && block > hold_blocks {
+            return Ok(None);
+        }
         let p = market.pools[pool].clone();
         let sells_base = call.tokenIn == market.tokens[p.base].address;
         let token = if sells_base { p.base } else { p.quote };

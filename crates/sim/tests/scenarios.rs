@@ -157,11 +157,30 @@ fn sign_alternation_is_corrected() {
 #[test]
 fn band_dipping_is_corrected() {
     // N of the last 2N − 1 blocks: a dip past θ after another one two
-    // blocks before is sustained and corrected, as long as the mesh can take
-    // the one-way inventory within its floor (before issue 12: none).
+    // blocks before is sustained and corrected (before issue 12: none), and
+    // the treasury rebalances the mesh the one-way corrections drain, so
+    // they go on past the mesh's one-way capacity (block 193 at 10 M USD
+    // deep): the pool ends its blocks in the band.
     let (_, summary) = short("band-dipping");
-    assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 4, "{:?}", summary.pools[0]);
+    assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 3, "{:?}", summary.pools[0]);
+    assert!(summary.pools[0].share_in_band >= 0.99, "{:?}", summary.pools[0]);
+    assert!(summary.facts["treasury_rebalances"].parse::<u64>().unwrap() >= 1);
     assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
+}
+
+#[test]
+fn band_dipping_without_the_treasury_meets_the_mesh_floor() {
+    // The same run with no rebalancing: once the mesh has taken its
+    // one-way capacity its return falls below the Stabilizer's mesh floor,
+    // every later correction is refused, and the pool alternates unchecked.
+    setup();
+    let mut scenario = scenario("band-dipping");
+    scenario.parameters.mesh_rebalance_bps = 0;
+    let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
+    let (_, summary) = vault_sim::run_scenario(&scenario, &options).expect("the run completes");
+    assert_eq!(summary.facts["treasury_rebalances"], "0");
+    assert!(summary.refusals.keys().any(|k| k.contains("BelowMinAmountOut")), "{:?}", summary.refusals);
+    assert!(summary.pools[0].share_in_band < 0.99, "{:?}", summary.pools[0]);
 }
 
 #[test]
