@@ -626,11 +626,14 @@ impl IFlashContainment for FlashContainment {
             twap_window: twap_window as u16,
             max_oracle_age: max_oracle_age as u32,
         };
-        // The tracker and the binding start as zero words: nothing observed,
-        // nobody bound.
+        // Nothing observed: the empty tracker's word is nonzero (its sums
+        // are `None`), so the first poke updates a word rather than create
+        // one (2,900 gas instead of 22,100; registration pays the 22,100).
+        // The binding starts as zero: nobody bound.
         let mut state = self.pools.setter(pool);
         state.config.set(config.pack());
         state.volume.set(Volume { cap: per_block_cap, used: U256::ZERO }.pack());
+        state.tracker.set(Tracker::default().pack()?);
         vault_words::emit(
             self.vm(),
             3,
