@@ -32,12 +32,15 @@
 //!   consecutive blocks with one sign") and is caught by this one. One
 //!   block, or `N − 1` of them, can never be sustained: `N = 1` is refused
 //!   at registration, and `N ≤ 32`.
-//! * **TWAP.** The average of the per-block values over the last `W` L2
-//!   blocks, this one included (`twapDeviation`, `poolStatus`: for
-//!   monitors). A block nobody observed between two observations counts
-//!   whichever of the two is closer to zero (zero if they differ in sign);
-//!   blocks after the newest observation carry it forward until the next
-//!   one.
+//! * **TWAP.** The average of the per-block values over the epoch window
+//!   (`twapDeviation`, `poolStatus`: for monitors): the previous whole
+//!   epoch of `W` L2 blocks and the current one up to this block, epochs
+//!   starting at multiples of `W` (`W + 1` to `2W` blocks). A block nobody
+//!   observed between two observations counts whichever of the two is
+//!   closer to zero (zero if they differ in sign); blocks after the newest
+//!   observation carry it forward until the next one. Kept as two sums in
+//!   the tracker word ([`EpochSums`]), not a ring of slots, so that a
+//!   recording poke writes one word.
 //! * **Trigger.** `checkDeviation` answers the newest live observation's
 //!   deviation (0 when none) and `shouldRebalance` when not paused and the
 //!   deviation is sustained. It never reverts for short history: with
@@ -404,16 +407,17 @@ pub trait IFlashContainment {
     /// (`true`); a repeat in the same block returns `false`, reads nothing
     /// outside this contract but the clock and changes nothing. Only
     /// keepers (`POKER_ROLE`) and the Stabilizer may call it. Its work is bounded and does not grow with history: the
-    /// clock, two static calls (pool, oracle), five storage reads (role,
-    /// pause flag, configuration, tracker, newest observation), two storage writes
-    /// (one ring slot, the tracker) and at most two events.
+    /// clock, two static calls (pool, oracle), four storage reads (role,
+    /// pause flag, configuration, tracker), one storage write (the
+    /// tracker) and at most two events.
     ///
     /// # Errors
     /// `AccessControlUnauthorizedAccount(caller, POKER_ROLE)` unless the
     /// caller holds `POKER_ROLE` or `STABILIZER_ROLE`; `EnforcedPause`;
     /// `UnknownPool`; `ClockUnavailable`; on a first poke
     /// only: `PoolCallFailed`, `OracleCallFailed`, `ZeroOraclePrice`,
-    /// `StaleOracle`, `ArithmeticOverflow`.
+    /// `StaleOracle`, `ArithmeticOverflow` (also for an L2 block at or
+    /// past [`BLOCK_LIMIT`]).
     ///
     /// # Events
     /// `Observed` when recorded; also `SpikeIgnored` when past the
@@ -454,7 +458,8 @@ pub trait IFlashContainment {
     /// `UnknownPool`.
     fn stabilizer_of(&self, pool: Address) -> Result<Address, Error>;
 
-    /// The TWAP deviation over the pool's window `W`, in bps.
+    /// The TWAP deviation over the pool's epoch window (the previous
+    /// epoch of `W` blocks and the current one), in bps.
     ///
     /// # Errors
     /// `UnknownPool`; `ClockUnavailable`; `InsufficientHistory` until the
