@@ -775,3 +775,77 @@ fn dodo_dpp_known_answers_on_the_fixture() {
     assert_eq!(pool.balance(pool.base, MAINTAINER) - maintainer, u(989_141_968_170_618));
     assert_eq!(pool.balance(pool.base, pool.pool), u(9_012_836_315_765_723_075));
 }
+
+// ------------------------------------------------------------------ ABI
+
+/// `type`, with tuples spelled out, as in a canonical signature.
+fn canonical(param: &serde_json::Value) -> String {
+    let ty = param["type"].as_str().expect("type");
+    match ty.strip_prefix("tuple") {
+        Some(suffix) => {
+            let parts: Vec<String> =
+                param["components"].as_array().expect("components").iter().map(canonical).collect();
+            format!("({}){suffix}", parts.join(","))
+        }
+        None => ty.to_owned(),
+    }
+}
+
+/// Name, input types, output types, read-only or not, and indexed flags.
+fn entry_shape(entry: &serde_json::Value) -> String {
+    let list = |key: &str| -> Vec<String> {
+        entry[key].as_array().map(|ps| ps.iter().map(canonical).collect()).unwrap_or_default()
+    };
+    let indexed: Vec<bool> = entry["inputs"]
+        .as_array()
+        .map(|ps| ps.iter().map(|p| p["indexed"].as_bool().unwrap_or(false)).collect())
+        .unwrap_or_default();
+    let read_only = matches!(entry["stateMutability"].as_str(), Some("view" | "pure"));
+    format!(
+        "{}({}) -> ({}) read-only {read_only} indexed {indexed:?}",
+        entry["name"],
+        list("inputs").join(","),
+        list("outputs").join(",")
+    )
+}
+
+fn abi_entries(value: &serde_json::Value, kind: &str) -> BTreeMap<String, String> {
+    value
+        .as_array()
+        .expect("an ABI array")
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .map(|e| (e["name"].as_str().expect("name").to_owned(), entry_shape(e)))
+        .collect()
+}
+
+/// The fixture's functions and events have DODO's official DSP ABI
+/// (`abi/external/dodo/DSP.json`, npm `@dodoex/dodo-contract-request`
+/// 1.8.0) wherever the names meet: same input and output types, same
+/// read-only class, same indexed event fields, hence the same selectors.
+/// Every function the project calls on DODO pools is there.
+#[test]
+fn dsp_fixture_has_dodo_abi() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(path)).expect(path)).expect(path)
+    };
+    let official = read("abi/external/dodo/DSP.json");
+    let fixture = artifact("DodoDspPool").abi.clone();
+    for kind in ["function", "event"] {
+        let (dodo, ours) = (abi_entries(&official, kind), abi_entries(&fixture, kind));
+        for (name, shape) in &ours {
+            match dodo.get(name) {
+                Some(theirs) => assert_eq!(shape, theirs, "{kind} {name}"),
+                // DSP's `correctRState` came after the published ABI file.
+                None => assert_eq!(name, "correctRState", "{kind} {name} is not DODO's"),
+            }
+        }
+    }
+    let called = read("tests/solidity/conformance.json");
+    let ours = abi_entries(&fixture, "function");
+    for name in called["functions"].as_array().expect("functions") {
+        let name = name.as_str().expect("name");
+        assert!(ours.contains_key(name), "the project calls {name}");
+    }
+}
