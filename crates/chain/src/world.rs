@@ -302,7 +302,10 @@ pub struct CallOutcome {
 }
 
 /// An in-process chain: a [`WorldState`], a clock and a Stylus runtime.
-#[derive(Debug)]
+///
+/// A clone shares the runtime (its settings and program cache) and copies
+/// the state: the local node runs `eth_call` and snapshots on clones.
+#[derive(Debug, Clone)]
 pub struct World {
     runtime: Rc<Runtime<WorldState>>,
     state: WorldState,
@@ -504,6 +507,22 @@ impl World {
     ) -> CallOutcome {
         self.gas_limit = gas_limit;
         let outcome = self.transact(from, Some(to), calldata, value, false);
+        self.gas_limit = TX_GAS;
+        outcome
+    }
+
+    /// Runs a contract creation from `from` with `value` and its own gas
+    /// limit, at `from`'s `CREATE` address; the outcome names the address
+    /// created. The sender's nonce moves even when the creation fails.
+    pub fn create_with_gas(
+        &mut self,
+        from: Address,
+        init_code: &[u8],
+        value: U256,
+        gas_limit: u64,
+    ) -> CallOutcome {
+        self.gas_limit = gas_limit;
+        let outcome = self.transact(from, None, init_code, value, false);
         self.gas_limit = TX_GAS;
         outcome
     }
