@@ -52,6 +52,7 @@ sol! {
         constructor(address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 i, uint256 k, bool isOpenTWAP);
         function buyShares(address to) external returns (uint256 shares, uint256 baseInput, uint256 quoteInput);
         function sync() external;
+        function sellShares(uint256 shareAmount, address to, uint256 baseMinAmount, uint256 quoteMinAmount, bytes data, uint256 deadline) external returns (uint256 baseAmount, uint256 quoteAmount);
         function sellBase(address to) external returns (uint256 receiveQuoteAmount);
         function sellQuote(address to) external returns (uint256 receiveBaseAmount);
         function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
@@ -140,6 +141,11 @@ struct Case {
     base: U256,
     quote: U256,
     trades: Vec<Trade>,
+    /// After the trades: a second deposit of these millionths of each
+    /// balance (base, quote), then a withdrawal of these millionths of the
+    /// trader's shares.
+    deposit_ppm: (u64, u64),
+    withdraw_ppm: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -237,19 +243,24 @@ fn case_strategy() -> impl Strategy<Value = Case> {
             reserve_strategy(bd),
             reserve_strategy(qd),
             proptest::collection::vec(trade_strategy(), TRADES_PER_CASE as usize),
+            (0u64..=300_000, 0u64..=300_000, 0u64..=1_000_000),
         )
-            .prop_map(move |(i, k, (lp_fee, mt_fee), open_twap, base, quote, trades)| Case {
-                base_decimals: bd,
-                quote_decimals: qd,
-                i,
-                k,
-                lp_fee,
-                mt_fee,
-                open_twap,
-                base,
-                quote,
-                trades,
-            })
+            .prop_map(
+                move |(i, k, (lp_fee, mt_fee), open_twap, base, quote, trades, (db, dq, w))| Case {
+                    base_decimals: bd,
+                    quote_decimals: qd,
+                    i,
+                    k,
+                    lp_fee,
+                    mt_fee,
+                    open_twap,
+                    base,
+                    quote,
+                    trades,
+                    deposit_ppm: (db, dq),
+                    withdraw_ppm: w,
+                },
+            )
     })
 }
 
@@ -303,6 +314,8 @@ struct Stats {
     funding_refused: BTreeMap<&'static str, u64>,
     queries: u64,
     states: u64,
+    /// Second deposits and withdrawals compared (accepted, refused).
+    share_ops: (u64, u64),
 }
 
 impl Stats {
@@ -321,6 +334,8 @@ impl Stats {
         }
         self.queries += other.queries;
         self.states += other.states;
+        self.share_ops.0 += other.share_ops.0;
+        self.share_ops.1 += other.share_ops.1;
     }
 }
 
@@ -663,6 +678,79 @@ impl Deployed {
         Ok(true)
     }
 
+    /// A later `buyShares` of millionths of each balance, then a
+    /// `sellShares` of millionths of the trader's shares.
+    fn shares(&mut self, deposit_ppm: (u64, u64), withdraw_ppm: u64) -> Result<(), TestCaseError> {
+        let ppm = |x: U256, p: u64| qdiv(x * U256::from(p), U256::from(1_000_000u32));
+        let s = self.model.liquidity.state;
+        let (base_in, quote_in) = (ppm(s.b, deposit_ppm.0), ppm(s.q, deposit_ppm.1));
+        for (token, amount) in [(self.base, base_in), (self.quote, quote_in)] {
+            let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
+            call_ok(&mut self.world, TRADER, token, &transfer, "transfer of the deposit");
+        }
+        let now = self.world.block().timestamp;
+        let mut next = self.model.clone();
+        let expected =
+            dodo::buy_shares(&self.model.liquidity, s.b + base_in, s.q + quote_in).and_then(|(n, l)| {
+                next.liquidity = l;
+                next.twap(now, self.open_twap)?;
+                Ok(n)
+            });
+        let data = DodoDspPool::buySharesCall { to: TRADER }.abi_encode();
+        let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
+        let got = if out.success {
+            Ok(DodoDspPool::buySharesCall::abi_decode_returns(&out.return_data, true).expect("decode").shares)
+        } else {
+            Err(out.return_data)
+        };
+        Self::same("second buyShares", got, expected)?;
+        if expected.is_ok() {
+            self.model = next;
+            self.stats.share_ops.0 += 1;
+        } else {
+            self.model.pending_base += base_in;
+            self.model.pending_quote += quote_in;
+            self.stats.share_ops.1 += 1;
+            if !self.sync()? {
+                return Ok(());
+            }
+        }
+        self.check_views()?;
+        let held = self.view(&DodoDspPool::balanceOfCall { owner: TRADER }).expect("balanceOf")._0;
+        let amount = ppm(held, withdraw_ppm);
+        let mut next = self.model.clone();
+        let expected =
+            dodo::sell_shares(&self.model.liquidity, amount, U256::ZERO, U256::ZERO).and_then(|(b, q, l)| {
+                next.liquidity = l;
+                next.twap(now, self.open_twap)?;
+                Ok((b, q))
+            });
+        let data = DodoDspPool::sellSharesCall {
+            shareAmount: amount,
+            to: TRADER,
+            baseMinAmount: U256::ZERO,
+            quoteMinAmount: U256::ZERO,
+            data: alloy_primitives::Bytes::new(),
+            deadline: U256::MAX,
+        }
+        .abi_encode();
+        let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
+        let got = if out.success {
+            let r = DodoDspPool::sellSharesCall::abi_decode_returns(&out.return_data, true).expect("decode");
+            Ok((r.baseAmount, r.quoteAmount))
+        } else {
+            Err(out.return_data)
+        };
+        Self::same("sellShares", got, expected)?;
+        if expected.is_ok() {
+            self.model = next;
+            self.stats.share_ops.0 += 1;
+        } else {
+            self.stats.share_ops.1 += 1;
+        }
+        self.check_views()
+    }
+
     fn step(&mut self, trade: &Trade) -> Result<bool, TestCaseError> {
         if trade.wait > 0 {
             self.world.advance(trade.wait);
@@ -685,9 +773,10 @@ fn run_case(case: &Case) -> Result<Deployed, TestCaseError> {
     }
     for trade in &case.trades {
         if !pool.step(trade)? {
-            break;
+            return Ok(pool);
         }
     }
+    pool.shares(case.deposit_ppm, case.withdraw_ppm)?;
     Ok(pool)
 }
 
@@ -708,7 +797,7 @@ fn dsp_fixture_matches_dodo_model_to_the_wei() {
     let t = total.into_inner();
     eprintln!(
         "{} pools ({:?} refused funding), {} trades (from R one/above/below: {:?}; {} changed R; refused by both: \
-         {:?}), {} queries, {} states compared, in {:.1?}",
+         {:?}), {} queries, {:?} later deposits and withdrawals (accepted, refused), {} states compared, in {:.1?}",
         t.pools,
         t.funding_refused,
         t.trades,
@@ -716,6 +805,7 @@ fn dsp_fixture_matches_dodo_model_to_the_wei() {
         t.r_changes,
         t.refused,
         t.queries,
+        t.share_ops,
         t.states,
         started.elapsed()
     );
@@ -738,6 +828,8 @@ fn known_case(i: U256, base: U256, quote: U256, lp_fee: U256, mt_fee: U256) -> C
         base,
         quote,
         trades: vec![],
+        deposit_ppm: (0, 0),
+        withdraw_ppm: 0,
     }
 }
 
