@@ -23,9 +23,19 @@
 //!
 //! # What is reproduced
 //!
-//! Written from DODO V2's published contracts (DODOEX/contractV2, the
-//! version with the "should not be zero" guard of January 2024), without
-//! copying them:
+//! Written from DODO V2's published contracts (DODOEX/contractV2 at its
+//! newest commit, `c58c067`), without copying them. Pools deployed from
+//! older sources differ in two corners, so a deployment's own bytecode
+//! decides which applies:
+//!
+//! * before January 2024, `_SolveQuadraticFunctionForTrade` had no
+//!   "should not be zero" guard: a zero numerator gave `V2 = 0` and paid the
+//!   whole reserve `V1` where this module refuses;
+//! * the zero-reserve case of `_SolveQuadraticFunctionForTarget` (`V1 = 0`)
+//!   moved twice (December 2021, April 2022): it now returns `V1 + i·delta`
+//!   for `k = 0` and zero otherwise.
+//!
+//! What is reproduced:
 //!
 //! * `SafeMath` (Solidity 0.6: checked `mul`, `div`, `sub`, `add`, its
 //!   `divCeil` and its Babylonian `sqrt`, which returns 2 for 2) and the
