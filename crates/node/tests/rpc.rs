@@ -3,7 +3,7 @@
 
 mod support;
 
-use alloy_consensus::{SignableTransaction, TxEnvelope, TxLegacy};
+use alloy_consensus::{SignableTransaction, TxEip2930, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::{EthereumWallet, TransactionBuilder, TxSignerSync};
 use alloy_primitives::{Address, Bytes, PrimitiveSignature, TxKind, B256, U256};
@@ -94,6 +94,28 @@ async fn transfer_between_dev_accounts() {
     let receipt = node.result("eth_getTransactionReceipt", json!([hash])).await;
     assert_eq!((receipt["status"].clone(), receipt["type"].clone()), (json!("0x1"), json!("0x0")));
     assert_eq!(node.quantity("eth_blockNumber", json!([])).await, 2);
+
+    // An EIP-2930 transaction (its access list is accepted).
+    let mut tx = TxEip2930 {
+        chain_id: CHAIN_ID,
+        nonce: 1,
+        gas_price: BASE_FEE,
+        gas_limit: 30_000,
+        to: TxKind::Call(DEV[2]),
+        value: U256::from(6),
+        access_list: alloy_eips::eip2930::AccessList::default(),
+        input: Bytes::new(),
+    };
+    let signature = signer(1).sign_transaction_sync(&mut tx).expect("sign");
+    let raw = TxEnvelope::from(tx.into_signed(signature)).encoded_2718();
+    let before = node.balance(DEV[1]).await;
+    let hash = node.result("eth_sendRawTransaction", json!([Bytes::from(raw)])).await;
+    let receipt = node.result("eth_getTransactionReceipt", json!([hash])).await;
+    assert_eq!((receipt["status"].clone(), receipt["type"].clone()), (json!("0x1"), json!("0x1")));
+    // Gas used, not the 30,000 limit, is paid.
+    assert_eq!(node.balance(DEV[1]).await, before - U256::from(6 + 21_000 * BASE_FEE));
+    let body = node.result("eth_getTransactionByHash", json!([hash])).await;
+    assert_eq!((body["type"].clone(), body["from"].clone()), (json!("0x1"), json!(DEV[1])));
 }
 
 fn token_args(holder: Address, supply: U256) -> Vec<u8> {
@@ -333,4 +355,18 @@ async fn test_controls_mine_snapshot_revert_and_set_balance() {
     assert_eq!(history["reward"], json!([["0x0", "0x0"], ["0x0", "0x0"]]));
     assert_eq!(parse_quantity(&node.result("eth_gasPrice", json!([])).await), BASE_FEE);
     assert_eq!(node.result("eth_maxPriorityFeePerGas", json!([])).await, "0x0");
+}
+
+#[tokio::test]
+async fn oversized_requests_and_batches_are_refused() {
+    let node = Node::start_with(&["--max-batch", "2", "--max-request-bytes", "2000"]).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
+    let answer = node.post(json!([call, call, call]).to_string()).await;
+    assert_eq!(answer["error"]["code"], -32_010, "{answer}");
+    let big = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
+        "params": [{"to": DEV[1], "data": format!("0x{}", "ab".repeat(1_500))}, "latest"]});
+    assert_eq!(node.post(big.to_string()).await["error"]["code"], -32_007);
+    let answer = node.post(json!([call, call]).to_string()).await;
+    assert_eq!(answer.as_array().map(Vec::len), Some(2));
+    assert_eq!(node.quantity("eth_blockNumber", json!([])).await, 0);
 }

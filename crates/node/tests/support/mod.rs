@@ -47,8 +47,14 @@ pub struct Node {
 impl Node {
     /// Starts `vault-node --port 0` and waits until it answers.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts `vault-node --port 0` with more flags and waits until it answers.
+    pub async fn start_with(flags: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vault-node"))
             .args(["--port", "0", "--accounts", "5"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
