@@ -24,6 +24,15 @@ pub trait Eth {
     /// The node's name and version.
     #[method(name = "web3_clientVersion")]
     async fn client_version(&self) -> RpcResult<String>;
+    /// Whether the node listens (always).
+    #[method(name = "net_listening")]
+    async fn net_listening(&self) -> RpcResult<bool>;
+    /// Whether the node is syncing (never).
+    #[method(name = "eth_syncing")]
+    async fn syncing(&self) -> RpcResult<bool>;
+    /// The dev accounts.
+    #[method(name = "eth_accounts")]
+    async fn accounts(&self) -> RpcResult<Vec<Address>>;
     /// The latest block number.
     #[method(name = "eth_blockNumber")]
     async fn block_number(&self) -> RpcResult<U64>;
@@ -103,12 +112,13 @@ pub trait Eth {
 #[derive(Debug, Clone)]
 pub struct EthApi {
     chain: Handle,
+    accounts: Vec<Address>,
 }
 
 impl EthApi {
-    /// The API over `chain`.
-    pub fn new(chain: Handle) -> Self {
-        Self { chain }
+    /// The API over `chain`, with its dev `accounts`.
+    pub fn new(chain: Handle, accounts: Vec<Address>) -> Self {
+        Self { chain, accounts }
     }
 
     async fn with<R: Send + 'static>(
@@ -135,6 +145,18 @@ impl EthServer for EthApi {
 
     async fn client_version(&self) -> RpcResult<String> {
         Ok(CLIENT_VERSION.to_owned())
+    }
+
+    async fn net_listening(&self) -> RpcResult<bool> {
+        Ok(true)
+    }
+
+    async fn syncing(&self) -> RpcResult<bool> {
+        Ok(false)
+    }
+
+    async fn accounts(&self) -> RpcResult<Vec<Address>> {
+        Ok(self.accounts.clone())
     }
 
     async fn block_number(&self) -> RpcResult<U64> {

@@ -394,7 +394,16 @@ impl Chain {
         let value = request.value.unwrap_or_default();
         let cap = request.gas.unwrap_or(self.block_gas_limit()).min(self.block_gas_limit());
         let run = |gas: u64| execute(&mut self.world.clone(), from, to, &input, value, gas);
-        let used = outcome_result(run(cap))?.gas_used;
+        let first = run(cap);
+        let out_of_gas = match &first.error {
+            Some(vault_chain::ChainError::OutOfGas) => true,
+            Some(vault_chain::ChainError::EvmHalt(why)) => why.contains("OutOfGas"),
+            _ => false,
+        };
+        if out_of_gas {
+            return Err(NodeError::GasAllowance(cap));
+        }
+        let used = outcome_result(first)?.gas_used;
         let mut low = used.max(intrinsic_gas(&input, to.is_create())).min(cap);
         if run(low).success {
             return Ok(low);

@@ -108,9 +108,12 @@ pub enum NodeError {
     /// The mnemonic is not valid.
     #[error("invalid mnemonic: {0}")]
     Mnemonic(String),
-    /// The chain thread stopped.
-    #[error("the chain has stopped")]
+    /// The chain thread stopped, or the request failed inside it.
+    #[error("internal error: the chain did not answer (see the node's log)")]
     Stopped,
+    /// The transaction needs more gas than the caller allows.
+    #[error("gas required exceeds allowance ({0})")]
+    GasAllowance(u64),
 }
 
 impl NodeError {

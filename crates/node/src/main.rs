@@ -42,15 +42,17 @@ fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let accounts = config.dev_accounts()?;
+    let addresses: Vec<_> = accounts.iter().map(|a| a.signer.address()).collect();
     let genesis = Genesis {
         chain_id: config.chain_id,
-        accounts: accounts.iter().map(|a| a.signer.address()).collect(),
+        accounts: addresses.clone(),
         balance: config.balance_wei(),
         timestamp: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
     };
     let chain = Handle::spawn(genesis);
     let limits = server::Limits { max_batch: config.max_batch, max_request_bytes: config.max_request_bytes };
-    let (address, handle) = server::start(SocketAddr::new(config.host, config.port), chain, limits).await?;
+    let (address, handle) =
+        server::start(SocketAddr::new(config.host, config.port), chain, addresses, limits).await?;
 
     let mut banner = String::from("\nAvailable Accounts\n==================\n");
     for (i, account) in accounts.iter().enumerate() {
@@ -68,11 +70,16 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!("{banner}");
     tracing::info!(%address, chain_id = config.chain_id, "serving JSON-RPC");
 
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         () = handle.clone().stopped() => {}
         result = tokio::signal::ctrl_c() => {
             result?;
-            tracing::info!("shutting down");
+            tracing::info!("interrupted: shutting down");
+            let _ = handle.stop();
+        }
+        _ = terminate.recv() => {
+            tracing::info!("terminated: shutting down");
             let _ = handle.stop();
         }
     }

@@ -18,14 +18,15 @@ pub struct Limits {
     pub max_request_bytes: u32,
 }
 
-/// Starts serving `chain` on `address`; returns the bound address and the
-/// server's handle.
+/// Starts serving `chain` (with its dev `accounts`) on `address`; returns
+/// the bound address and the server's handle.
 ///
 /// # Errors
 /// When the address cannot be bound.
 pub async fn start(
     address: SocketAddr,
     chain: Handle,
+    accounts: Vec<alloy_primitives::Address>,
     limits: Limits,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let server = Server::builder()
@@ -35,6 +36,6 @@ pub async fn start(
         .build(address)
         .await?;
     let bound = server.local_addr()?;
-    let handle = server.start(EthApi::new(chain).into_rpc());
+    let handle = server.start(EthApi::new(chain, accounts).into_rpc());
     Ok((bound, handle))
 }

@@ -219,6 +219,15 @@ async fn deploy_and_call_a_solidity_token() {
     assert!((40_000..100_000).contains(&gas), "mint estimate {gas}");
     let raw = provider.call(&balance_of(DEV[2])).await.expect("balanceOf");
     assert_eq!(U256::abi_decode(&raw, true).expect("uint"), U256::ZERO);
+    // Too little gas allowed: geth's message.
+    let capped = json!({"from": DEV[2], "to": token, "gas": "0x6000",
+        "data": Bytes::from(mintCall { to: DEV[2], amount: U256::from(7) }.abi_encode())});
+    let error = node.error("eth_estimateGas", json!([capped])).await;
+    assert_eq!(error["code"], -32_000, "{error}");
+    assert!(
+        error["message"].as_str().expect("message").contains("gas required exceeds allowance"),
+        "{error}"
+    );
 
     // State override: eth_call against code that is not deployed.
     let ghost = Address::repeat_byte(0x77);
@@ -312,10 +321,11 @@ async fn batch_requests() {
         {"jsonrpc": "2.0", "id": 4, "method": "no_such_method", "params": []},
         {"jsonrpc": "2.0", "id": 5, "method": "web3_clientVersion", "params": []},
         {"jsonrpc": "2.0", "id": 6, "method": "net_version", "params": []},
+        {"jsonrpc": "2.0", "id": 7, "method": "eth_accounts", "params": []},
     ]);
     let answer = node.post(batch.to_string()).await;
     let answers = answer.as_array().expect("a batch answer");
-    assert_eq!(answers.len(), 6);
+    assert_eq!(answers.len(), 7);
     let by_id = |id: u64| answers.iter().find(|a| a["id"] == id).expect("answer for id");
     assert_eq!(parse_quantity(&by_id(1)["result"]), u128::from(CHAIN_ID));
     assert_eq!(by_id(2)["result"], "0x0");
@@ -323,6 +333,8 @@ async fn batch_requests() {
     assert_eq!(by_id(4)["error"]["code"], -32_601);
     assert!(by_id(5)["result"].as_str().expect("version").starts_with("vault-node/"));
     assert_eq!(by_id(6)["result"], CHAIN_ID.to_string());
+    assert_eq!(by_id(7)["result"].as_array().map(Vec::len), Some(5));
+    assert_eq!(by_id(7)["result"][0], json!(DEV[0]));
     assert_eq!(node.post("[]").await["error"]["code"], -32_600);
 }
 
