@@ -44,6 +44,10 @@ pub enum ChainError {
     CreateFailed(&'static str),
     /// The call went to a precompile with input it does not accept.
     Precompile(String),
+    /// With Nitro's activation rules on: Stylus code that cannot run (not
+    /// activated, needs an upgrade, expired), rendered as Nitro renders
+    /// the error (`error ProgramNotActivated()`).
+    Program(String),
 }
 
 impl fmt::Display for ChainError {
@@ -65,6 +69,7 @@ impl fmt::Display for ChainError {
             Self::OutOfGas => write!(f, "out of gas"),
             Self::CreateFailed(why) => write!(f, "contract creation failed: {why}"),
             Self::Precompile(why) => write!(f, "precompile failed: {why}"),
+            Self::Program(why) => f.write_str(why),
         }
     }
 }

@@ -30,6 +30,7 @@ use revm::{
 };
 
 use crate::{
+    arb_wasm,
     backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv},
     host::Runtime,
     world::WorldState,
@@ -111,6 +112,8 @@ pub(crate) fn call(
     }
     let result = if request.code_address == ARB_SYS {
         arb_sys(state, &request)
+    } else if request.code_address == arb_wasm::ARB_WASM && state.programs.is_some() {
+        arb_wasm::run(state, runtime, &request)
     } else if let Some(precompile) = Precompiles::cancun().get(&request.code_address) {
         run_precompile(state, precompile, &request)
     } else {
@@ -118,7 +121,11 @@ pub(crate) fn call(
         if code.is_empty() {
             FrameResult::success(Vec::new(), request.gas)
         } else if vault_wasm_pack::is_stylus_code(&code) {
-            runtime.run(state, request, &code)
+            let time = Backend::block(state).timestamp;
+            match state.programs.as_ref().map(|p| p.active(keccak256(&code), time)) {
+                Some(Err(e)) => FrameResult::failure(ChainError::Program(e.render())),
+                _ => runtime.run(state, request, &code),
+            }
         } else {
             let bytecode = analysed(state, code);
             run_evm(state, runtime, &request, bytecode)
@@ -177,7 +184,11 @@ pub(crate) fn create(
     let mut result = run_evm(state, runtime, &frame, init_code);
     if result.success {
         let deposit = gas::CODEDEPOSIT * result.output.len() as u64;
-        if result.output.first() == Some(&0xEF) {
+        // Nitro lets Stylus code (`0xEF F0 00` and a dictionary byte) be
+        // deposited when its activation rules are on.
+        let stylus =
+            state.programs.is_some() && result.output.len() > 3 && result.output[..3] == [0xEF, 0xF0, 0x00];
+        if result.output.first() == Some(&0xEF) && !stylus {
             result = FrameResult::failure(ChainError::CreateFailed("code starts with 0xEF (EIP-3541)"));
         } else if result.output.len() > MAX_EVM_CODE_SIZE {
             result = FrameResult::failure(ChainError::CreateFailed("code larger than 24,576 bytes"));

@@ -8,12 +8,15 @@
 //! - [`world`]: accounts, storage, logs, the clock and transactions
 //!   ([`World`]), with gas and ink reported for each.
 //! - [`artifacts`]: the committed Solidity fixtures.
+//! - [`arb_wasm`]: Nitro's program activation (`ArbWasm` at `0x71`), off
+//!   unless [`World::enable_program_activation`] turns it on.
 //!
 //! Stylus code is stored as `0xEFF00000 ‖ brotli(wasm)`, packed with
 //! [`vault_wasm_pack::pack`], the same processing the size check measures.
 //! See the README's "In-process chain" for the rules implemented and their
 //! sources.
 
+pub mod arb_wasm;
 pub mod artifacts;
 pub mod backend;
 mod error;

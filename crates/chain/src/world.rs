@@ -8,6 +8,7 @@ use std::{
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
 
 use crate::{
+    arb_wasm::{self, Program, Programs},
     backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv},
     evm,
     host::Runtime,
@@ -43,6 +44,7 @@ enum JournalEntry {
     Code { address: Address, previous: Bytes },
     WarmAccount(Address),
     WarmSlot(Address, U256),
+    Program { codehash: B256, previous: Option<Program>, demand: u32 },
 }
 
 /// A point to revert to.
@@ -67,6 +69,9 @@ pub struct WorldState {
     block: BlockEnv,
     tx: TxEnv,
     pub(crate) evm: evm::EvmCache,
+    /// Nitro's activation state, when its rules are on
+    /// ([`World::enable_program_activation`]).
+    pub(crate) programs: Option<Programs>,
 }
 
 impl WorldState {
@@ -121,6 +126,15 @@ impl WorldState {
                 JournalEntry::WarmSlot(address, key) => {
                     self.warm_slots.remove(&(address, key));
                 }
+                JournalEntry::Program { codehash, previous, demand } => {
+                    if let Some(programs) = &mut self.programs {
+                        match previous {
+                            Some(program) => programs.programs.insert(codehash, program),
+                            None => programs.programs.remove(&codehash),
+                        };
+                        programs.demand = demand;
+                    }
+                }
             }
         }
         self.logs.truncate(checkpoint.logs);
@@ -131,6 +145,21 @@ impl WorldState {
             self.journal.push(JournalEntry::Created(address));
         }
         self.accounts.entry(address).or_default()
+    }
+
+    /// Nitro's activation state, when its rules are on.
+    pub fn programs(&self) -> Option<&Programs> {
+        self.programs.as_ref()
+    }
+
+    /// Records an activation, journaled (no-op when the rules are off).
+    pub(crate) fn set_program(&mut self, codehash: B256, program: Program, demand: u32) {
+        if let Some(programs) = &mut self.programs {
+            let previous = programs.programs.insert(codehash, program);
+            let entry = JournalEntry::Program { codehash, previous, demand: programs.demand };
+            programs.demand = demand;
+            self.journal.push(entry);
+        }
     }
 
     /// Whether `address` has no code, zero nonce and zero balance (EIP-161).
@@ -182,6 +211,9 @@ impl WorldState {
         self.warm_accounts.insert(self.block.coinbase);
         self.warm_accounts.extend(to);
         self.warm_accounts.extend(evm::warm_precompiles());
+        if self.programs.is_some() {
+            self.warm_accounts.insert(arb_wasm::ARB_WASM);
+        }
         self.evm.set_env(&self.block, &self.tx);
     }
 
@@ -426,14 +458,40 @@ impl World {
         }
     }
 
-    /// Stores already packed Stylus code at `address` after checking it loads.
+    /// Stores already packed Stylus code at `address` after checking it
+    /// loads. With Nitro's activation rules on, its code hash is also
+    /// recorded as activated now (no data fee): a deployment and an
+    /// activation in one step.
     ///
     /// # Errors
     /// As [`World::deploy_stylus`].
     pub fn deploy_code(&mut self, address: Address, code: Vec<u8>) -> Result<(), ChainError> {
         self.runtime.program(&code)?;
+        if self.state.programs.is_some() {
+            let (program, _, _) =
+                arb_wasm::analyse(self.runtime.as_ref(), &code, self.state.block.timestamp)?;
+            let codehash = keccak256(&code);
+            if let Some(programs) = &mut self.state.programs {
+                programs.programs.insert(codehash, program);
+            }
+        }
         self.set_code(address, code);
         Ok(())
+    }
+
+    /// Turns on Nitro's activation rules ([`crate::arb_wasm`]): `ArbWasm`
+    /// at `0x71`, contract creation of Stylus code, and calls to Stylus
+    /// code only once its code hash is activated. Code already in the state
+    /// is not activated by this. Off by default.
+    pub fn enable_program_activation(&mut self) {
+        if self.state.programs.is_none() {
+            self.state.programs = Some(Programs::default());
+        }
+    }
+
+    /// Whether Nitro's activation rules are on.
+    pub fn program_activation(&self) -> bool {
+        self.state.programs.is_some()
     }
 
     /// Deploys EVM init code (a Solidity artifact's bytecode followed by

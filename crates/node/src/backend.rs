@@ -173,6 +173,8 @@ fn u128_of(value: U256) -> u128 {
 fn outcome_result(outcome: CallOutcome) -> Result<CallOutcome, NodeError> {
     if outcome.success {
         Ok(outcome)
+    } else if let Some(vault_chain::ChainError::Program(why)) = &outcome.error {
+        Err(NodeError::Program(why.clone()))
     } else if let Some(error) = &outcome.error {
         Err(NodeError::Halted(error.to_string()))
     } else {
@@ -191,6 +193,7 @@ impl Chain {
     /// The chain at genesis: block 0, the dev accounts funded.
     pub fn new(genesis: &Genesis) -> Self {
         let mut world = World::new();
+        world.enable_program_activation();
         world.block_mut().chain_id = genesis.chain_id;
         let start = world.block().timestamp;
         world.advance(genesis.timestamp.saturating_sub(start));

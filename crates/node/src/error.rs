@@ -24,6 +24,10 @@ pub enum NodeError {
     /// The call halted without reverting (out of gas, trap…).
     #[error("execution failed: {0}")]
     Halted(String),
+    /// A call to Stylus code that cannot run (not activated…), in Nitro's
+    /// words: `error ProgramNotActivated()`.
+    #[error("{0}")]
+    Program(String),
     /// The raw transaction is not a valid envelope.
     #[error("transaction could not be decoded: {0}")]
     Decode(String),
