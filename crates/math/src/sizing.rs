@@ -7,7 +7,14 @@
 //! * [`correcting_direction`], [`check_no_overshoot`]: a trade may only move
 //!   the pool's mid price toward the peg, never past it.
 //! * [`max_correcting_base_in`] / [`max_correcting_quote_in`]: the largest
-//!   trade that brings the mid price to the peg without crossing it.
+//!   trade that brings the mid price to the peg without crossing it, on the
+//!   exact-curve model ([`crate::pmm`]): our own PrivateMeshPool's pricing,
+//!   which the simulator's pools also use.
+//! * [`dodo`]: the same sizing and check on the DODO-exact model
+//!   ([`crate::pmm::dodo`]), for the public DODO V2 pools (DSP and DPP) the
+//!   Stabilizer trades against. A size from the exact-curve functions can
+//!   cross the peg on a real DODO pool (`PegOvershoot`) or leave it short;
+//!   the keeper sizes public-pool trades with [`dodo`].
 //!
 //! Deviation sign convention: positive when the pool's price (quote per base)
 //! is above the peg. Then base is too expensive and the correcting trade sells
@@ -250,6 +257,191 @@ pub fn max_correcting_quote_in(state: &PmmState, peg: U256, fees: FeeRates) -> M
     }))
 }
 
+/// Keeper sizing on the **DODO-exact model** ([`crate::pmm::dodo`]): "to
+/// the peg, never past" for a public DODO V2 pool (DSP or DPP), as the pool
+/// itself computes it.
+///
+/// The Stabilizer checks its public leg on the pool's own `getMidPrice`
+/// after the trade: selling base must leave it at or above the peg it
+/// compares with, selling quote at or below it (`PegOvershoot` otherwise),
+/// and it must not move away from the price before the trade
+/// (`WrongDirection`). `getMidPrice` is DODO's integer arithmetic with its
+/// floors, so the sizing here evaluates exactly that: the trade through
+/// [`pmm::dodo::sell_base`] / [`pmm::dodo::sell_quote`] (the curve with
+/// DODO's truncations, both fees floored separately as the DSP and DPP
+/// charge them, the LP fee left in the pool and the maintainer fee paid
+/// out, the target stored when R changes, every revert of the pool), then
+/// [`pmm::dodo::pool_mid_price`] of the stored state after it, compared
+/// with the target as an integer.
+///
+/// # Inputs
+///
+/// * `stored`: the pool's state, either as stored (reserves, stored
+///   targets, R) or as `getPMMStateForCall` returns it (the short side's
+///   target adjusted). Both give the same sizes: the adjustment only
+///   rewrites the target that every later step recomputes from the same
+///   reserves (`adjustedTarget` is idempotent), and the sale stores the
+///   adjusted target itself when R changes.
+/// * `target`: the integer the pool's `getMidPrice` is compared with, in
+///   its units (quote raw units per base raw unit, times 1e18): for the
+///   Stabilizer, its rounded-down peg (`stabilizer::raw_peg(price, bd, qd,
+///   false)`).
+/// * `fees`: the pool's LP fee rate and the maintainer fee rate its fee
+///   model returns for the trade's `tx.origin` (the keeper's account).
+///
+/// The pool is assumed to hold exactly its reserves (no input left by an
+/// earlier transfer): the sale's input is then the traded amount.
+///
+/// # The search and what it guarantees
+///
+/// The searches find a boundary by doubling and bisection over the traded
+/// amount, at most about 2·256 evaluations of one sale and one mid price
+/// (each with up to two integer square roots). The size returned, `n`,
+/// always satisfies, under the model:
+///
+/// * a sale of `n` is accepted by the pool and leaves its `getMidPrice` on
+///   the near side of the target or on it (never past it);
+/// * a sale of `n + 1` is refused by the pool or lands past the target.
+///
+/// Both hold whatever DODO's rounding does (the bisection keeps an
+/// accepted lower end and a refused upper end one apart). DODO's floors
+/// can make the landing price step back by a unit of its last digit as
+/// the size grows, so a larger accepted size may exist beyond a refused
+/// one; the search never returns a refused one.
+///
+/// The no-widening half of the Stabilizer's rule is not part of the
+/// search; [`check_no_overshoot`](dodo::check_no_overshoot) checks a size
+/// against the whole rule, as the Stabilizer applies it.
+pub mod dodo {
+    use core::cmp::Ordering;
+
+    use super::{largest_ok, Direction, FeeRates, Trade, TradeCheck};
+    use crate::pmm::dodo::{self as model, DodoResult, Sell};
+    use crate::pmm::PmmState;
+    use crate::U256;
+
+    /// Runs `trade` on the pool state `stored` (DODO's `sellBase` /
+    /// `sellQuote` with the LP and maintainer fee rates `fees`).
+    ///
+    /// # Errors
+    /// The pool's revert, as [`model::sell_base`] / [`model::sell_quote`].
+    pub fn apply(stored: &PmmState, trade: Trade, fees: FeeRates) -> DodoResult<Sell> {
+        match trade.direction {
+            Direction::SellBase => model::sell_base(stored, trade.amount, fees.lp, fees.mt),
+            Direction::SellQuote => model::sell_quote(stored, trade.amount, fees.lp, fees.mt),
+        }
+    }
+
+    /// The pool's `getMidPrice` after `trade`, or `None` when the pool
+    /// refuses the trade or its `getMidPrice` then reverts.
+    pub fn mid_price_after(stored: &PmmState, trade: Trade, fees: FeeRates) -> Option<U256> {
+        let after = apply(stored, trade, fees).ok()?.state;
+        model::pool_mid_price(&after).ok()
+    }
+
+    /// The Stabilizer's rule on its public leg, on the model: `trade` is
+    /// checked as the Stabilizer checks it after the pool's leg, on the
+    /// pool's `getMidPrice` before (`pre`) and after (`post`) and the
+    /// target `target`. Selling base needs `pre > target` (else
+    /// [`TradeCheck::Widens`]: nothing to correct that way), then
+    /// `post ≥ target` (else [`TradeCheck::CrossesPeg`]) and `post ≤ pre`
+    /// (else [`TradeCheck::Widens`]); selling quote the mirror image. An
+    /// empty trade [`TradeCheck::Corrects`].
+    ///
+    /// # Errors
+    /// The pool's revert: of `getMidPrice` before the trade, of the trade
+    /// (a refused trade is an error here, not a verdict), or of
+    /// `getMidPrice` after it.
+    pub fn check_no_overshoot(
+        stored: &PmmState,
+        trade: Trade,
+        target: U256,
+        fees: FeeRates,
+    ) -> DodoResult<TradeCheck> {
+        if trade.amount.is_zero() {
+            return Ok(TradeCheck::Corrects);
+        }
+        let pre = model::pool_mid_price(stored)?;
+        let needed = match pre.cmp(&target) {
+            Ordering::Greater => Direction::SellBase,
+            Ordering::Less => Direction::SellQuote,
+            Ordering::Equal => return Ok(TradeCheck::Widens),
+        };
+        if trade.direction != needed {
+            return Ok(TradeCheck::Widens);
+        }
+        let post = model::pool_mid_price(&apply(stored, trade, fees)?.state)?;
+        let (crossed, widened) = match needed {
+            Direction::SellBase => (post < target, post > pre),
+            Direction::SellQuote => (post > target, post < pre),
+        };
+        Ok(if crossed {
+            TradeCheck::CrossesPeg
+        } else if widened {
+            TradeCheck::Widens
+        } else {
+            TradeCheck::Corrects
+        })
+    }
+
+    /// Whether `trade` is accepted by the pool and leaves its `getMidPrice`
+    /// on the target or on the `keep` side of it.
+    fn lands_before_target(
+        stored: &PmmState,
+        trade: Trade,
+        target: U256,
+        fees: FeeRates,
+        keep: Ordering,
+    ) -> bool {
+        mid_price_after(stored, trade, fees).is_some_and(|mid| {
+            let side = mid.cmp(&target);
+            side == keep || side == Ordering::Equal
+        })
+    }
+
+    /// The base amount to sell into a DODO V2 pool so that its
+    /// `getMidPrice` comes down to `target`, never below it: zero unless
+    /// the pool's `getMidPrice` is above `target`. See the [module
+    /// documentation](self) for the inputs and the guarantee (the size is
+    /// accepted and lands at or above `target`; one more unit is refused or
+    /// lands below it).
+    ///
+    /// # Errors
+    /// The revert of the pool's `getMidPrice` on `stored`.
+    pub fn max_correcting_base_in(stored: &PmmState, target: U256, fees: FeeRates) -> DodoResult<U256> {
+        max_correcting(stored, target, fees, Direction::SellBase)
+    }
+
+    /// The quote amount to sell into a DODO V2 pool so that its
+    /// `getMidPrice` comes up to `target`, never above it: zero unless the
+    /// pool's `getMidPrice` is below `target`. The mirror image of
+    /// [`max_correcting_base_in`].
+    ///
+    /// # Errors
+    /// The revert of the pool's `getMidPrice` on `stored`.
+    pub fn max_correcting_quote_in(stored: &PmmState, target: U256, fees: FeeRates) -> DodoResult<U256> {
+        max_correcting(stored, target, fees, Direction::SellQuote)
+    }
+
+    fn max_correcting(
+        stored: &PmmState,
+        target: U256,
+        fees: FeeRates,
+        direction: Direction,
+    ) -> DodoResult<U256> {
+        let keep = match direction {
+            Direction::SellBase => Ordering::Greater,
+            Direction::SellQuote => Ordering::Less,
+        };
+        if model::pool_mid_price(stored)?.cmp(&target) != keep {
+            return Ok(U256::ZERO);
+        }
+        // `largest_ok` never asks about zero; every amount above 2^112 is
+        // refused (`OVERFLOW`), so the doubling stops well before U256's end.
+        Ok(largest_ok(|amount| lands_before_target(stored, Trade { direction, amount }, target, fees, keep)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +502,45 @@ mod tests {
         // On the peg nothing is corrective.
         assert_eq!(max_correcting_base_in(&s, u(E18), fees), Ok(U256::ZERO));
         assert_eq!(check_no_overshoot(&s, wrong, u(E18), fees), Ok(TradeCheck::Widens));
+    }
+
+    #[test]
+    fn dodo_sizing_stops_at_the_target() {
+        // The same pool on the DODO-exact model, with DODO's fees (0.3% LP,
+        // 0.1% maintainer). Its size lands at or above 0.5, one more wei
+        // below it; it is near the exact curve's (the LP fee left in the
+        // pool moves the landing price a little).
+        let s = PmmState {
+            i: u(E18),
+            k: u(E18 / 2),
+            b: u(100 * E18),
+            q: u(100 * E18),
+            b0: u(100 * E18),
+            q0: u(100 * E18),
+            r: RState::One,
+        };
+        let fees = FeeRates { lp: u(3 * E18 / 1_000), mt: u(E18 / 1_000) };
+        let peg = u(E18 / 2);
+        let max = dodo::max_correcting_base_in(&s, peg, fees).unwrap();
+        let ok = Trade { direction: Direction::SellBase, amount: max };
+        assert_eq!(dodo::check_no_overshoot(&s, ok, peg, fees), Ok(TradeCheck::Corrects));
+        assert!(dodo::mid_price_after(&s, ok, fees).unwrap() >= peg);
+        let over = Trade { amount: max + u(1), ..ok };
+        assert_eq!(dodo::check_no_overshoot(&s, over, peg, fees), Ok(TradeCheck::CrossesPeg));
+        let exact = max_correcting_base_in(&s, peg, fees).unwrap();
+        let diff = if max > exact { max - exact } else { exact - max };
+        assert!(diff < u(E18 / 10), "dodo {max}, exact curve {exact}");
+        // Nothing to correct the other way, nor on the pool's own price.
+        assert_eq!(dodo::max_correcting_quote_in(&s, peg, fees), Ok(U256::ZERO));
+        assert_eq!(dodo::max_correcting_base_in(&s, u(E18), fees), Ok(U256::ZERO));
+        let wrong = Trade { direction: Direction::SellQuote, amount: u(1) };
+        assert_eq!(dodo::check_no_overshoot(&s, wrong, peg, fees), Ok(TradeCheck::Widens));
+        // Selling quote up to 2.0 from the same pool.
+        let up = u(2 * E18);
+        let max = dodo::max_correcting_quote_in(&s, up, fees).unwrap();
+        let ok = Trade { direction: Direction::SellQuote, amount: max };
+        assert_eq!(dodo::check_no_overshoot(&s, ok, up, fees), Ok(TradeCheck::Corrects));
+        let over = Trade { amount: max + u(1), ..ok };
+        assert_eq!(dodo::check_no_overshoot(&s, over, up, fees), Ok(TradeCheck::CrossesPeg));
     }
 }
