@@ -14,6 +14,11 @@
 //
 // Output is deterministic: no metadata hash and no CBOR trailer, fixed
 // optimizer settings and EVM version, sources in sorted order.
+//
+// Contracts listed in PACKAGED are compiled from the Solidity source an npm
+// package ships (not copied into src/), each with the solc-js release its
+// exact pragma names (installed under an npm alias), and written beside the
+// fixtures as <out>/<Name>.json.
 'use strict';
 
 const fs = require('fs');
@@ -23,6 +28,20 @@ const solc = require('solc');
 const HERE = __dirname;
 const SRC = path.join(HERE, 'src');
 const EXPECTED_SOLC = require('./package.json').devDependencies.solc;
+
+// name: the contract and the artifact's name; unit: the source under
+// node_modules; solc: the package alias of the compiler; evmVersion: the
+// newest that compiler knows.
+const PACKAGED = [
+  {
+    // Arbitrum's Stylus deployer (MIT): `cargo stylus deploy` runs a
+    // constructor through it at 0xcEcba2F1DC234f70Dd89F2041029807F8D03A990.
+    name: 'StylusDeployer',
+    unit: '@arbitrum/nitro-contracts/src/stylus/StylusDeployer.sol',
+    solc: 'solc-0.8.17',
+    evmVersion: 'london',
+  },
+];
 
 function args() {
   const out = { out: path.join(HERE, 'artifacts'), compare: null };
@@ -107,6 +126,44 @@ function compile() {
   return artifacts;
 }
 
+// Compiles the PACKAGED contracts; the compiler's own CBOR trailer (its
+// version only, no metadata hash) stays, as solc before 0.8.18 cannot omit it.
+function compilePackaged() {
+  const artifacts = {};
+  for (const entry of PACKAGED) {
+    const compiler = require(entry.solc);
+    const expected = require('./package.json').devDependencies[entry.solc].replace(/^npm:solc@/, '');
+    const version = compiler.version().split('+')[0];
+    if (version !== expected) {
+      throw new Error(`${entry.solc} is solc-js ${version}, package.json pins ${expected}: run npm ci`);
+    }
+    const input = {
+      language: 'Solidity',
+      sources: { [entry.unit]: { content: fs.readFileSync(path.join(HERE, 'node_modules', entry.unit), 'utf8') } },
+      settings: {
+        optimizer: { enabled: true, runs: 200 },
+        evmVersion: entry.evmVersion,
+        metadata: { bytecodeHash: 'none' },
+        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+      },
+    };
+    const output = JSON.parse(compiler.compile(JSON.stringify(input), { import: findImports }));
+    let failed = false;
+    for (const diag of output.errors || []) {
+      if (diag.severity === 'error') failed = true;
+      process.stderr.write(`${diag.formattedMessage || diag.message}\n`);
+    }
+    const contract = output.contracts && output.contracts[entry.unit] && output.contracts[entry.unit][entry.name];
+    if (failed || !contract) throw new Error(`compilation of ${entry.unit} failed`);
+    artifacts[entry.name] = {
+      abi: contract.abi,
+      bytecode: `0x${contract.evm.bytecode.object}`,
+      deployedBytecode: `0x${contract.evm.deployedBytecode.object}`,
+    };
+  }
+  return artifacts;
+}
+
 function write(dir, artifacts) {
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, artifact] of Object.entries(artifacts)) {
@@ -154,7 +211,7 @@ function compare(committedDir, freshDir) {
 
 function main() {
   const opts = args();
-  const artifacts = compile();
+  const artifacts = { ...compile(), ...compilePackaged() };
   write(opts.out, artifacts);
   if (opts.compare) {
     const problems = compare(opts.compare, opts.out);

@@ -25,7 +25,7 @@ use alloy_rpc_types_eth::{
 };
 use vault_chain::{CallOutcome, World};
 
-use crate::error::NodeError;
+use crate::{error::NodeError, predeploys};
 
 /// Gas a transaction pays before execution: 21,000, calldata, and for a
 /// creation 32,000 plus 2 per init-code word (EIP-3860), as the chain counts it.
@@ -190,7 +190,8 @@ fn execute(world: &mut World, from: Address, to: TxKind, input: &[u8], value: U2
 }
 
 impl Chain {
-    /// The chain at genesis: block 0, the dev accounts funded.
+    /// The chain at genesis: block 0, the dev accounts funded, the
+    /// `StylusDeployer` at its canonical address.
     pub fn new(genesis: &Genesis) -> Self {
         let mut world = World::new();
         world.enable_program_activation();
@@ -201,6 +202,7 @@ impl Chain {
         for account in &genesis.accounts {
             world.set_balance(*account, genesis.balance);
         }
+        world.set_code(predeploys::STYLUS_DEPLOYER, predeploys::stylus_deployer_code());
         let mut chain = Self {
             world,
             blocks: Vec::new(),

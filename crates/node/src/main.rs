@@ -6,6 +6,7 @@ mod api;
 mod backend;
 mod config;
 mod error;
+mod predeploys;
 mod server;
 
 use std::{

@@ -9,7 +9,9 @@ use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use serde_json::{json, Value};
-use support::{eip1559, parse_quantity, sign, signer, Node, BASE_FEE, DEV};
+use support::{
+    deployment_code, eip1559, packed_flash_containment, parse_quantity, sign, signer, Node, BASE_FEE, DEV,
+};
 
 sol! {
     function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
@@ -27,21 +29,6 @@ const NETWORK_FEE_ACCOUNT: &str = "0xbF5041Fc07E1c866D15c749156657B8eEd0fb649";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 /// `ProgramNotActivated()`.
 const NOT_ACTIVATED: &str = "0x6f809c4e";
-
-/// The init code `cargo stylus deploy` sends: a prelude that returns the
-/// code after it, a version byte 0, then the packed code.
-fn deployment_code(code: &[u8]) -> Vec<u8> {
-    let mut init = vec![0x7f];
-    init.extend_from_slice(&U256::from(code.len()).to_be_bytes::<32>());
-    init.extend_from_slice(&[0x80, 0x60, 43, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
-    init.extend_from_slice(code);
-    init
-}
-
-fn packed_flash_containment() -> Vec<u8> {
-    let wasm = vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"));
-    vault_wasm_pack::pack(&wasm).expect("FlashContainment packs").code
-}
 
 fn call_object(from: Address, to: &str, data: &[u8], value: U256) -> Value {
     json!({"from": from, "to": to, "data": Bytes::copy_from_slice(data), "value": value})

@@ -172,3 +172,20 @@ pub fn sign(signer: &PrivateKeySigner, mut tx: TxEip1559) -> String {
     let envelope = TxEnvelope::from(tx.into_signed(signature));
     format!("0x{}", alloy_primitives::hex::encode(envelope.encoded_2718()))
 }
+
+/// The init code `cargo stylus deploy` sends: a prelude that returns the
+/// code after it, a version byte 0, then the packed code.
+pub fn deployment_code(code: &[u8]) -> Vec<u8> {
+    let mut init = vec![0x7f];
+    init.extend_from_slice(&U256::from(code.len()).to_be_bytes::<32>());
+    init.extend_from_slice(&[0x80, 0x60, 43, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
+    init.extend_from_slice(code);
+    init
+}
+
+/// FlashContainment's wasm (`scripts/build-wasm`), packed as
+/// `cargo stylus deploy` packs it (`0xEFF00000` ‖ brotli).
+pub fn packed_flash_containment() -> Vec<u8> {
+    let wasm = vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"));
+    vault_wasm_pack::pack(&wasm).expect("FlashContainment packs").code
+}
