@@ -104,8 +104,11 @@
 //! the replay (`vault_math::sizing::check_no_overshoot`) cost about 35 KB of
 //! raw wasm. For the same reason the keeper view returns the cap (`k·|dev|`,
 //! the per-block cap, the float), and the keeper searches below it for the
-//! peg-reaching size off chain (`vault_math::sizing::max_correcting_base_in`
-//! / `max_correcting_quote_in` on the pool's `getPMMStateForCall`). Errors,
+//! peg-reaching size off chain on the pool's `getPMMStateForCall`: with
+//! DODO V2's own arithmetic for a real DODO pool
+//! (`vault_math::sizing::dodo::max_correcting_base_in` /
+//! `max_correcting_quote_in`), with the exact curve for a pool that prices
+//! exactly (`vault_math::sizing::max_correcting_*_in`). Errors,
 //! events and external calls are encoded by hand (selector ‖ words, with
 //! the selectors from the generated bindings), through one encoder.
 //!
@@ -463,7 +466,7 @@ pub trait IStabilizer {
     /// minAmountOut)` with `tradeSize` the cap every pre-trade rule allows
     /// (`k·|dev|`, the per-block cap and the float). It is not capped at the
     /// peg: the keeper lowers it to the largest size that does not pass the
-    /// peg (exact PMM off chain, `vault_math::sizing::max_correcting_*_in`).
+    /// peg (off chain: `vault_math::sizing::dodo` for DODO V2 pools).
     /// `minAmountOut` is the least the public leg must pay for `tradeSize`.
     ///
     /// # Errors
@@ -1324,8 +1327,8 @@ impl Stabilizer {
             size
         } else {
             // The keeper view stops at the cap: the exact peg-reaching size is
-            // searched off chain (`sizing::max_correcting_base_in` /
-            // `max_correcting_quote_in` on the pool's state), not here.
+            // searched off chain (`sizing::dodo` on the pool's state), not
+            // here.
             allowed.min(float)
         };
         self.check_release_and_float(token_in, size, float)?;
