@@ -10,7 +10,8 @@
 //! - `ArbWasm` answers at `0x71`: `activateProgram(address)`,
 //!   `stylusVersion()`, `codehashVersion(bytes32)`, `programVersion(address)`,
 //!   `codehashAsmSize(bytes32)`, `programMemoryFootprint(address)`,
-//!   `programTimeLeft(address)`, `expiryDays()`, with Nitro's custom errors;
+//!   `programTimeLeft(address)`, `programInitGas(address)`, `expiryDays()`,
+//!   with Nitro's custom errors;
 //! - a call to Stylus code whose code hash is not activated at the current
 //!   Stylus version (or expired) fails as in Nitro: no revert data, all gas
 //!   consumed, the error rendered as Nitro renders it
@@ -27,8 +28,16 @@
 //!   exponential model ([`data_fee`]);
 //! - the activation gas: a fixed 1,659,168 plus the compile gas of
 //!   `Module::activate` ([`compile_gas`]);
-//! - `initCost`/`cachedCost` as computed at activation (kept, not yet
-//!   charged on calls).
+//! - `initCost`/`cachedCost` as computed at activation, and the entry cost
+//!   every call to a program pays from them ([`Program::call_gas`], Nitro
+//!   `programs.go` `CallProgram`): cached, `cachedGas` = 11 × 32 +
+//!   cachedCost; uncached, `initGas` = 69 × 128 + initCost on top of
+//!   `cachedGas` (Stylus v2 charges both). `programInitGas(address)`
+//!   answers both figures as Nitro's `ArbWasm` does;
+//! - ArbOS's program cache: the cached code hashes
+//!   ([`Programs::set_cached`]); `ArbWasmCache` at `0x72` answers
+//!   `codehashIsCached(bytes32)`. Nitro's recent-programs block cache
+//!   (ArbOS 60 and later) is not modelled: the rules here are ArbOS 40's.
 //!
 //! Approximations, stated: the compile gas's code term counts the
 //! operators of the module before Nitro's instrumentation (Nitro counts
@@ -37,7 +46,10 @@
 //! `ProgramActivated` event is `keccak256` of the decoded wasm, not Nitro's
 //! prover module hash.
 
-use std::{collections::HashMap, rc::Rc};
+use std::{
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 use alloy_primitives::{address, keccak256, Address, Log, LogData, B256, U256};
 use wasmparser::{CompositeInnerType, Parser, Payload, TypeRef};
@@ -57,6 +69,18 @@ pub const STYLUS_VERSION: u16 = 2;
 pub const EXPIRY_DAYS: u16 = 365;
 /// Gas burnt up front by `activateProgram` (Nitro `ArbWasm.go`).
 pub const ACTIVATION_FIXED_GAS: u64 = 1_659_168;
+/// `ArbWasmCache`, Nitro's program-cache precompile.
+pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
+/// Nitro's `MinInitGas` at Stylus v2 (`v2MinInitGas`), in units of [`MIN_INIT_GAS_UNITS`].
+pub const MIN_INIT_GAS: u64 = 69;
+/// Gas per `MinInitGas` unit (Nitro's `MinInitGasUnits`).
+pub const MIN_INIT_GAS_UNITS: u64 = 128;
+/// Nitro's `MinCachedInitGas` (`initialMinCachedGas`), in units of [`MIN_CACHED_GAS_UNITS`].
+pub const MIN_CACHED_GAS: u64 = 11;
+/// Gas per `MinCachedInitGas` unit (Nitro's `MinCachedGasUnits`).
+pub const MIN_CACHED_GAS_UNITS: u64 = 32;
+/// Nitro's `InitCostScalar` and `CachedCostScalar` (50), in 2% units: 100%.
+const COST_SCALAR_PERCENT: u64 = 50 * 2;
 /// Gas charged for each read of ArbOS state by the precompile (Nitro's `StorageReadCost`).
 pub const ARBOS_READ_GAS: u64 = 800;
 /// Where data fees go: Arbitrum One's network fee account.
@@ -89,11 +113,36 @@ pub struct Program {
     pub asm_estimate: u32,
 }
 
-/// Activation state: the programs by code hash and the data pricer's demand.
+impl Program {
+    /// Nitro's `initGas`: 69 × 128 + initCost (scaled by `InitCostScalar`, 100%).
+    pub fn init_gas(&self) -> u64 {
+        MIN_INIT_GAS * MIN_INIT_GAS_UNITS + (u64::from(self.init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+    }
+
+    /// Nitro's `cachedGas`: 11 × 32 + cachedCost (scaled by `CachedCostScalar`, 100%).
+    pub fn cached_gas(&self) -> u64 {
+        MIN_CACHED_GAS * MIN_CACHED_GAS_UNITS
+            + (u64::from(self.cached_init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+    }
+
+    /// The entry cost of one call (Nitro `CallProgram`, besides memory):
+    /// `cachedGas` always at Stylus v2, plus `initGas` when the program is
+    /// not cached.
+    pub fn call_gas(&self, cached: bool) -> u64 {
+        let cached_gas = if cached || self.version > 1 { self.cached_gas() } else { 0 };
+        let init_gas = if cached { 0 } else { self.init_gas() };
+        cached_gas + init_gas
+    }
+}
+
+/// Activation state: the programs by code hash, the data pricer's demand
+/// and the code hashes in ArbOS's program cache.
 #[derive(Debug, Clone, Default)]
+#[allow(clippy::struct_field_names)] // `programs` as Nitro names its table
 pub struct Programs {
     pub(crate) programs: HashMap<B256, Program>,
     pub(crate) demand: u32,
+    pub(crate) cached: HashSet<B256>,
 }
 
 /// Why a program cannot run or be activated: Nitro's `ArbWasm` errors.
@@ -175,6 +224,30 @@ impl Programs {
     /// The program recorded for `codehash`, active or not.
     pub fn get(&self, codehash: B256) -> Option<Program> {
         self.programs.get(&codehash).copied()
+    }
+
+    /// Whether `codehash` is in ArbOS's program cache.
+    pub fn is_cached(&self, codehash: B256) -> bool {
+        self.cached.contains(&codehash)
+    }
+
+    /// Puts `codehash` in the program cache or takes it out; returns
+    /// whether that changed anything.
+    pub fn set_cached(&mut self, codehash: B256, cached: bool) -> bool {
+        if cached {
+            self.cached.insert(codehash)
+        } else {
+            self.cached.remove(&codehash)
+        }
+    }
+
+    /// The entry cost of a call to the program with `codehash` (cached or
+    /// uncached), when it is active at `time`.
+    ///
+    /// # Errors
+    /// As [`Programs::active`].
+    pub fn call_gas(&self, codehash: B256, time: u64) -> Result<u64, ProgramError> {
+        self.active(codehash, time).map(|program| program.call_gas(self.is_cached(codehash)))
     }
 }
 
@@ -420,6 +493,20 @@ pub(crate) fn run(
     } else if let (true, Some(address)) = (is("programMemoryFootprint(address)"), address_arg(0)) {
         let hash = codehash_of(state, address);
         view(gas, programs.active(hash, time).map(|p| U256::from(p.footprint)))
+    } else if let (true, Some(address)) = (is("programInitGas(address)"), address_arg(0)) {
+        // (initGas + cachedGas at Stylus v2, cachedGas), as Nitro's `ProgramInitGas`.
+        let hash = codehash_of(state, address);
+        match programs.active(hash, time) {
+            Ok(p) => {
+                let mut output = word(U256::from(p.call_gas(false)));
+                output.extend(word(U256::from(p.cached_gas())));
+                match charge(gas, ARBOS_READ_GAS + 3 * words(output.len())) {
+                    Some(gas) => FrameResult::success(output, gas),
+                    None => FrameResult::failure(ChainError::OutOfGas),
+                }
+            }
+            Err(e) => view(gas, Err(e)),
+        }
     } else if let (true, Some(address)) = (is("programTimeLeft(address)"), address_arg(0)) {
         let hash = codehash_of(state, address);
         let expiry = u64::from(EXPIRY_DAYS) * 86_400;
@@ -433,6 +520,32 @@ pub(crate) fn run(
         activate(state, runtime, request, gas, program)
     } else {
         FrameResult::revert(Vec::new(), gas)
+    }
+}
+
+/// Runs a call to `ArbWasmCache`: `codehashIsCached(bytes32)`. Placing and
+/// evicting programs (the cache manager's methods) is not served here;
+/// the node caches programs through its own test control.
+pub(crate) fn run_cache(state: &WorldState, request: &CallRequest) -> FrameResult {
+    let input = &request.input;
+    let selector = input.get(..4).unwrap_or_default();
+    if !request.value.is_zero() {
+        return FrameResult::revert(Vec::new(), request.gas);
+    }
+    let args_cost = 3 * words(input.len().saturating_sub(4));
+    let Some(gas) = charge(request.gas, args_cost + ARBOS_READ_GAS) else {
+        return FrameResult::failure(ChainError::OutOfGas);
+    };
+    let hash = input.get(4..36).map(B256::from_slice);
+    match hash {
+        Some(hash) if selector == &keccak256("codehashIsCached(bytes32)")[..4] => {
+            let cached = state.programs.as_ref().is_some_and(|p| p.is_cached(hash));
+            match charge(gas, ARBOS_READ_GAS + 3) {
+                Some(gas) => FrameResult::success(word(U256::from(u8::from(cached))), gas),
+                None => FrameResult::failure(ChainError::OutOfGas),
+            }
+        }
+        _ => FrameResult::revert(Vec::new(), gas),
     }
 }
 

@@ -114,6 +114,8 @@ pub(crate) fn call(
         arb_sys(state, &request)
     } else if request.code_address == arb_wasm::ARB_WASM && state.programs.is_some() {
         arb_wasm::run(state, runtime, &request)
+    } else if request.code_address == arb_wasm::ARB_WASM_CACHE && state.programs.is_some() {
+        arb_wasm::run_cache(state, &request)
     } else if let Some(precompile) = Precompiles::cancun().get(&request.code_address) {
         run_precompile(state, precompile, &request)
     } else {
@@ -122,9 +124,17 @@ pub(crate) fn call(
             FrameResult::success(Vec::new(), request.gas)
         } else if vault_wasm_pack::is_stylus_code(&code) {
             let time = Backend::block(state).timestamp;
-            match state.programs.as_ref().map(|p| p.active(keccak256(&code), time)) {
+            // With Nitro's rules on, the program must be active and the
+            // call pays its entry cost (cached or not) before it starts.
+            match state.programs.as_ref().map(|p| p.call_gas(keccak256(&code), time)) {
                 Some(Err(e)) => FrameResult::failure(ChainError::Program(e.render())),
-                _ => runtime.run(state, request, &code),
+                Some(Ok(entry)) if entry > request.gas => FrameResult::failure(ChainError::OutOfGas),
+                Some(Ok(entry)) => {
+                    let mut request = request;
+                    request.gas -= entry;
+                    runtime.run(state, request, &code)
+                }
+                None => runtime.run(state, request, &code),
             }
         } else {
             let bytecode = analysed(state, code);

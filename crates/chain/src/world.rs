@@ -8,7 +8,7 @@ use std::{
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
 
 use crate::{
-    arb_wasm::{self, Program, Programs},
+    arb_wasm::{self, Program, ProgramError, Programs},
     backend::{Backend, BlockEnv, CallKind, CallRequest, CreateRequest, FrameResult, TxEnv},
     evm,
     host::Runtime,
@@ -213,6 +213,7 @@ impl WorldState {
         self.warm_accounts.extend(evm::warm_precompiles());
         if self.programs.is_some() {
             self.warm_accounts.insert(arb_wasm::ARB_WASM);
+            self.warm_accounts.insert(arb_wasm::ARB_WASM_CACHE);
         }
         self.evm.set_env(&self.block, &self.tx);
     }
@@ -492,6 +493,22 @@ impl World {
     /// Whether Nitro's activation rules are on.
     pub fn program_activation(&self) -> bool {
         self.state.programs.is_some()
+    }
+
+    /// Puts the program at `address` in ArbOS's program cache (`cached`
+    /// true) or takes it out, as the cache manager would: later calls to it
+    /// pay the cached entry cost ([`Program::call_gas`]). Returns its code
+    /// hash and whether the cache changed.
+    ///
+    /// # Errors
+    /// Why the program is not active ([`Programs::active`]), also when
+    /// Nitro's activation rules are off ([`ProgramError::NotActivated`]).
+    pub fn cache_program(&mut self, address: Address, cached: bool) -> Result<(B256, bool), ProgramError> {
+        let codehash = Backend::code_hash(&mut self.state, address);
+        let time = self.state.block.timestamp;
+        let programs = self.state.programs.as_mut().ok_or(ProgramError::NotActivated)?;
+        programs.active(codehash, time)?;
+        Ok((codehash, programs.set_cached(codehash, cached)))
     }
 
     /// Deploys EVM init code (a Solidity artifact's bytecode followed by

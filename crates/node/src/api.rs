@@ -1,4 +1,5 @@
-//! The JSON-RPC methods: `eth_*`, `net_*`, `web3_*` and anvil's test controls.
+//! The JSON-RPC methods: `eth_*`, `net_*`, `web3_*`, anvil's test controls
+//! and the node's own program-cache controls (`vault_*`).
 
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_rpc_types_eth::{
@@ -106,6 +107,14 @@ pub trait Eth {
     /// Sets a balance.
     #[method(name = "anvil_setBalance")]
     async fn set_balance(&self, address: Address, balance: U256) -> RpcResult<()>;
+    /// Puts a program in ArbOS's program cache, as the cache manager's bid
+    /// would: its calls then pay the cached entry cost. True when it was
+    /// not cached before.
+    #[method(name = "vault_cacheProgram")]
+    async fn cache_program(&self, address: Address) -> RpcResult<bool>;
+    /// Takes a program out of the program cache. True when it was cached.
+    #[method(name = "vault_evictProgram")]
+    async fn evict_program(&self, address: Address) -> RpcResult<bool>;
 }
 
 /// The methods over a chain handle.
@@ -284,5 +293,13 @@ impl EthServer for EthApi {
             Ok(())
         })
         .await
+    }
+
+    async fn cache_program(&self, address: Address) -> RpcResult<bool> {
+        self.with(move |c| c.cache_program(address, true)).await
+    }
+
+    async fn evict_program(&self, address: Address) -> RpcResult<bool> {
+        self.with(move |c| c.cache_program(address, false)).await
     }
 }

@@ -293,6 +293,20 @@ impl Chain {
         self.world.set_balance(address, balance);
     }
 
+    /// Puts the program at `address` in ArbOS's program cache or takes it
+    /// out (`vault_cacheProgram`, `vault_evictProgram`); returns whether
+    /// the cache changed.
+    ///
+    /// # Errors
+    /// A revert with Nitro's error (`ProgramNotActivated()`…) when the
+    /// program is not active.
+    pub fn cache_program(&mut self, address: Address, cached: bool) -> Result<bool, NodeError> {
+        self.world
+            .cache_program(address, cached)
+            .map(|(_, changed)| changed)
+            .map_err(|e| NodeError::Reverted { reason: None, data: e.encode() })
+    }
+
     /// Moves the clock forward (`evm_increaseTime`); returns the total offset.
     pub fn increase_time(&mut self, seconds: u64) -> u64 {
         self.time_offset = self.time_offset.saturating_add(seconds);

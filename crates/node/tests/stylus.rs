@@ -5,7 +5,7 @@
 
 mod support;
 
-use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, U256};
+use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use serde_json::{json, Value};
@@ -22,9 +22,12 @@ sol! {
     function grantRole(bytes32 role, address account);
     function hasRole(bytes32 role, address account) external view returns (bool);
     function paused() external view returns (bool);
+    function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
+    function codehashIsCached(bytes32 codehash) external view returns (bool);
 }
 
 const ARB_WASM: &str = "0x0000000000000000000000000000000000000071";
+const ARB_WASM_CACHE: &str = "0x0000000000000000000000000000000000000072";
 const NETWORK_FEE_ACCOUNT: &str = "0xbF5041Fc07E1c866D15c749156657B8eEd0fb649";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 /// `ProgramNotActivated()`.
@@ -197,4 +200,91 @@ async fn deploy_activate_and_call_a_stylus_contract() {
     // Only the admin may grant: a revert with the contract's own error data.
     let error = node.error("eth_call", json!([call_object(DEV[2], &to, &grant, U256::ZERO)])).await;
     assert_eq!(error["code"], json!(3), "{error}");
+}
+
+/// Deploys, activates and constructs FlashContainment; returns its address.
+async fn activated_flash_containment(node: &Node) -> Address {
+    let code = packed_flash_containment();
+    let receipt = send(node, 0, TxKind::Create, &deployment_code(&code), U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let program: Address = serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
+    let activate = activateProgramCall { program }.abi_encode();
+    let arb_wasm = ARB_WASM.parse().expect("address");
+    let receipt = send(node, 0, TxKind::Call(arb_wasm), &activate, U256::from(ETHER), None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let receipt = send(node, 0, TxKind::Call(program), &constructor_calldata(DEV[0]), U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    program
+}
+
+/// The gas of one `hasRole` view: its estimate and the `gasUsed` of the
+/// same call sent as a transaction (it changes no state).
+async fn has_role_gas(node: &Node, program: Address) -> (u128, u128) {
+    let has_role = hasRoleCall { role: B256::ZERO, account: DEV[0] }.abi_encode();
+    let to = format!("{program}");
+    let estimate =
+        node.quantity("eth_estimateGas", json!([call_object(DEV[1], &to, &has_role, U256::ZERO)])).await;
+    let receipt = send(node, 1, TxKind::Call(program), &has_role, U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    (estimate, parse_quantity(&receipt["gasUsed"]))
+}
+
+#[tokio::test]
+async fn calls_pay_the_entry_cost_cached_or_uncached() {
+    let node = Node::start().await;
+    let program = activated_flash_containment(&node).await;
+    let codehash = keccak256(packed_flash_containment());
+
+    // initCost and cachedCost from the deployed module, as activation computes them.
+    let wasm = vault_wasm_pack::decode_code(&packed_flash_containment()).expect("decodes");
+    let facts = vault_chain::arb_wasm::ModuleFacts::read(&wasm).expect("module");
+    let (init_cost, cached_cost) = (u128::from(facts.init_cost()), u128::from(facts.cached_init_cost()));
+    let init_gas = 69 * 128 + init_cost;
+    let cached_gas = 11 * 32 + cached_cost;
+
+    // ArbWasm's programInitGas: (initGas + cachedGas, cachedGas), as Nitro
+    // answers at Stylus v2, where an uncached call pays both.
+    let answer = node
+        .result(
+            "eth_call",
+            json!([call_object(DEV[0], ARB_WASM, &programInitGasCall { program }.abi_encode(), U256::ZERO)]),
+        )
+        .await;
+    let answer = hex::decode(answer.as_str().expect("hex").trim_start_matches("0x")).expect("hex");
+    let (uncached, cached) = <(u64, u64)>::abi_decode(&answer, true).expect("(uint64, uint64)");
+    assert_eq!((u128::from(uncached), u128::from(cached)), (init_gas + cached_gas, cached_gas));
+    println!(
+        "FlashContainment: initCost {init_cost}, cachedCost {cached_cost}; entry cost {uncached} uncached, \
+         {cached} cached"
+    );
+
+    let is_cached = codehashIsCachedCall { codehash }.abi_encode();
+    let cached_word = || async {
+        word(
+            &node
+                .result("eth_call", json!([call_object(DEV[0], ARB_WASM_CACHE, &is_cached, U256::ZERO)]))
+                .await,
+        )
+    };
+    assert_eq!(cached_word().await, U256::ZERO);
+    let (estimate_uncached, used_uncached) = has_role_gas(&node, program).await;
+
+    // Cached: the same call costs initGas less.
+    assert_eq!(node.result("vault_cacheProgram", json!([program])).await, json!(true));
+    assert_eq!(node.result("vault_cacheProgram", json!([program])).await, json!(false));
+    assert_eq!(cached_word().await, U256::from(1));
+    let (estimate_cached, used_cached) = has_role_gas(&node, program).await;
+    println!("hasRole: {used_uncached} gas uncached, {used_cached} gas cached");
+    assert_eq!(used_uncached - used_cached, init_gas);
+    assert_eq!(u128::from(uncached) - u128::from(cached), init_gas);
+    assert_eq!(estimate_uncached - estimate_cached, init_gas);
+
+    // Evicted: back to the uncached price.
+    assert_eq!(node.result("vault_evictProgram", json!([program])).await, json!(true));
+    assert_eq!(cached_word().await, U256::ZERO);
+    assert_eq!(has_role_gas(&node, program).await, (estimate_uncached, used_uncached));
+
+    // Only active programs can be cached: an EOA is ProgramNotActivated().
+    let error = node.error("vault_cacheProgram", json!([DEV[2]])).await;
+    assert_eq!((error["code"].clone(), error["data"].clone()), (json!(3), json!(NOT_ACTIVATED)), "{error}");
 }
