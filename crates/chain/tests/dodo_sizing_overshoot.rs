@@ -42,7 +42,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{keccak256, Address, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{sol, SolConstructor, SolError};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
@@ -162,25 +162,7 @@ fn dodo_system(case: &Case) -> System {
     }
     send(&mut world, OWNER, pool, &DodoDspPool::buySharesCall { to: OWNER });
 
-    world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
-    ok(world.call(ADMIN, FC, &constructor(&stab::stylusConstructorCall { admin: ADMIN }), U256::ZERO), "FC");
-    register_pool(&mut world, pool, oracle);
-    send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
-    send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER });
-    deploy_mesh(&mut world, base, quote, xau);
-    deploy_sizer(&mut world, base, quote);
-    world.deploy_code(STAB, packed("stabilizer")).expect("Stabilizer loads");
-    let ctor = stab::stylusConstructorCall { admin: ADMIN };
-    ok(world.call(ADMIN, STAB, &constructor(&ctor), U256::ZERO), "Stabilizer constructor");
-    let parameters = stab::setParametersCall {
-        minBlocks: MIN_BLOCKS,
-        k: tokens(K_TOKENS),
-        maxSlippageBps: MAX_SLIPPAGE_BPS,
-        maxGasPrice: U256::from(MAX_GAS_PRICE),
-        maxOracleAge: MAX_ORACLE_AGE,
-    };
-    send(&mut world, ADMIN, STAB, &parameters);
-    send(&mut world, ADMIN, STAB, &stab::grantRoleCall { role: keccak256("KEEPER_ROLE"), account: KEEPER });
+    deploy_contracts(&mut world, pool, oracle, [base, quote, xau]);
     let contracts = stab::setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle };
     send(&mut world, ADMIN, STAB, &contracts);
     for token in [base, quote] {

@@ -416,6 +416,34 @@ pub fn system_with_usdt_style_tokens() -> System {
     build_system(FLOAT_TOKENS, true)
 }
 
+/// FlashContainment (with `pool` registered, the Stabilizer and keeper
+/// roles), the mesh, the ReserveSizer and the Stabilizer (constructed, its
+/// parameters set, the keeper role granted) around `pool` and its `oracle`;
+/// the Stabilizer's contracts are not set yet.
+pub fn deploy_contracts(world: &mut World, pool: Address, oracle: Address, [base, quote, xau]: [Address; 3]) {
+    world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
+    ok(world.call(ADMIN, FC, &constructor(&stab::stylusConstructorCall { admin: ADMIN }), U256::ZERO), "FC");
+    register_pool(world, pool, oracle);
+    send(world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
+    send(world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER });
+
+    deploy_mesh(world, base, quote, xau);
+    deploy_sizer(world, base, quote);
+
+    world.deploy_code(STAB, packed("stabilizer")).expect("Stabilizer loads");
+    let ctor = stab::stylusConstructorCall { admin: ADMIN };
+    ok(world.call(ADMIN, STAB, &constructor(&ctor), U256::ZERO), "Stabilizer constructor");
+    let parameters = stab::setParametersCall {
+        minBlocks: MIN_BLOCKS,
+        k: tokens(K_TOKENS),
+        maxSlippageBps: MAX_SLIPPAGE_BPS,
+        maxGasPrice: U256::from(MAX_GAS_PRICE),
+        maxOracleAge: MAX_ORACLE_AGE,
+    };
+    send(world, ADMIN, STAB, &parameters);
+    send(world, ADMIN, STAB, &stab::grantRoleCall { role: keccak256("KEEPER_ROLE"), account: KEEPER });
+}
+
 fn build_system(float_tokens: u64, usdt_style: bool) -> System {
     let mut world = World::new();
     world.advance(BLOCK_SECONDS);
@@ -436,29 +464,7 @@ fn build_system(float_tokens: u64, usdt_style: bool) -> System {
     let lender = deploy_pmm(&mut world, base, quote, tokens(5 * DEPTH_TOKENS));
     let oracle = deploy_oracle(&mut world, e18());
 
-    // FlashContainment.
-    world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
-    ok(world.call(ADMIN, FC, &constructor(&stab::stylusConstructorCall { admin: ADMIN }), U256::ZERO), "FC");
-    register_pool(&mut world, pool, oracle);
-    send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("STABILIZER_ROLE"), account: STAB });
-    send(&mut world, ADMIN, FC, &fc::grantRoleCall { role: keccak256("POKER_ROLE"), account: KEEPER });
-
-    deploy_mesh(&mut world, base, quote, xau);
-    deploy_sizer(&mut world, base, quote);
-
-    // The Stabilizer.
-    world.deploy_code(STAB, packed("stabilizer")).expect("Stabilizer loads");
-    let ctor = stab::stylusConstructorCall { admin: ADMIN };
-    ok(world.call(ADMIN, STAB, &constructor(&ctor), U256::ZERO), "Stabilizer constructor");
-    let parameters = stab::setParametersCall {
-        minBlocks: MIN_BLOCKS,
-        k: tokens(K_TOKENS),
-        maxSlippageBps: MAX_SLIPPAGE_BPS,
-        maxGasPrice: U256::from(MAX_GAS_PRICE),
-        maxOracleAge: MAX_ORACLE_AGE,
-    };
-    send(&mut world, ADMIN, STAB, &parameters);
-    send(&mut world, ADMIN, STAB, &stab::grantRoleCall { role: keccak256("KEEPER_ROLE"), account: KEEPER });
+    deploy_contracts(&mut world, pool, oracle, [base, quote, xau]);
     let guardian = keccak256("GUARDIAN_ROLE");
     send(&mut world, ADMIN, STAB, &stab::grantRoleCall { role: guardian, account: GUARDIAN });
     send(&mut world, ADMIN, MESH, &mesh::grantRoleCall { role: guardian, account: GUARDIAN });
