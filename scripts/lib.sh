@@ -48,3 +48,22 @@ use_wasm_opt() {
 wasm_opt_flags() {
   python3 -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["wasm-opt"]["flags"]))' "$ROOT/Stylus.toml"
 }
+
+# Puts Foundry's cast and anvil (scripts/foundry, npm @foundry-rs 1.7.1,
+# prebuilt) on PATH, installing them with `npm ci` when missing.
+FOUNDRY_DIR="$ROOT/scripts/foundry"
+use_foundry() {
+  if [[ ! -x "$FOUNDRY_DIR/node_modules/.bin/cast" || ! -x "$FOUNDRY_DIR/node_modules/.bin/anvil" ]]; then
+    (cd "$FOUNDRY_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+  fi
+  export PATH="$FOUNDRY_DIR/node_modules/.bin:$PATH"
+}
+
+# Puts cargo-stylus 0.10.10 (target/tools) on PATH, installing it when
+# missing (about 7.5 min on 2 cores, once while target/ is kept).
+use_cargo_stylus() {
+  if ! "$ROOT/target/tools/bin/cargo-stylus" stylus --version 2>/dev/null | grep -q "0.10.10"; then
+    cargo install cargo-stylus --version 0.10.10 --locked --root "$ROOT/target/tools" >&2
+  fi
+  export PATH="$ROOT/target/tools/bin:$PATH"
+}
