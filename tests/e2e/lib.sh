@@ -1,0 +1,67 @@
+# Shared by the real-process tests in tests/e2e (run by scripts/e2e). Source
+# it; do not run it. Every test starts its own vault-node on a free
+# 127.0.0.1 port and stops it on exit.
+set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lib.sh"
+
+# The built node (scripts/e2e builds it; VAULT_NODE overrides).
+VAULT_NODE="${VAULT_NODE:-$ROOT/target/debug/vault-node}"
+
+# anvil's public dev accounts (default mnemonic), as vault-node funds them.
+DEV_ADDRESSES=(
+  0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+  0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+  0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+  0x90F79bf6EB2c4f870365E785982E1f101E93b906
+)
+DEV_KEYS=(
+  0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+  0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+  0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+  0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+)
+
+E2E_PIDS=()
+E2E_TMP="$(mktemp -d)"
+e2e_cleanup() {
+  local pid
+  for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+
+# A port nothing listens on.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_node VAR [flags...]: starts vault-node on a free port with the flags,
+# waits until it answers, and sets VAR to its URL. Its log is $E2E_TMP/<port>.log.
+start_node() {
+  local var="$1" port url i
+  shift
+  port="$(free_port)"
+  url="http://127.0.0.1:$port"
+  "$VAULT_NODE" --port "$port" "$@" >"$E2E_TMP/$port.log" 2>&1 &
+  E2E_PIDS+=("$!")
+  for i in $(seq 1 100); do
+    if cast chain-id --rpc-url "$url" >/dev/null 2>&1; then
+      printf -v "$var" '%s' "$url"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "vault-node did not answer on $url:" >&2
+  cat "$E2E_TMP/$port.log" >&2
+  return 1
+}
+
+# expect_eq WHAT ACTUAL EXPECTED: fails the test with a message unless equal.
+expect_eq() {
+  if [[ "$2" != "$3" ]]; then
+    echo "FAIL: $1: got '$2', expected '$3'" >&2
+    exit 1
+  fi
+  echo "ok: $1"
+}
