@@ -241,6 +241,17 @@ impl Programs {
         }
     }
 
+    /// Rebuilds the activation state from its parts (a saved chain).
+    pub fn from_parts(programs: HashMap<B256, Program>, demand: u32, cached: HashSet<B256>) -> Self {
+        Self { programs, demand, cached }
+    }
+
+    /// Every recorded program by code hash, the data pricer's demand and
+    /// the cached code hashes (to save a chain).
+    pub fn parts(&self) -> (&HashMap<B256, Program>, u32, &HashSet<B256>) {
+        (&self.programs, self.demand, &self.cached)
+    }
+
     /// The entry cost of a call to the program with `codehash` (cached or
     /// uncached), when it is active at `time`.
     ///

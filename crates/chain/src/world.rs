@@ -85,6 +85,11 @@ impl WorldState {
         &self.logs
     }
 
+    /// Every account, in no particular order.
+    pub fn accounts(&self) -> impl Iterator<Item = (&Address, &Account)> {
+        self.accounts.iter()
+    }
+
     /// A checkpoint to [`WorldState::revert`] to.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint { journal: self.journal.len(), logs: self.logs.len() }
@@ -533,6 +538,22 @@ impl World {
     /// Sets a balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
         self.state.accounts.entry(address).or_default().balance = balance;
+    }
+
+    /// Sets a nonce.
+    pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        self.state.accounts.entry(address).or_default().nonce = nonce;
+    }
+
+    /// Replaces Nitro's activation state (turning its rules on).
+    pub fn set_programs(&mut self, programs: Programs) {
+        self.state.programs = Some(programs);
+    }
+
+    /// Forgets the logs kept so far ([`CallOutcome::logs`] still has each
+    /// transaction's own), so that they are not copied with every clone.
+    pub fn clear_logs(&mut self) {
+        self.state.logs.clear();
     }
 
     /// A balance.
