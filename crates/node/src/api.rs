@@ -52,7 +52,7 @@ pub trait Eth {
     /// A storage slot.
     #[method(name = "eth_getStorageAt")]
     async fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256>;
-    /// A nonce (`latest` and `pending` agree: every transaction is mined at once).
+    /// A nonce (`pending` counts the pending transactions).
     #[method(name = "eth_getTransactionCount")]
     async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64>;
     /// The gas price: the base fee.
@@ -80,10 +80,20 @@ pub trait Eth {
         block: Option<BlockId>,
         overrides: Option<StateOverride>,
     ) -> RpcResult<Bytes>;
-    /// Checks, runs and mines a signed transaction.
+    /// Checks and runs a signed transaction (mined at once with automine).
     #[method(name = "eth_sendRawTransaction")]
     async fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256>;
-    /// A mined transaction.
+    /// Fills in, signs (dev accounts) or sends unsigned (impersonated
+    /// accounts), checks and runs a transaction.
+    #[method(name = "eth_sendTransaction")]
+    async fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256>;
+    /// Lets `eth_sendTransaction` send from `address` without its key.
+    #[method(name = "anvil_impersonateAccount")]
+    async fn impersonate_account(&self, address: Address) -> RpcResult<()>;
+    /// Stops impersonating `address`.
+    #[method(name = "anvil_stopImpersonatingAccount")]
+    async fn stop_impersonating_account(&self, address: Address) -> RpcResult<()>;
+    /// A transaction, mined or pending.
     #[method(name = "eth_getTransactionByHash")]
     async fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
     /// A receipt.
@@ -181,35 +191,19 @@ impl EthServer for EthApi {
     }
 
     async fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            Ok(c.balance(address))
-        })
-        .await
+        self.with(move |c| c.balance(address, block)).await
     }
 
     async fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            Ok(c.code(address))
-        })
-        .await
+        self.with(move |c| c.code(address, block)).await
     }
 
     async fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            Ok(c.storage(address, slot))
-        })
-        .await
+        self.with(move |c| c.storage(address, slot, block)).await
     }
 
     async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            Ok(U64::from(c.nonce(address)))
-        })
-        .await
+        self.with(move |c| c.nonce(address, block).map(U64::from)).await
     }
 
     async fn gas_price(&self) -> RpcResult<U256> {
@@ -231,11 +225,7 @@ impl EthServer for EthApi {
     }
 
     async fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>) -> RpcResult<U64> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            c.estimate_gas(&request).map(U64::from)
-        })
-        .await
+        self.with(move |c| c.estimate_gas(&request, block).map(U64::from)).await
     }
 
     async fn call(
@@ -244,15 +234,23 @@ impl EthServer for EthApi {
         block: Option<BlockId>,
         overrides: Option<StateOverride>,
     ) -> RpcResult<Bytes> {
-        self.with(move |c| {
-            c.latest_state(block)?;
-            c.call(&request, overrides.as_ref())
-        })
-        .await
+        self.with(move |c| c.call(&request, block, overrides.as_ref())).await
     }
 
     async fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
         self.with(move |c| c.send_raw(&raw)).await
+    }
+
+    async fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256> {
+        Ok(self.chain.run(move |b| b.send_transaction(&request)).await??)
+    }
+
+    async fn impersonate_account(&self, address: Address) -> RpcResult<()> {
+        Ok(self.chain.run(move |b| b.impersonate(address, true)).await?)
+    }
+
+    async fn stop_impersonating_account(&self, address: Address) -> RpcResult<()> {
+        Ok(self.chain.run(move |b| b.impersonate(address, false)).await?)
     }
 
     async fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {

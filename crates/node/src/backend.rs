@@ -1,13 +1,16 @@
 //! The chain behind the RPC: blocks, transactions, receipts and logs over a
-//! [`vault_chain::World`], mined one block per transaction.
+//! [`vault_chain::World`]. Transactions run at once on the pending state;
+//! with automine each is sealed in a block of its own, otherwise the
+//! pending block is sealed by [`Chain::mine`] (`--block-time`, `evm_mine`).
 //!
 //! The world is not `Send` (its Stylus runtime is shared through an `Rc`), so
 //! it lives on its own thread; [`Handle::run`] sends it closures and awaits
 //! their results. Requests are therefore applied one at a time, in order.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet, VecDeque},
     panic::AssertUnwindSafe,
+    rc::Rc,
     sync::mpsc,
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -15,17 +18,30 @@ use std::{
 use alloy_consensus::{
     constants::EMPTY_OMMER_ROOT_HASH,
     proofs::{calculate_receipt_root, calculate_transaction_root},
-    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _, TxEnvelope,
+    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, SignableTransaction, Signed,
+    Transaction as _, TxEip1559, TxEip2930, TxEnvelope, TxLegacy,
 };
-use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::{Address, Bloom, Bytes, Log as PrimitiveLog, TxKind, B256, U256};
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+use alloy_network::TxSignerSync;
+use alloy_primitives::{
+    keccak256, Address, Bloom, Bytes, Log as PrimitiveLog, PrimitiveSignature, TxKind, B256, U256,
+};
 use alloy_rpc_types_eth::{
     state::StateOverride, Block, BlockId, BlockNumberOrTag, BlockTransactions, FeeHistory, Filter, Log,
     Transaction, TransactionReceipt, TransactionRequest,
 };
-use vault_chain::{CallOutcome, World};
+use alloy_signer_local::PrivateKeySigner;
+use vault_chain::{arb_wasm::Programs, CallOutcome, World};
 
-use crate::{error::NodeError, predeploys};
+use crate::{
+    error::NodeError,
+    persist::{SavedAccount, SavedBlock, SavedChain, SavedProgram, SavedTx, STATE_VERSION},
+    predeploys,
+};
+
+/// How many blocks' states are kept for queries at an older block (the
+/// head's included).
+pub const STATE_HISTORY: usize = 256;
 
 /// Gas a transaction pays before execution: 21,000, calldata, and for a
 /// creation 32,000 plus 2 per init-code word (EIP-3860), as the chain counts it.
@@ -50,6 +66,10 @@ pub struct Genesis {
     pub balance: U256,
     /// Genesis timestamp (seconds).
     pub timestamp: u64,
+    /// Seal a block per transaction (false: `--block-time`).
+    pub automine: bool,
+    /// A saved chain to start from instead (`--state`).
+    pub saved: Option<SavedChain>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,22 +88,41 @@ struct TxRecord {
     receipt: TransactionReceipt,
 }
 
-/// The node's chain: the world, its blocks and its transactions.
+/// A transaction run on the pending state, not yet in a block.
+#[derive(Debug, Clone)]
+struct PendingTx {
+    envelope: TxEnvelope,
+    sender: Address,
+    success: bool,
+    logs: Vec<PrimitiveLog>,
+    gas_used: u64,
+    created: Option<Address>,
+}
+
+/// The node's chain: the pending world, its blocks, its transactions and
+/// the states of its recent blocks.
 #[derive(Debug, Clone)]
 pub struct Chain {
+    /// The pending state: the latest block's plus the pending transactions.
     world: World,
     blocks: Vec<BlockRecord>,
     block_numbers: HashMap<B256, u64>,
     txs: HashMap<B256, TxRecord>,
+    pending: Vec<PendingTx>,
+    /// The states after recent blocks, oldest first (at most [`STATE_HISTORY`]).
+    states: VecDeque<(u64, Rc<World>)>,
+    automine: bool,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     time_offset: u64,
 }
 
-/// The chain and its snapshots.
+/// The chain, its snapshots, and who may send unsigned transactions.
 #[derive(Debug)]
 pub struct Backend {
     chain: Chain,
     snapshots: Vec<Chain>,
+    signers: HashMap<Address, PrivateKeySigner>,
+    impersonated: HashSet<Address>,
 }
 
 type Job = Box<dyn FnOnce(&mut Backend) + Send>;
@@ -95,17 +134,34 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// Starts the chain thread at `genesis`.
+    /// Starts the chain thread at `genesis` (or its saved chain); the dev
+    /// `signers` sign `eth_sendTransaction`s from their accounts.
+    ///
+    /// # Errors
+    /// [`NodeError::State`] when the saved chain cannot be restored.
     ///
     /// # Panics
     /// When the thread cannot be spawned.
-    pub fn spawn(genesis: Genesis) -> Self {
+    pub fn spawn(genesis: Genesis, signers: Vec<PrivateKeySigner>) -> Result<Self, NodeError> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let (ready, started) = mpsc::channel();
         std::thread::Builder::new()
             .name("chain".into())
             .stack_size(16 << 20)
             .spawn(move || {
-                let mut backend = Backend { chain: Chain::new(&genesis), snapshots: Vec::new() };
+                let chain = match Chain::start(genesis) {
+                    Ok(chain) => {
+                        let _ = ready.send(Ok(()));
+                        chain
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let signers = signers.into_iter().map(|s| (s.address(), s)).collect();
+                let mut backend =
+                    Backend { chain, snapshots: Vec::new(), signers, impersonated: HashSet::new() };
                 while let Ok(job) = queue.recv() {
                     if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut backend))).is_err() {
                         tracing::error!("a request panicked on the chain thread; the chain keeps serving");
@@ -113,7 +169,8 @@ impl Handle {
                 }
             })
             .expect("spawn the chain thread");
-        Self { jobs }
+        started.recv().map_err(|_| NodeError::Stopped)??;
+        Ok(Self { jobs })
     }
 
     /// Runs `f` on the chain thread and returns its result.
@@ -159,6 +216,120 @@ impl Backend {
         }
         true
     }
+
+    /// Lets `eth_sendTransaction` send from `address` unsigned (or stops it).
+    pub fn impersonate(&mut self, address: Address, on: bool) {
+        if on {
+            self.impersonated.insert(address);
+        } else {
+            self.impersonated.remove(&address);
+        }
+    }
+
+    /// `eth_sendTransaction`: fills in what is missing (sender: the first
+    /// dev account; nonce: the pending one; gas: the estimate; fees: the
+    /// base fee and no tip), then signs with the dev key, or sends unsigned
+    /// from an impersonated account, as anvil does.
+    ///
+    /// # Errors
+    /// [`NodeError::NoSigner`] for another sender, or why the transaction
+    /// is refused.
+    pub fn send_transaction(&mut self, request: &TransactionRequest) -> Result<B256, NodeError> {
+        let from = match request.from {
+            Some(from) => from,
+            None => self.signers.keys().min().copied().ok_or(NodeError::NoSigner(Address::ZERO))?,
+        };
+        let signer = if self.impersonated.contains(&from) {
+            None
+        } else {
+            Some(self.signers.get(&from).ok_or(NodeError::NoSigner(from))?)
+        };
+        if request.authorization_list.is_some() || request.blob_versioned_hashes.is_some() {
+            return Err(NodeError::UnsupportedType);
+        }
+        let chain = &mut self.chain;
+        let chain_id = chain.chain_id();
+        if let Some(have) = request.chain_id.filter(|id| *id != chain_id) {
+            return Err(NodeError::WrongChainId { have, want: chain_id });
+        }
+        let pending = Some(BlockId::Number(BlockNumberOrTag::Pending));
+        let nonce = request.nonce.unwrap_or(chain.nonce(from, pending)?);
+        let mut filled = request.clone();
+        filled.from = Some(from);
+        let gas_limit = match request.gas {
+            Some(gas) => gas,
+            None => chain.estimate_gas(&filled, pending)?,
+        };
+        let to = request.to.unwrap_or(TxKind::Create);
+        let input = request.input.input().cloned().unwrap_or_default();
+        let value = request.value.unwrap_or_default();
+        let envelope = match (request.gas_price, &request.access_list) {
+            (Some(gas_price), None) => seal_envelope(
+                TxLegacy { chain_id: Some(chain_id), nonce, gas_price, gas_limit, to, value, input },
+                from,
+                signer,
+            )?,
+            (Some(gas_price), Some(list)) => seal_envelope(
+                TxEip2930 {
+                    chain_id,
+                    nonce,
+                    gas_price,
+                    gas_limit,
+                    to,
+                    value,
+                    access_list: list.clone(),
+                    input,
+                },
+                from,
+                signer,
+            )?,
+            (None, list) => seal_envelope(
+                TxEip1559 {
+                    chain_id,
+                    nonce,
+                    gas_limit,
+                    max_fee_per_gas: request.max_fee_per_gas.unwrap_or(chain.base_fee()),
+                    max_priority_fee_per_gas: request.max_priority_fee_per_gas.unwrap_or(0),
+                    to,
+                    value,
+                    access_list: list.clone().unwrap_or_default(),
+                    input,
+                },
+                from,
+                signer,
+            )?,
+        };
+        chain.submit(envelope, from)
+    }
+
+    /// Saves the latest block's chain (pending transactions are dropped).
+    pub fn save(&self) -> SavedChain {
+        self.chain.saved()
+    }
+}
+
+/// Signs `tx` with the dev key, or for an impersonated sender gives it
+/// anvil's placeholder signature (r = s = 1) and a hash that also covers
+/// the sender, so two senders never share a hash.
+fn seal_envelope<T>(
+    mut tx: T,
+    sender: Address,
+    signer: Option<&PrivateKeySigner>,
+) -> Result<TxEnvelope, NodeError>
+where
+    T: SignableTransaction<PrimitiveSignature> + Clone,
+    TxEnvelope: From<Signed<T>>,
+{
+    if let Some(signer) = signer {
+        let signature =
+            signer.sign_transaction_sync(&mut tx).map_err(|e| NodeError::Signing(e.to_string()))?;
+        return Ok(tx.into_signed(signature).into());
+    }
+    let placeholder = tx.into_signed(PrimitiveSignature::new(U256::from(1), U256::from(1), false));
+    let mut encoded = TxEnvelope::from(placeholder.clone()).encoded_2718();
+    encoded.extend_from_slice(sender.as_slice());
+    let (tx, signature, _) = placeholder.into_parts();
+    Ok(Signed::new_unchecked(tx, signature, keccak256(encoded)).into())
 }
 
 fn now() -> u64 {
@@ -190,6 +361,18 @@ fn execute(world: &mut World, from: Address, to: TxKind, input: &[u8], value: U2
 }
 
 impl Chain {
+    /// The chain at `genesis`, or its saved chain.
+    ///
+    /// # Errors
+    /// [`NodeError::State`] when the saved chain cannot be restored.
+    pub fn start(genesis: Genesis) -> Result<Self, NodeError> {
+        let automine = genesis.automine;
+        match genesis.saved {
+            Some(saved) => Self::restore(saved, genesis.chain_id, automine),
+            None => Ok(Self::new(&genesis)),
+        }
+    }
+
     /// The chain at genesis: block 0, the dev accounts funded, the
     /// `StylusDeployer` at its canonical address.
     pub fn new(genesis: &Genesis) -> Self {
@@ -203,15 +386,22 @@ impl Chain {
             world.set_balance(*account, genesis.balance);
         }
         world.set_code(predeploys::STYLUS_DEPLOYER, predeploys::stylus_deployer_code());
-        let mut chain = Self {
+        let mut chain = Self::empty(world, genesis.automine);
+        chain.seal();
+        chain
+    }
+
+    fn empty(world: World, automine: bool) -> Self {
+        Self {
             world,
             blocks: Vec::new(),
             block_numbers: HashMap::new(),
             txs: HashMap::new(),
+            pending: Vec::new(),
+            states: VecDeque::new(),
+            automine,
             time_offset: 0,
-        };
-        chain.seal(&[], &[], 0);
-        chain
+        }
     }
 
     /// Chain id.
@@ -233,7 +423,7 @@ impl Chain {
         self.world.block().gas_limit
     }
 
-    /// The block a tag or number names.
+    /// The block a tag or number names (`pending` is the latest block).
     ///
     /// # Errors
     /// [`NodeError::BlockNotFound`] past the head.
@@ -246,51 +436,88 @@ impl Chain {
         }
     }
 
-    /// Checks that `block` names the latest state, the only one kept.
-    ///
-    /// # Errors
-    /// [`NodeError::BlockNotFound`] for an unknown or older block.
-    pub fn latest_state(&self, block: Option<BlockId>) -> Result<(), NodeError> {
+    /// Where the state at `block` is: `None` for the pending world (also
+    /// the latest block's while nothing is pending), else an index in
+    /// `states`.
+    fn state_index(&self, block: Option<BlockId>) -> Result<Option<usize>, NodeError> {
         let number = match block.unwrap_or_default() {
+            BlockId::Number(BlockNumberOrTag::Pending) => return Ok(None),
             BlockId::Number(tag) => self.resolve(tag)?,
-            BlockId::Hash(hash) => *self
-                .block_numbers
-                .get(&hash.block_hash)
+            BlockId::Hash(hash) => self
+                .block_number_of(hash.block_hash)
                 .ok_or_else(|| NodeError::BlockNotFound(format!("block {} not found", hash.block_hash)))?,
         };
-        if number == self.head() {
-            Ok(())
-        } else {
-            Err(NodeError::BlockNotFound(format!(
-                "state of block {number} is not kept: this node answers for the latest block ({}) only",
-                self.head()
-            )))
+        if number == self.head() && self.pending.is_empty() {
+            return Ok(None);
         }
+        self.states.iter().position(|(n, _)| *n == number).map(Some).ok_or_else(|| {
+            NodeError::BlockNotFound(format!(
+                "state of block {number} is not kept: this node keeps the states of its last {STATE_HISTORY} blocks (head {}), and none from before a --state load",
+                self.head()
+            ))
+        })
     }
 
-    /// A balance.
-    pub fn balance(&self, address: Address) -> U256 {
-        self.world.balance(address)
+    /// The state at `block` (default: latest).
+    fn world_at(&self, block: Option<BlockId>) -> Result<&World, NodeError> {
+        Ok(match self.state_index(block)? {
+            None => &self.world,
+            Some(i) => &self.states[i].1,
+        })
     }
 
-    /// A nonce.
-    pub fn nonce(&self, address: Address) -> u64 {
-        self.world.nonce(address)
+    /// A balance at `block`.
+    ///
+    /// # Errors
+    /// [`NodeError::BlockNotFound`] for an unknown block or a state not kept.
+    pub fn balance(&self, address: Address, block: Option<BlockId>) -> Result<U256, NodeError> {
+        Ok(self.world_at(block)?.balance(address))
     }
 
-    /// An account's code.
-    pub fn code(&self, address: Address) -> Bytes {
-        self.world.state().account(address).map(|a| a.code.clone()).unwrap_or_default()
+    /// A nonce at `block`.
+    ///
+    /// # Errors
+    /// As [`Chain::balance`].
+    pub fn nonce(&self, address: Address, block: Option<BlockId>) -> Result<u64, NodeError> {
+        Ok(self.world_at(block)?.nonce(address))
     }
 
-    /// A storage slot.
-    pub fn storage(&self, address: Address, slot: U256) -> B256 {
-        self.world.storage(address, slot)
+    /// An account's code at `block`.
+    ///
+    /// # Errors
+    /// As [`Chain::balance`].
+    pub fn code(&self, address: Address, block: Option<BlockId>) -> Result<Bytes, NodeError> {
+        let world = self.world_at(block)?;
+        Ok(world.state().account(address).map(|a| a.code.clone()).unwrap_or_default())
+    }
+
+    /// A storage slot at `block`.
+    ///
+    /// # Errors
+    /// As [`Chain::balance`].
+    pub fn storage(&self, address: Address, slot: U256, block: Option<BlockId>) -> Result<B256, NodeError> {
+        Ok(self.world_at(block)?.storage(address, slot))
+    }
+
+    /// Changes the pending state and the latest block's alike (test
+    /// controls take effect at once, as on anvil); returns the pending
+    /// state's result.
+    fn edit_state<R>(&mut self, mut edit: impl FnMut(&mut World) -> R) -> R {
+        if !self.pending.is_empty() {
+            if let Some((_, latest)) = self.states.back_mut() {
+                edit(Rc::make_mut(latest));
+            }
+        }
+        let result = edit(&mut self.world);
+        if self.pending.is_empty() {
+            self.remember_state();
+        }
+        result
     }
 
     /// Sets a balance (`anvil_setBalance`).
     pub fn set_balance(&mut self, address: Address, balance: U256) {
-        self.world.set_balance(address, balance);
+        self.edit_state(|world| world.set_balance(address, balance));
     }
 
     /// Puts the program at `address` in ArbOS's program cache or takes it
@@ -301,8 +528,7 @@ impl Chain {
     /// A revert with Nitro's error (`ProgramNotActivated()`…) when the
     /// program is not active.
     pub fn cache_program(&mut self, address: Address, cached: bool) -> Result<bool, NodeError> {
-        self.world
-            .cache_program(address, cached)
+        self.edit_state(|world| world.cache_program(address, cached))
             .map(|(_, changed)| changed)
             .map_err(|e| NodeError::Reverted { reason: None, data: e.encode() })
     }
@@ -325,12 +551,42 @@ impl Chain {
         self.world.advance(timestamp - parent);
     }
 
-    /// Seals the open block (the world's current block env) with its
-    /// transactions and receipts; returns its hash.
-    fn seal(&mut self, txs: &[TxEnvelope], receipts: &[ReceiptEnvelope], gas_used: u64) -> B256 {
+    /// Keeps the pending world as the state of the latest block.
+    fn remember_state(&mut self) {
+        let head = self.head();
+        if self.states.back().is_some_and(|(n, _)| *n == head) {
+            self.states.pop_back();
+        }
+        self.states.push_back((head, Rc::new(self.world.clone())));
+        while self.states.len() > STATE_HISTORY {
+            self.states.pop_front();
+        }
+    }
+
+    /// Seals the open block (the world's current block env) with the
+    /// pending transactions; returns its hash.
+    fn seal(&mut self) -> B256 {
         let env = self.world.block().clone();
+        let pending = std::mem::take(&mut self.pending);
+        let mut cumulative = 0;
+        let mut receipts = Vec::with_capacity(pending.len());
+        for tx in &pending {
+            cumulative += tx.gas_used;
+            let receipt = Receipt {
+                status: Eip658Value::Eip658(tx.success),
+                cumulative_gas_used: cumulative,
+                logs: tx.logs.clone(),
+            };
+            let with_bloom = ReceiptWithBloom::from(receipt);
+            receipts.push(match &tx.envelope {
+                TxEnvelope::Legacy(_) => ReceiptEnvelope::Legacy(with_bloom),
+                TxEnvelope::Eip2930(_) => ReceiptEnvelope::Eip2930(with_bloom),
+                _ => ReceiptEnvelope::Eip1559(with_bloom),
+            });
+        }
+        let envelopes: Vec<TxEnvelope> = pending.iter().map(|t| t.envelope.clone()).collect();
         let mut logs_bloom = Bloom::ZERO;
-        for receipt in receipts {
+        for receipt in &receipts {
             logs_bloom.accrue_bloom(receipt.logs_bloom());
         }
         let header = Header {
@@ -338,13 +594,13 @@ impl Chain {
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: env.coinbase,
             state_root: B256::ZERO,
-            transactions_root: calculate_transaction_root(txs),
-            receipts_root: calculate_receipt_root(receipts),
+            transactions_root: calculate_transaction_root(&envelopes),
+            receipts_root: calculate_receipt_root(&receipts),
             logs_bloom,
             difficulty: U256::from(1),
             number: env.number,
             gas_limit: env.gas_limit,
-            gas_used,
+            gas_used: cumulative,
             timestamp: env.timestamp,
             extra_data: Bytes::new(),
             mix_hash: B256::ZERO,
@@ -356,27 +612,76 @@ impl Chain {
             parent_beacon_block_root: None,
             requests_hash: None,
         };
-        let hash = header.hash_slow();
-        self.block_numbers.insert(hash, env.number);
-        self.blocks.push(BlockRecord { header, hash, txs: txs.iter().map(|t| *t.tx_hash()).collect() });
-        hash
+        let block_hash = header.hash_slow();
+        let number = env.number;
+        self.block_numbers.insert(block_hash, number);
+        self.blocks.push(BlockRecord {
+            header,
+            hash: block_hash,
+            txs: envelopes.iter().map(|t| *t.tx_hash()).collect(),
+        });
+        let mut log_index = 0;
+        for (index, (tx, envelope)) in pending.into_iter().zip(receipts).enumerate() {
+            let hash = *tx.envelope.tx_hash();
+            let index = index as u64;
+            let rpc_receipt = envelope.map_logs(|inner: PrimitiveLog| {
+                let log = Log {
+                    inner,
+                    block_hash: Some(block_hash),
+                    block_number: Some(number),
+                    block_timestamp: Some(env.timestamp),
+                    transaction_hash: Some(hash),
+                    transaction_index: Some(index),
+                    log_index: Some(log_index),
+                    removed: false,
+                };
+                log_index += 1;
+                log
+            });
+            let receipt = TransactionReceipt {
+                inner: rpc_receipt,
+                transaction_hash: hash,
+                transaction_index: Some(index),
+                block_hash: Some(block_hash),
+                block_number: Some(number),
+                gas_used: tx.gas_used,
+                effective_gas_price: u128_of(env.basefee),
+                blob_gas_used: None,
+                blob_gas_price: None,
+                from: tx.sender,
+                to: tx.envelope.to(),
+                contract_address: if tx.success { tx.created } else { None },
+            };
+            tracing::info!(%hash, block = number, sender = %tx.sender, gas_used = tx.gas_used, success = tx.success, "mined");
+            self.txs.insert(
+                hash,
+                TxRecord { envelope: tx.envelope, sender: tx.sender, block: number, index, receipt },
+            );
+        }
+        self.remember_state();
+        block_hash
     }
 
-    /// Mines `count` empty blocks.
+    /// Mines `count` blocks, the first with the pending transactions.
     pub fn mine(&mut self, count: u64) {
         for _ in 0..count {
-            self.open_block();
-            self.seal(&[], &[], 0);
+            if self.pending.is_empty() {
+                self.open_block();
+            }
+            self.seal();
         }
     }
 
-    /// Runs a call on a copy of the state (`eth_call`), with state overrides.
+    /// Runs a call on a copy of the state at `block` (`eth_call`), with
+    /// state overrides.
     ///
     /// # Errors
-    /// A revert ([`NodeError::Reverted`]) or a halt.
+    /// A revert ([`NodeError::Reverted`]) or a halt; an unknown block or a
+    /// state not kept.
     pub fn call(
         &mut self,
         request: &TransactionRequest,
+        block: Option<BlockId>,
         overrides: Option<&StateOverride>,
     ) -> Result<Bytes, NodeError> {
         let from = request.from.unwrap_or_default();
@@ -385,15 +690,20 @@ impl Chain {
         let value = request.value.unwrap_or_default();
         let gas = request.gas.unwrap_or(self.block_gas_limit()).min(self.block_gas_limit());
         let no_overrides = overrides.is_none_or(HashMap::is_empty);
-        // A view runs on the live state: a static call changes nothing. Any
-        // failure is run again on a copy, where writes are allowed.
-        if let (TxKind::Call(target), true, true) = (to, value.is_zero(), no_overrides) {
+        let index = self.state_index(block)?;
+        // A view on the live state runs there: a static call changes
+        // nothing. Anything else runs on a copy, where writes are allowed.
+        if let (None, TxKind::Call(target), true, true) = (index, to, value.is_zero(), no_overrides) {
             let outcome = self.world.static_call(from, target, &input);
             if outcome.success && outcome.gas_used <= gas {
                 return Ok(outcome.return_data.into());
             }
         }
-        let mut world = self.world.clone();
+        let mut world = match index {
+            None => self.world.clone(),
+            Some(i) => World::clone(&self.states[i].1),
+        };
+        world.clear_logs();
         if let Some(overrides) = overrides {
             apply_overrides(&mut world, overrides)?;
         }
@@ -401,18 +711,27 @@ impl Chain {
         Ok(outcome.return_data.into())
     }
 
-    /// The gas a transaction needs (`eth_estimateGas`): the least limit it
-    /// succeeds with, searched from the gas it used.
+    /// The gas a transaction needs at `block` (`eth_estimateGas`; default
+    /// pending): the least limit it succeeds with, searched from the gas it
+    /// used.
     ///
     /// # Errors
-    /// A revert or halt at the block gas limit.
-    pub fn estimate_gas(&mut self, request: &TransactionRequest) -> Result<u64, NodeError> {
+    /// A revert or halt at the block gas limit; an unknown block or a state
+    /// not kept.
+    pub fn estimate_gas(
+        &mut self,
+        request: &TransactionRequest,
+        block: Option<BlockId>,
+    ) -> Result<u64, NodeError> {
         let from = request.from.unwrap_or_default();
         let to = request.to.unwrap_or(TxKind::Create);
         let input = request.input.input().cloned().unwrap_or_default();
         let value = request.value.unwrap_or_default();
         let cap = request.gas.unwrap_or(self.block_gas_limit()).min(self.block_gas_limit());
-        let run = |gas: u64| execute(&mut self.world.clone(), from, to, &input, value, gas);
+        let block = block.or(Some(BlockId::Number(BlockNumberOrTag::Pending)));
+        let mut base = self.world_at(block)?.clone();
+        base.clear_logs();
+        let run = |gas: u64| execute(&mut base.clone(), from, to, &input, value, gas);
         let first = run(cap);
         let out_of_gas = match &first.error {
             Some(vault_chain::ChainError::OutOfGas) => true,
@@ -440,7 +759,7 @@ impl Chain {
         Ok(high)
     }
 
-    /// Checks a raw transaction and mines it in a block of its own.
+    /// Checks a raw transaction and runs it (`eth_sendRawTransaction`).
     ///
     /// # Errors
     /// Why the transaction is refused; nothing changes then.
@@ -461,11 +780,20 @@ impl Chain {
             Some(_) => {}
         }
         let sender = tx.recover_signer().map_err(|e| NodeError::InvalidSignature(e.to_string()))?;
+        self.submit(tx, sender)
+    }
+
+    /// Checks a transaction from `sender` against the pending state and
+    /// runs it there; with automine, seals it in a block of its own.
+    ///
+    /// # Errors
+    /// Why the transaction is refused; nothing changes then.
+    pub fn submit(&mut self, tx: TxEnvelope, sender: Address) -> Result<B256, NodeError> {
         let hash = *tx.tx_hash();
-        if self.txs.contains_key(&hash) {
+        if self.txs.contains_key(&hash) || self.pending.iter().any(|p| *p.envelope.tx_hash() == hash) {
             return Err(NodeError::AlreadyKnown);
         }
-        let state = self.nonce(sender);
+        let state = self.world.nonce(sender);
         match tx.nonce() {
             n if n < state => return Err(NodeError::NonceTooLow { address: sender, tx: n, state }),
             n if n > state => return Err(NodeError::NonceTooHigh { address: sender, tx: n, state }),
@@ -486,77 +814,46 @@ impl Chain {
         if tx.max_priority_fee_per_gas().is_some_and(|tip| tip > max_fee) {
             return Err(NodeError::TipAboveFeeCap);
         }
-        let have = self.balance(sender);
+        let have = self.world.balance(sender);
         let want = U256::from(gas_limit).saturating_mul(U256::from(max_fee)).saturating_add(tx.value());
         if have < want {
             return Err(NodeError::InsufficientFunds { address: sender, have, want });
         }
-        self.mine_tx(tx, sender);
+        self.run_tx(tx, sender);
+        if self.automine {
+            self.seal();
+        }
         Ok(hash)
     }
 
-    /// Mines a checked transaction: the sender pays gas used × base fee (as
-    /// on Arbitrum, the effective price is the base fee; it is burnt).
-    fn mine_tx(&mut self, tx: TxEnvelope, sender: Address) {
-        self.open_block();
+    /// Runs a checked transaction on the pending state: the sender pays gas
+    /// used × base fee (as on Arbitrum, the effective price is the base fee;
+    /// it is burnt).
+    fn run_tx(&mut self, tx: TxEnvelope, sender: Address) {
+        if self.pending.is_empty() {
+            self.open_block();
+        }
         let base_fee = self.world.block().basefee;
         let gas_limit = tx.gas_limit();
         let upfront = U256::from(gas_limit) * base_fee;
         self.world.set_balance(sender, self.world.balance(sender) - upfront);
         let outcome = execute(&mut self.world, sender, tx.kind(), tx.input(), tx.value(), gas_limit);
+        self.world.clear_logs();
         let gas_used = outcome.gas_used.min(gas_limit);
         let refund = U256::from(gas_limit - gas_used) * base_fee;
         self.world.set_balance(sender, self.world.balance(sender) + refund);
-
-        let receipt = Receipt {
-            status: Eip658Value::Eip658(outcome.success),
-            cumulative_gas_used: gas_used,
-            logs: outcome.logs.clone(),
-        };
-        let with_bloom = ReceiptWithBloom::from(receipt);
-        let envelope = match &tx {
-            TxEnvelope::Legacy(_) => ReceiptEnvelope::Legacy(with_bloom),
-            TxEnvelope::Eip2930(_) => ReceiptEnvelope::Eip2930(with_bloom),
-            _ => ReceiptEnvelope::Eip1559(with_bloom),
-        };
         if let Some(error) = &outcome.error {
             tracing::debug!(%error, "transaction failed");
         }
-        let hash = *tx.tx_hash();
-        let block_hash = self.seal(std::slice::from_ref(&tx), std::slice::from_ref(&envelope), gas_used);
-        let number = self.head();
-        let timestamp = self.blocks[self.blocks.len() - 1].header.timestamp;
-        let mut log_index = 0;
-        let rpc_receipt = envelope.map_logs(|inner: PrimitiveLog| {
-            let log = Log {
-                inner,
-                block_hash: Some(block_hash),
-                block_number: Some(number),
-                block_timestamp: Some(timestamp),
-                transaction_hash: Some(hash),
-                transaction_index: Some(0),
-                log_index: Some(log_index),
-                removed: false,
-            };
-            log_index += 1;
-            log
-        });
-        let receipt = TransactionReceipt {
-            inner: rpc_receipt,
-            transaction_hash: hash,
-            transaction_index: Some(0),
-            block_hash: Some(block_hash),
-            block_number: Some(number),
+        tracing::debug!(hash = %tx.tx_hash(), %sender, "pending");
+        self.pending.push(PendingTx {
+            envelope: tx,
+            sender,
+            success: outcome.success,
+            logs: outcome.logs,
             gas_used,
-            effective_gas_price: u128_of(base_fee),
-            blob_gas_used: None,
-            blob_gas_price: None,
-            from: sender,
-            to: tx.to(),
-            contract_address: if outcome.success { outcome.created } else { None },
-        };
-        tracing::info!(%hash, block = number, %sender, gas_used, success = outcome.success, "mined");
-        self.txs.insert(hash, TxRecord { envelope: tx, sender, block: number, index: 0, receipt });
+            created: outcome.created,
+        });
     }
 
     fn rpc_transaction(&self, record: &TxRecord) -> Transaction {
@@ -599,12 +896,22 @@ impl Chain {
         self.block_numbers.get(&hash).copied()
     }
 
-    /// A mined transaction.
+    /// A transaction: mined, or pending (no block yet).
     pub fn transaction(&self, hash: B256) -> Option<Transaction> {
-        self.txs.get(&hash).map(|r| self.rpc_transaction(r))
+        if let Some(record) = self.txs.get(&hash) {
+            return Some(self.rpc_transaction(record));
+        }
+        self.pending.iter().find(|p| *p.envelope.tx_hash() == hash).map(|p| Transaction {
+            inner: p.envelope.clone(),
+            block_hash: None,
+            block_number: None,
+            transaction_index: None,
+            effective_gas_price: None,
+            from: p.sender,
+        })
     }
 
-    /// A mined transaction's receipt.
+    /// A mined transaction's receipt (none while it is pending).
     pub fn receipt(&self, hash: B256) -> Option<TransactionReceipt> {
         self.txs.get(&hash).map(|r| r.receipt.clone())
     }
@@ -675,6 +982,144 @@ impl Chain {
             oldest_block: oldest,
             reward,
         })
+    }
+}
+
+impl Chain {
+    /// The latest block's chain, to save (`--state`): its accounts,
+    /// programs, blocks, transactions and receipts.
+    pub fn saved(&self) -> SavedChain {
+        if !self.pending.is_empty() {
+            tracing::warn!(count = self.pending.len(), "pending transactions are not saved");
+        }
+        let world = self.world_at(None).unwrap_or(&self.world);
+        let accounts = world
+            .state()
+            .accounts()
+            .map(|(address, account)| {
+                let saved = SavedAccount {
+                    balance: account.balance,
+                    nonce: account.nonce,
+                    code: account.code.clone(),
+                    storage: account.storage.iter().map(|(k, v)| (*k, *v)).collect(),
+                };
+                (*address, saved)
+            })
+            .collect();
+        let (programs, program_demand, cached) =
+            world.state().programs().map(Programs::parts).map_or((Vec::new(), 0, Vec::new()), |(p, d, c)| {
+                let mut programs: Vec<_> = p.iter().map(|(h, p)| SavedProgram::new(*h, p)).collect();
+                programs.sort_by_key(|p| p.codehash);
+                let mut cached: Vec<_> = c.iter().copied().collect();
+                cached.sort();
+                (programs, d, cached)
+            });
+        let mut transactions: Vec<_> = self
+            .txs
+            .values()
+            .map(|r| SavedTx {
+                transaction: r.envelope.clone(),
+                sender: r.sender,
+                block: r.block,
+                index: r.index,
+                receipt: r.receipt.clone(),
+            })
+            .collect();
+        transactions.sort_by_key(|t| (t.block, t.index));
+        let env = world.block();
+        SavedChain {
+            version: STATE_VERSION,
+            chain_id: env.chain_id,
+            timestamp: env.timestamp,
+            l1_number: env.l1_number,
+            time_offset: self.time_offset,
+            accounts,
+            programs,
+            program_demand,
+            cached_programs: cached,
+            blocks: self
+                .blocks
+                .iter()
+                .map(|b| SavedBlock { header: b.header.clone(), transactions: b.txs.clone() })
+                .collect(),
+            transactions,
+        }
+    }
+
+    /// The chain saved in `saved`, checked against the node's chain id.
+    ///
+    /// # Errors
+    /// [`NodeError::State`] for another version or chain id, no blocks, or
+    /// blocks and transactions that do not fit together.
+    pub fn restore(saved: SavedChain, chain_id: u64, automine: bool) -> Result<Self, NodeError> {
+        if saved.version != STATE_VERSION {
+            return Err(NodeError::State(format!(
+                "version {} is not supported (this node reads version {STATE_VERSION})",
+                saved.version
+            )));
+        }
+        if saved.chain_id != chain_id {
+            return Err(NodeError::State(format!(
+                "saved with chain id {}; start with --chain-id {} or use another file",
+                saved.chain_id, saved.chain_id
+            )));
+        }
+        let Some(last) = saved.blocks.last() else {
+            return Err(NodeError::State("no blocks".into()));
+        };
+        let mut world = World::new();
+        {
+            let env = world.block_mut();
+            env.chain_id = chain_id;
+            env.number = last.header.number;
+            env.timestamp = saved.timestamp;
+            env.l1_number = saved.l1_number;
+        }
+        for (address, account) in saved.accounts {
+            world.set_balance(address, account.balance);
+            world.set_nonce(address, account.nonce);
+            world.set_code(address, account.code);
+            for (key, value) in account.storage {
+                world.set_storage(address, key, value);
+            }
+        }
+        world.set_programs(Programs::from_parts(
+            saved.programs.iter().map(SavedProgram::program).collect(),
+            saved.program_demand,
+            saved.cached_programs.into_iter().collect(),
+        ));
+        let mut chain = Self::empty(world, automine);
+        chain.time_offset = saved.time_offset;
+        for (number, block) in saved.blocks.into_iter().enumerate() {
+            if block.header.number != number as u64 {
+                return Err(NodeError::State(format!("block {number} is numbered {}", block.header.number)));
+            }
+            let hash = block.header.hash_slow();
+            chain.block_numbers.insert(hash, block.header.number);
+            chain.blocks.push(BlockRecord { header: block.header, hash, txs: block.transactions });
+        }
+        for tx in saved.transactions {
+            let hash = *tx.transaction.tx_hash();
+            let listed = usize::try_from(tx.block)
+                .ok()
+                .and_then(|n| chain.blocks.get(n))
+                .is_some_and(|b| b.txs.contains(&hash));
+            if !listed {
+                return Err(NodeError::State(format!("transaction {hash} is not in block {}", tx.block)));
+            }
+            chain.txs.insert(
+                hash,
+                TxRecord {
+                    envelope: tx.transaction,
+                    sender: tx.sender,
+                    block: tx.block,
+                    index: tx.index,
+                    receipt: tx.receipt,
+                },
+            );
+        }
+        chain.remember_state();
+        Ok(chain)
     }
 }
 

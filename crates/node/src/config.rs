@@ -1,6 +1,6 @@
 //! Command-line flags, named after anvil's where they apply.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use alloy_primitives::{B256, U256};
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
@@ -39,6 +39,14 @@ pub struct Config {
     /// BIP-39 mnemonic the dev accounts are derived from (m/44'/60'/0'/0/i).
     #[arg(short, long, default_value = DEFAULT_MNEMONIC)]
     pub mnemonic: String,
+    /// Seal a block every SECONDS (fractions allowed) with the pending
+    /// transactions, instead of one block per transaction.
+    #[arg(short, long, value_name = "SECONDS", value_parser = parse_block_time)]
+    pub block_time: Option<Duration>,
+    /// Load the chain from FILE at start when it exists, and save it there
+    /// on exit (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Largest number of calls in one batch request.
     #[arg(long, default_value_t = 1_000)]
     pub max_batch: u32,
@@ -82,5 +90,13 @@ impl Config {
     /// The dev accounts' balance in wei.
     pub fn balance_wei(&self) -> U256 {
         U256::from(self.balance) * U256::from(10_u64).pow(U256::from(18))
+    }
+}
+
+fn parse_block_time(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("--block-time {text}: {e}"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(interval) if !interval.is_zero() => Ok(interval),
+        _ => Err(format!("--block-time {text}: give a positive number of seconds")),
     }
 }

@@ -115,6 +115,18 @@ pub enum NodeError {
     /// The chain thread stopped, or the request failed inside it.
     #[error("internal error: the chain did not answer (see the node's log)")]
     Stopped,
+    /// `eth_sendTransaction` from an account the node has no key for and
+    /// that is not impersonated.
+    #[error(
+        "No Signer available: {0} is not a dev account and is not impersonated (anvil_impersonateAccount)"
+    )]
+    NoSigner(alloy_primitives::Address),
+    /// Signing with a dev key failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// The `--state` file cannot be read, restored or written.
+    #[error("state file: {0}")]
+    State(String),
     /// The transaction needs more gas than the caller allows.
     #[error("gas required exceeds allowance ({0})")]
     GasAllowance(u64),
@@ -154,7 +166,10 @@ impl From<NodeError> for ErrorObjectOwned {
             NodeError::Reverted { data, .. } => {
                 ErrorObjectOwned::owned(EXECUTION_REVERTED, message, Some(format!("0x{}", hex::encode(data))))
             }
-            NodeError::InvalidParams(_) => ErrorObjectOwned::owned(INVALID_PARAMS, message, None::<()>),
+            // anvil answers -32602 for a sender without a signer.
+            NodeError::InvalidParams(_) | NodeError::NoSigner(_) => {
+                ErrorObjectOwned::owned(INVALID_PARAMS, message, None::<()>)
+            }
             _ => ErrorObjectOwned::owned(SERVER_ERROR, message, None::<()>),
         }
     }

@@ -6,6 +6,7 @@ mod api;
 mod backend;
 mod config;
 mod error;
+mod persist;
 mod predeploys;
 mod server;
 
@@ -44,16 +45,28 @@ fn main() -> std::process::ExitCode {
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let accounts = config.dev_accounts()?;
     let addresses: Vec<_> = accounts.iter().map(|a| a.signer.address()).collect();
+    let saved = match &config.state {
+        Some(path) => persist::load(path)?,
+        None => None,
+    };
+    if let (Some(path), Some(saved)) = (&config.state, &saved) {
+        tracing::info!(path = %path.display(), blocks = saved.blocks.len(), "loading the saved chain");
+    }
     let genesis = Genesis {
         chain_id: config.chain_id,
         accounts: addresses.clone(),
         balance: config.balance_wei(),
         timestamp: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
+        automine: config.block_time.is_none(),
+        saved,
     };
-    let chain = Handle::spawn(genesis);
+    let chain = Handle::spawn(genesis, accounts.iter().map(|a| a.signer.clone()).collect())?;
+    if let Some(interval) = config.block_time {
+        tokio::spawn(mine_every(chain.clone(), interval));
+    }
     let limits = server::Limits { max_batch: config.max_batch, max_request_bytes: config.max_request_bytes };
     let (address, handle) =
-        server::start(SocketAddr::new(config.host, config.port), chain, addresses, limits).await?;
+        server::start(SocketAddr::new(config.host, config.port), chain.clone(), addresses, limits).await?;
 
     let mut banner = String::from("\nAvailable Accounts\n==================\n");
     for (i, account) in accounts.iter().enumerate() {
@@ -84,5 +97,23 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             let _ = handle.stop();
         }
     }
+    handle.stopped().await;
+    if let Some(path) = &config.state {
+        let saved = chain.run(|backend| backend.save()).await?;
+        persist::save(path, &saved)?;
+        tracing::info!(path = %path.display(), blocks = saved.blocks.len(), "saved the chain");
+    }
     Ok(())
+}
+
+/// Interval mining (`--block-time`): seals the pending block every `interval`.
+async fn mine_every(chain: Handle, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if chain.run(|backend| backend.chain().mine(1)).await.is_err() {
+            return;
+        }
+    }
 }

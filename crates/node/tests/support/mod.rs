@@ -133,6 +133,18 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Sends the node a signal (`INT`, `TERM`) and waits for it to exit.
+    pub fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal} failed");
+        self.child.wait().expect("wait for the node")
+    }
+}
+
 impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
