@@ -50,13 +50,25 @@ wasm_opt_flags() {
 }
 
 # Puts Foundry's cast and anvil (scripts/foundry, npm @foundry-rs 1.7.1,
-# prebuilt) on PATH, installing them with `npm ci` when missing.
+# prebuilt) on PATH, installing them with `npm ci` when missing. The
+# platform binaries themselves, not npm's bin.mjs wrappers: those exit 0
+# when the tool fails.
 FOUNDRY_DIR="$ROOT/scripts/foundry"
 use_foundry() {
-  if [[ ! -x "$FOUNDRY_DIR/node_modules/.bin/cast" || ! -x "$FOUNDRY_DIR/node_modules/.bin/anvil" ]]; then
-    (cd "$FOUNDRY_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
-  fi
-  export PATH="$FOUNDRY_DIR/node_modules/.bin:$PATH"
+  local arch dir tool
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "no prebuilt Foundry binaries for $(uname -m)" >&2; return 1 ;;
+  esac
+  for tool in cast anvil; do
+    dir="$FOUNDRY_DIR/node_modules/@foundry-rs/$tool-$(uname -s | tr '[:upper:]' '[:lower:]')-$arch/bin"
+    if [[ ! -x "$dir/$tool" ]]; then
+      (cd "$FOUNDRY_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+    fi
+    [[ -x "$dir/$tool" ]] || { echo "npm did not install $dir/$tool" >&2; return 1; }
+    export PATH="$dir:$PATH"
+  done
 }
 
 # Puts cargo-stylus 0.10.10 (target/tools) on PATH, installing it when
