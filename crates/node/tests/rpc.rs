@@ -262,7 +262,13 @@ async fn bad_input_is_refused_and_the_node_keeps_serving() {
     assert_eq!(node.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":").await["error"]["code"], -32_700);
     assert_eq!(node.post("not json at all").await["error"]["code"], -32_700);
     assert_eq!(node.error("eth_doesNotExist", json!([])).await["code"], -32_601);
-    assert_eq!(node.error("eth_getBalance", json!(["0xnot-an-address"])).await["code"], -32_602);
+    let error = node.error("eth_getBalance", json!(["0xnot-an-address"])).await;
+    assert_eq!((error["code"].clone(), error["message"].clone()), (json!(-32_602), json!("Invalid params")));
+    assert!(error["data"].as_str().expect("the reason").contains("invalid string length"), "{error}");
+    let error = node.error("eth_getBalance", json!([DEV[0], "lastest"])).await;
+    assert_eq!(error["code"], -32_602, "{error}");
+    let error = node.error("eth_call", json!([{"to": 5}])).await;
+    assert!(error["data"].as_str().expect("the reason").contains("expected 20 bytes"), "{error}");
     assert_eq!(node.error("eth_getBalance", json!([])).await["code"], -32_602);
     assert_eq!(node.error("eth_sendRawTransaction", json!([42])).await["code"], -32_602);
 
