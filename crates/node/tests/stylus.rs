@@ -6,11 +6,11 @@
 mod support;
 
 use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, B256, U256};
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use serde_json::{json, Value};
 use support::{
-    deployment_code, eip1559, packed_flash_containment, parse_quantity, sign, signer, Node, BASE_FEE, DEV,
+    activated_flash_containment, constructor_calldata, deployment_code, packed_flash_containment,
+    parse_quantity, send, Node, ARB_WASM, BASE_FEE, DEV, ETHER,
 };
 
 sol! {
@@ -26,10 +26,8 @@ sol! {
     function codehashIsCached(bytes32 codehash) external view returns (bool);
 }
 
-const ARB_WASM: &str = "0x0000000000000000000000000000000000000071";
 const ARB_WASM_CACHE: &str = "0x0000000000000000000000000000000000000072";
 const NETWORK_FEE_ACCOUNT: &str = "0xbF5041Fc07E1c866D15c749156657B8eEd0fb649";
-const ETHER: u128 = 1_000_000_000_000_000_000;
 /// `ProgramNotActivated()`.
 const NOT_ACTIVATED: &str = "0x6f809c4e";
 
@@ -37,38 +35,9 @@ fn call_object(from: Address, to: &str, data: &[u8], value: U256) -> Value {
     json!({"from": from, "to": to, "data": Bytes::copy_from_slice(data), "value": value})
 }
 
-/// Estimates, signs and sends a transaction from dev account `who`;
-/// returns its receipt.
-async fn send(node: &Node, who: usize, to: TxKind, input: &[u8], value: U256, gas: Option<u64>) -> Value {
-    let key: PrivateKeySigner = signer(who);
-    let nonce = node.nonce(DEV[who]).await;
-    let gas = if let Some(gas) = gas {
-        gas
-    } else {
-        let mut request = json!({"from": DEV[who], "data": Bytes::copy_from_slice(input), "value": value});
-        if let TxKind::Call(to) = to {
-            request["to"] = json!(to);
-        }
-        u64::try_from(node.quantity("eth_estimateGas", json!([request])).await).expect("u64")
-    };
-    let mut tx = eip1559(nonce, Address::ZERO, value);
-    tx.to = to;
-    tx.input = Bytes::copy_from_slice(input);
-    tx.gas_limit = gas;
-    let hash = node.result("eth_sendRawTransaction", json!([sign(&key, tx)])).await;
-    node.result("eth_getTransactionReceipt", json!([hash])).await
-}
-
 fn word(value: &Value) -> U256 {
     let bytes = hex::decode(value.as_str().expect("hex").trim_start_matches("0x")).expect("hex");
     U256::from_be_slice(&bytes)
-}
-
-/// `stylus_constructor()` ‖ `(admin)`, as stylus-sdk 0.9 routes a constructor.
-fn constructor_calldata(admin: Address) -> Vec<u8> {
-    let mut data = keccak256("stylus_constructor()")[..4].to_vec();
-    data.extend_from_slice(&stylusConstructorCall { admin }.abi_encode()[4..]);
-    data
 }
 
 /// Calls to the deployed but unactivated `program` fail as on Nitro.
@@ -200,21 +169,6 @@ async fn deploy_activate_and_call_a_stylus_contract() {
     // Only the admin may grant: a revert with the contract's own error data.
     let error = node.error("eth_call", json!([call_object(DEV[2], &to, &grant, U256::ZERO)])).await;
     assert_eq!(error["code"], json!(3), "{error}");
-}
-
-/// Deploys, activates and constructs FlashContainment; returns its address.
-async fn activated_flash_containment(node: &Node) -> Address {
-    let code = packed_flash_containment();
-    let receipt = send(node, 0, TxKind::Create, &deployment_code(&code), U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    let program: Address = serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
-    let activate = activateProgramCall { program }.abi_encode();
-    let arb_wasm = ARB_WASM.parse().expect("address");
-    let receipt = send(node, 0, TxKind::Call(arb_wasm), &activate, U256::from(ETHER), None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    let receipt = send(node, 0, TxKind::Call(program), &constructor_calldata(DEV[0]), U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    program
 }
 
 /// The gas of one `hasRole` view: its estimate and the `gasUsed` of the

@@ -12,8 +12,9 @@ use std::{
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
-use alloy_primitives::{address, b256, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
 use serde_json::{json, Value};
 
 /// The first dev accounts of the default mnemonic (anvil's).
@@ -200,4 +201,62 @@ pub fn deployment_code(code: &[u8]) -> Vec<u8> {
 pub fn packed_flash_containment() -> Vec<u8> {
     let wasm = vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"));
     vault_wasm_pack::pack(&wasm).expect("FlashContainment packs").code
+}
+
+/// The Stylus calls the tests and the benchmark send.
+pub mod stylus_abi {
+    alloy_sol_types::sol! {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusConstructor(address admin);
+    }
+}
+
+/// Nitro's `ArbWasm` precompile.
+pub const ARB_WASM: &str = "0x0000000000000000000000000000000000000071";
+
+/// One ether in wei.
+pub const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// Estimates, signs and sends a transaction from dev account `who`;
+/// returns its receipt.
+pub async fn send(node: &Node, who: usize, to: TxKind, input: &[u8], value: U256, gas: Option<u64>) -> Value {
+    let key: PrivateKeySigner = signer(who);
+    let nonce = node.nonce(DEV[who]).await;
+    let gas = if let Some(gas) = gas {
+        gas
+    } else {
+        let mut request = json!({"from": DEV[who], "data": Bytes::copy_from_slice(input), "value": value});
+        if let TxKind::Call(to) = to {
+            request["to"] = json!(to);
+        }
+        u64::try_from(node.quantity("eth_estimateGas", json!([request])).await).expect("u64")
+    };
+    let mut tx = eip1559(nonce, Address::ZERO, value);
+    tx.to = to;
+    tx.input = Bytes::copy_from_slice(input);
+    tx.gas_limit = gas;
+    let hash = node.result("eth_sendRawTransaction", json!([sign(&key, tx)])).await;
+    node.result("eth_getTransactionReceipt", json!([hash])).await
+}
+
+/// `stylus_constructor()` ‖ `(admin)`, as stylus-sdk 0.9 routes a constructor.
+pub fn constructor_calldata(admin: Address) -> Vec<u8> {
+    let mut data = keccak256("stylus_constructor()")[..4].to_vec();
+    data.extend_from_slice(&stylus_abi::stylusConstructorCall { admin }.abi_encode()[4..]);
+    data
+}
+
+/// Deploys, activates and constructs FlashContainment; returns its address.
+pub async fn activated_flash_containment(node: &Node) -> Address {
+    let code = packed_flash_containment();
+    let receipt = send(node, 0, TxKind::Create, &deployment_code(&code), U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let program: Address = serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
+    let activate = stylus_abi::activateProgramCall { program }.abi_encode();
+    let arb_wasm = ARB_WASM.parse().expect("address");
+    let receipt = send(node, 0, TxKind::Call(arb_wasm), &activate, U256::from(ETHER), None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let receipt = send(node, 0, TxKind::Call(program), &constructor_calldata(DEV[0]), U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    program
 }
