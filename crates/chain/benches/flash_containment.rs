@@ -8,10 +8,16 @@
 //! pool and the oracle, Stylus ink at 10,000 per gas, storage and log
 //! costs), for one transaction or one `eth_call` each: `gas_used`, its
 //! intrinsic part (21,000 plus the calldata's, EIP-2028) and the execution
-//! gas, their difference.
+//! gas, their difference; then `gas_used` as Nitro charges it, with its
+//! per-call entry cost, FlashContainment uncached and cached (`common`).
+
+mod common;
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
+use common::{
+    args, header, legend, measure, ok, row, stylus_constructor, Priced, ADMIN, ARB_SYS, FC, KEEPER, OWNER,
+};
 use vault_chain::{artifacts::Artifact, CallOutcome, World};
 
 sol! {
@@ -41,27 +47,9 @@ sol! {
     function arbBlockNumber() external view returns (uint256);
 }
 
-const FC: Address = address!("00000000000000000000000000000000000f1a5c");
-const DEPLOYER: Address = address!("000000000000000000000000000000000000de91");
-const ADMIN: Address = address!("000000000000000000000000000000000000ad01");
+const DEPLOYER: Address = common::DEPLOYER;
 const STABILIZER: Address = address!("00000000000000000000000000000000000057ab");
-const KEEPER: Address = address!("000000000000000000000000000000000000cee9");
-const OWNER: Address = address!("0000000000000000000000000000000000000e4e");
 const MAINTAINER: Address = address!("000000000000000000000000000000000000a1a1");
-const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
-
-fn wasm() -> Vec<u8> {
-    vault_chain::artifacts::contract_wasm("flash_containment").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {
-    assert!(outcome.success, "{what}: {outcome:?}");
-    outcome
-}
-
-fn args<C: SolCall>(call: &C) -> Vec<u8> {
-    call.abi_encode()[4..].to_vec()
-}
 
 fn e(exponent: u64) -> U256 {
     U256::from(10).pow(U256::from(exponent))
@@ -76,9 +64,8 @@ struct Bench {
 impl Bench {
     fn new() -> Self {
         let mut world = World::new();
-        world.deploy_stylus(FC, &wasm()).expect("FlashContainment deploys");
-        let mut ctor = keccak256("stylus_constructor()")[..4].to_vec();
-        ctor.extend_from_slice(&args(&stylusConstructorCall { admin: ADMIN }));
+        world.deploy_stylus(FC, &common::wasm("flash_containment")).expect("FlashContainment deploys");
+        let ctor = stylus_constructor(&args(&stylusConstructorCall { admin: ADMIN }));
         ok(world.call(DEPLOYER, FC, &ctor, U256::ZERO), "constructor");
         for (role, account) in [("STABILIZER_ROLE", STABILIZER), ("POKER_ROLE", KEEPER)] {
             let grant = grantRoleCall { role: keccak256(role), account };
@@ -127,7 +114,7 @@ impl Bench {
         Self { world, pool, oracle }
     }
 
-    fn register(&mut self) -> (Vec<u8>, CallOutcome) {
+    fn register(&mut self) -> Priced {
         let call = registerPoolCall {
             pool: self.pool,
             oracle: self.oracle,
@@ -139,9 +126,7 @@ impl Bench {
             maxOracleAge: 3_600,
             perBlockCap: U256::from(1_000) * e(18),
         };
-        let calldata = call.abi_encode();
-        let outcome = ok(self.world.call(ADMIN, FC, &calldata, U256::ZERO), "registerPool");
-        (calldata, outcome)
+        measure(&mut self.world, ADMIN, FC, &call.abi_encode(), false, "registerPool")
     }
 
     fn set_deviation(&mut self, bps: u64) {
@@ -153,43 +138,38 @@ impl Bench {
         ok(self.world.call(KEEPER, FC, &pokeCall { pool: self.pool }.abi_encode(), U256::ZERO), "poke")
     }
 
-    fn view(&mut self, calldata: &[u8], what: &str) -> CallOutcome {
-        ok(self.world.static_call(KEEPER, FC, calldata), what)
+    /// A measured poke, printed.
+    fn poke_row(&mut self, name: &str) {
+        let poke = pokeCall { pool: self.pool }.abi_encode();
+        row(name, &measure(&mut self.world, KEEPER, FC, &poke, false, name));
     }
-}
 
-/// Prints `gas_used`, the intrinsic gas of `calldata`, the execution gas
-/// and the ink.
-fn row(name: &str, calldata: &[u8], outcome: &CallOutcome) {
-    let intrinsic = 21_000 + calldata.iter().map(|byte| if *byte == 0 { 4 } else { 16 }).sum::<u64>();
-    let execution = outcome.gas_used.saturating_sub(intrinsic);
-    println!("{name:<58} {:>9} {intrinsic:>9} {execution:>9} {:>14}", outcome.gas_used, outcome.ink_used);
+    /// A measured call from `from` to `to`, printed.
+    fn row(&mut self, from: Address, to: Address, calldata: &[u8], view: bool, name: &str) {
+        row(name, &measure(&mut self.world, from, to, calldata, view, name));
+    }
 }
 
 fn main() {
     let mut bench = Bench::new();
-    println!(
-        "FlashContainment on the in-process chain (wasmi 2.0 + revm 19.7), gas as metered by this chain"
-    );
-    println!("{:<58} {:>9} {:>9} {:>9} {:>14}", "call", "gas_used", "intrinsic", "execution", "ink");
-    let (register, outcome) = bench.register();
-    row("registerPool (tx)", &register, &outcome);
-    let poke = pokeCall { pool: bench.pool }.abi_encode();
-
+    legend();
+    println!();
+    header("FlashContainment on the in-process chain");
+    row("registerPool (tx)", &bench.register());
     bench.world.advance(1);
-    row("poke, first in block, first ever (tx)", &poke, &bench.poke());
-    row("poke, repeat in the same block (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, first ever (tx)");
+    bench.poke_row("poke, repeat in the same block (tx)");
     bench.world.advance(1);
-    row("poke, first in block, in band (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, in band (tx)");
     bench.world.advance(1);
     bench.set_deviation(80);
-    row("poke, first in block, past θ: + SpikeIgnored (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, past θ: + SpikeIgnored (tx)");
     bench.world.advance(1);
-    row("poke, first in block, 2 of N = 3 blocks past θ (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, 2 of N = 3 blocks past θ (tx)");
     bench.world.advance(1);
-    row("poke, first in block, sustained: + DeviationSustained (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, sustained: + DeviationSustained (tx)");
     bench.world.advance(1);
-    row("poke, first in block, still sustained: no second event (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, still sustained: no second event (tx)");
     bench.set_deviation(0);
     for step in 0..4_100 {
         bench.world.advance(1);
@@ -200,11 +180,11 @@ fn main() {
         bench.poke();
     }
     bench.world.advance(1);
-    row("poke, first in block, in band, 4,100 observed before (tx)", &poke, &bench.poke());
-    row("poke, repeat in the same block (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, in band, 4,100 observed before (tx)");
+    bench.poke_row("poke, repeat in the same block (tx)");
     bench.world.advance(1);
     bench.set_deviation(80);
-    row("poke, first in block, past θ after a gap: + SpikeIgnored (tx)", &poke, &bench.poke());
+    bench.poke_row("poke, first in block, past θ after a gap: + SpikeIgnored (tx)");
     bench.world.advance(1);
     bench.set_deviation(0);
 
@@ -218,22 +198,13 @@ fn main() {
         ("ArbSys arbBlockNumber", ARB_SYS, arbBlockNumberCall {}.abi_encode()),
     ];
     for (name, to, calldata) in &externals {
-        let outcome = ok(bench.world.static_call(FC, *to, calldata), name);
-        row(&format!("{name} (call)"), calldata, &outcome);
+        bench.row(FC, *to, calldata, true, &format!("{name} (call)"));
     }
 
     println!();
     let consume = consumeVolumeCall { pool, amount: e(18) }.abi_encode();
-    row(
-        "consumeVolume, first in block (tx)",
-        &consume,
-        &ok(bench.world.call(STABILIZER, FC, &consume, U256::ZERO), "consumeVolume"),
-    );
-    row(
-        "consumeVolume, again in the block (tx)",
-        &consume,
-        &ok(bench.world.call(STABILIZER, FC, &consume, U256::ZERO), "consumeVolume"),
-    );
+    bench.row(STABILIZER, FC, &consume, false, "consumeVolume, first in block (tx)");
+    bench.row(STABILIZER, FC, &consume, false, "consumeVolume, again in the block (tx)");
 
     println!();
     println!("views (eth_call), W = 30 (the TWAP reads the tracker word and the registration)");
@@ -248,6 +219,6 @@ fn main() {
         ("hasRole", hasRoleCall { role: [0; 32].into(), account: ADMIN }.abi_encode()),
     ];
     for (name, calldata) in &views {
-        row(&format!("{name} (view)"), calldata, &bench.view(calldata, name));
+        bench.row(KEEPER, FC, calldata, true, &format!("{name} (view)"));
     }
 }

@@ -7,16 +7,23 @@
 //!
 //! Every token is an OpenZeppelin `TestToken` (Solidity, on the EVM side),
 //! the oracles are `PriceOracle`s and the DPP is the `PmmPool` fixture, so
-//! the figures include their EVM execution.
+//! the figures include their EVM execution. Each call's gas is printed
+//! three ways: as this chain meters it, and as Nitro charges it with its
+//! per-call entry cost, the mesh uncached and cached (`common`).
 
 // cUSDT and cUSDC are `usdt` and `usdc`.
 #![allow(clippy::similar_names)]
+
+mod common;
 
 use std::time::Instant;
 
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
-use vault_chain::{artifacts::Artifact, CallOutcome, World};
+use common::{
+    args, header, legend, measure, ok, row, send, stylus_constructor, Priced, ADMIN, DEPLOYER, LP, OTHER,
+};
+use vault_chain::{artifacts::Artifact, World};
 
 sol! {
     function stylusConstructor(address admin, address xau);
@@ -39,37 +46,21 @@ sol! {
 }
 
 const MESH: Address = address!("00000000000000000000000000000000000e5400");
-const DEPLOYER: Address = address!("000000000000000000000000000000000000de91");
-const ADMIN: Address = address!("000000000000000000000000000000000000ad01");
 const STABILIZER: Address = address!("0000000000000000000000000000000000005ab1");
-const LP: Address = address!("0000000000000000000000000000000000001f01");
 const RECEIVER: Address = address!("0000000000000000000000000000000000007ec1");
 const FEEDER: Address = address!("0000000000000000000000000000000000000fee");
-const OTHER: Address = address!("0000000000000000000000000000000000000a55");
 
 fn u(value: u128) -> U256 {
     U256::from(value)
-}
-
-fn wasm() -> Vec<u8> {
-    vault_chain::artifacts::contract_wasm("private_mesh_pool").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {
-    assert!(outcome.success, "{what}: {outcome:?}");
-    outcome
-}
-
-fn args<C: SolCall>(call: &C) -> Vec<u8> {
-    call.abi_encode()[4..].to_vec()
 }
 
 fn deploy(world: &mut World, name: &str, ctor: &[u8]) -> Address {
     Artifact::load(name).unwrap().deploy(world, DEPLOYER, ctor).expect("deploys")
 }
 
-fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> CallOutcome {
-    ok(world.call(from, to, &call.abi_encode(), U256::ZERO), C::SIGNATURE)
+/// A measured transaction `from` → `to` that must succeed.
+fn measured<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> Priced {
+    measure(world, from, to, &call.abi_encode(), false, C::SIGNATURE)
 }
 
 #[allow(clippy::too_many_lines)]
@@ -91,10 +82,9 @@ fn main() {
     let xau = token(&mut world, "XAU", 18);
     let tokens =
         [token(&mut world, "cUSDT", 6), token(&mut world, "cUSDC", 6), token(&mut world, "cEURT", 6)];
-    world.deploy_stylus(MESH, &wasm()).expect("PrivateMeshPool deploys");
-    let mut ctor = keccak256("stylus_constructor()")[..4].to_vec();
-    ctor.extend_from_slice(&args(&stylusConstructorCall { admin: ADMIN, xau }));
-    let constructed = ok(world.call(DEPLOYER, MESH, &ctor, U256::ZERO), "constructor");
+    world.deploy_stylus(MESH, &common::wasm("private_mesh_pool")).expect("PrivateMeshPool deploys");
+    let ctor = stylus_constructor(&args(&stylusConstructorCall { admin: ADMIN, xau }));
+    let constructed = measure(&mut world, DEPLOYER, MESH, &ctor, false, "constructor");
     for (role, account) in [("STABILIZER_ROLE", STABILIZER), ("LIQUIDITY_PROVIDER_ROLE", LP)] {
         send(&mut world, ADMIN, MESH, &grantRoleCall { role: keccak256(role), account });
     }
@@ -109,14 +99,18 @@ fn main() {
         maxGapBps: 200,
         maxOracleAge: 3_600,
     };
-    let mut registered = Vec::new();
+    let mut registered = None;
     for asset in tokens {
         let oracle = deploy(
             &mut world,
             "PriceOracle",
             &args(&oracleConstructorCall { owner: FEEDER, initialPrice: u(PRICE) }),
         );
-        registered.push(send(&mut world, ADMIN, MESH, &register(asset, oracle)));
+        if registered.is_none() {
+            registered = Some(measured(&mut world, ADMIN, MESH, &register(asset, oracle)));
+        } else {
+            send(&mut world, ADMIN, MESH, &register(asset, oracle));
+        }
     }
     for who in [LP, STABILIZER] {
         for asset in tokens.iter().chain([&xau]) {
@@ -126,13 +120,12 @@ fn main() {
     }
     let mut first_deposit = None;
     for asset in tokens {
-        let outcome = send(
-            &mut world,
-            LP,
-            MESH,
-            &depositCall { token: asset, tokenAmount: u(LIQUIDITY.0), xauAmount: u(LIQUIDITY.1) },
-        );
-        first_deposit.get_or_insert(outcome);
+        let deposit = depositCall { token: asset, tokenAmount: u(LIQUIDITY.0), xauAmount: u(LIQUIDITY.1) };
+        if first_deposit.is_none() {
+            first_deposit = Some(measured(&mut world, LP, MESH, &deposit));
+        } else {
+            send(&mut world, LP, MESH, &deposit);
+        }
     }
     // cEURT's swaps go through a DPP (the PmmPool fixture) instead.
     let dpp = deploy(
@@ -160,17 +153,14 @@ fn main() {
         quoteAmount: u(LIQUIDITY.1),
     }));
     ok(world.call(DEPLOYER, dpp, &pmm_deposit, U256::ZERO), "PmmPool deposit");
-    let backend_set = send(&mut world, ADMIN, MESH, &setBackendCall { token: tokens[2], backend: dpp });
+    let backend_set = measured(&mut world, ADMIN, MESH, &setBackendCall { token: tokens[2], backend: dpp });
     world.advance(1);
 
-    println!("PrivateMeshPool on the in-process chain (wasmi 2.0 + revm 19.7), gas as metered by this chain");
-    println!("(tokens are OpenZeppelin ERC-20s on the EVM side; their execution is included)");
-    println!("{:<58} {:>10} {:>14}", "call", "gas", "ink");
-    let row = |name: &str, outcome: &CallOutcome| {
-        println!("{name:<58} {:>10} {:>14}", outcome.gas_used, outcome.ink_used);
-    };
+    legend();
+    println!();
+    header("PrivateMeshPool on the in-process chain (tokens: OpenZeppelin ERC-20s on the EVM side)");
     row("constructor (tx)", &constructed);
-    row("registerPool, new pool (tx)", &registered[0]);
+    row("registerPool, new pool (tx)", registered.as_ref().unwrap());
     row("setBackend (tx; reads the DPP's two tokens)", &backend_set);
     row("deposit, first (tx)", first_deposit.as_ref().unwrap());
     let [usdt, usdc, eurt] = tokens;
@@ -182,9 +172,9 @@ fn main() {
             minAmountOut: U256::ZERO,
             to: RECEIVER,
         };
-        send(world, STABILIZER, MESH, &call)
+        measured(world, STABILIZER, MESH, &call)
     };
-    let view = |world: &mut World, call: &[u8]| ok(world.static_call(OTHER, MESH, call), "view");
+    let view = |world: &mut World, call: &[u8]| measure(world, OTHER, MESH, call, true, "view");
     row(
         "quote, direct (view)",
         &view(
@@ -216,7 +206,7 @@ fn main() {
     row("swap token -> XAU, first in a new L2 block (tx)", &swap(&mut world, usdt, xau, u(1_000_000_000)));
     row(
         "deposit, both sides (tx)",
-        &send(
+        &measured(
             &mut world,
             LP,
             MESH,
@@ -225,7 +215,7 @@ fn main() {
     );
     row(
         "withdraw, both sides (tx)",
-        &send(
+        &measured(
             &mut world,
             LP,
             MESH,
@@ -233,7 +223,7 @@ fn main() {
         ),
     );
     world.advance(1);
-    row("poke (tx)", &send(&mut world, OTHER, MESH, &pokeCall { token: usdc }));
+    row("poke (tx)", &measured(&mut world, OTHER, MESH, &pokeCall { token: usdc }));
 
     println!();
     println!("{:<58} {:>10} {:>14}", "throughput", "calls", "calls/s");

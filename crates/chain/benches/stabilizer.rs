@@ -32,6 +32,11 @@
 //! reads are two by its layout (the pool's word, which carries the gate,
 //! and FlashContainment's address).
 //!
+//! Every measured call is also priced as Nitro charges it, with its per-call
+//! entry cost for each Stylus program entered, all programs uncached and
+//! all cached (`common`); the breakdowns below are of the chain's metered
+//! gas, except the replayed steps, which are printed three ways too.
+//!
 //! `executePrivateSwap`'s overhead over the DODO swap alone is broken down
 //! by replaying its steps one by one from the Stabilizer's address, each as
 //! its own transaction, on the same pre-trade state: each step's execution
@@ -44,8 +49,14 @@
 //! the Stabilizer's own frame (role and gate checks, its storage reads,
 //! `ArbSys`, encoding) with those warm/cold differences.
 
+mod common;
+
 use alloy_primitives::{address, keccak256, Address, U256};
 use alloy_sol_types::{sol, SolCall};
+use common::{
+    args, executions, gas_used, header, legend, line, lines, measure, measure_probe, ok, packed, price, row,
+    send, Priced, ADMIN, FC, KEEPER, LP, OWNER, REPORTER,
+};
 use vault_chain::{artifacts::Artifact, CallOutcome, World};
 
 sol! {
@@ -97,85 +108,37 @@ mod mesh {
     }
 }
 
-const FC: Address = address!("00000000000000000000000000000000000f1a5c");
 const STAB: Address = address!("00000000000000000000000000000000000057ab");
-const ADMIN: Address = address!("000000000000000000000000000000000000ad01");
-const KEEPER: Address = address!("000000000000000000000000000000000000cee9");
-const OWNER: Address = address!("0000000000000000000000000000000000000e4e");
 /// The mesh and the ReserveSizer: stand-ins without code in the first part
 /// (not called by the calls measured there), the real contracts in the
 /// full system.
 const MESH: Address = address!("000000000000000000000000000000000000e5e5");
 const SIZER: Address = address!("0000000000000000000000000000000000005153");
 
-fn packed(file: &str) -> Vec<u8> {
-    let stem = file.strip_suffix(".wasm").unwrap_or(file);
-    let wasm = vault_chain::artifacts::contract_wasm(stem).unwrap_or_else(|e| panic!("{e}"));
-    vault_wasm_pack::pack(&wasm).expect("packs").code
-}
-
 fn constructor(admin: Address) -> Vec<u8> {
-    let mut data = keccak256("stylus_constructor()")[..4].to_vec();
-    data.extend_from_slice(&stylusConstructorCall { admin }.abi_encode()[4..]);
-    data
+    common::stylus_constructor(&args(&stylusConstructorCall { admin }))
 }
 
-fn args<C: SolCall>(call: &C) -> Vec<u8> {
-    call.abi_encode()[4..].to_vec()
-}
-
-fn ok(outcome: CallOutcome, what: &str) -> CallOutcome {
-    assert!(outcome.success, "{what}: {outcome:?}");
-    outcome
-}
-
-fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> CallOutcome {
-    ok(world.call(from, to, &call.abi_encode(), U256::ZERO), C::SIGNATURE)
-}
-
-/// Intrinsic gas of a call transaction: 21,000 and the calldata's, 4 per
-/// zero byte and 16 per other (EIP-2028).
-fn intrinsic(calldata: &[u8]) -> u64 {
-    21_000 + calldata.iter().map(|byte| if *byte == 0 { 4 } else { 16 }).sum::<u64>()
-}
-
-fn header() {
-    println!("{:<62} {:>9} {:>9} {:>9} {:>14}", "call", "gas_used", "intrinsic", "execution", "ink");
-}
-
-/// Prints a transaction's gas used, intrinsic and execution gas and ink;
-/// returns the execution gas.
-fn print(name: &str, calldata: &[u8], outcome: &CallOutcome) -> u64 {
-    let base = intrinsic(calldata);
-    let execution = outcome.gas_used.saturating_sub(base);
-    println!("{name:<62} {:>9} {base:>9} {execution:>9} {:>14}", outcome.gas_used, outcome.ink_used);
-    execution
-}
-
-/// A derived figure, in the execution column.
-fn line(name: &str, gas: i128) {
-    println!("{name:<62} {:>9} {:>9} {gas:>9}", "", "");
-}
-
-/// Runs `calldata` (a static call when `view`), asserts success, prints it.
-fn measure(
+/// Runs `calldata` (a static call when `view`), asserts success, prints it
+/// with its gas three ways.
+fn measured(
     world: &mut World,
     from: Address,
     to: Address,
     calldata: &[u8],
     view: bool,
     name: &str,
-) -> (CallOutcome, u64) {
-    let outcome =
-        if view { world.static_call(from, to, calldata) } else { world.call(from, to, calldata, U256::ZERO) };
-    let outcome = ok(outcome, name);
-    let execution = print(name, calldata, &outcome);
-    (outcome, execution)
+) -> Priced {
+    let priced = measure(world, from, to, calldata, view, name);
+    row(name, &priced);
+    priced
 }
 
-/// `checkDeviation`'s breakdown (see the crate docs).
-fn check_breakdown(check: &CallOutcome, execution: u64) {
-    let containment = i128::from(check.ink_used / 10_000) - i128::from(execution);
+/// `checkDeviation`'s breakdown (see the crate docs), of the chain's
+/// metered gas.
+fn check_breakdown(check: &Priced) {
+    let execution = check.execution();
+    let containment = i128::from(check.outcome.ink_used / 10_000) - i128::from(execution);
     let own = i128::from(execution) - containment - 2_600;
     line("    FlashContainment's frame (ink of all frames - Stabilizer's)", containment);
     line("    cold access to FlashContainment's account (EIP-2929)", 2_600);
@@ -197,9 +160,9 @@ fn e18() -> U256 {
 
 fn main() {
     let mut world = World::new();
-    world.deploy_code(FC, packed("flash_containment.wasm")).expect("FlashContainment loads");
+    world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
     ok(world.call(ADMIN, FC, &constructor(ADMIN), U256::ZERO), "FC constructor");
-    world.deploy_code(STAB, packed("stabilizer.wasm")).expect("Stabilizer loads");
+    world.deploy_code(STAB, packed("stabilizer")).expect("Stabilizer loads");
     ok(world.call(ADMIN, STAB, &constructor(ADMIN), U256::ZERO), "Stabilizer constructor");
 
     let token = Artifact::load("TestToken").unwrap();
@@ -246,9 +209,11 @@ fn main() {
         perBlockCap: U256::from(1_000u64) * e18(),
     };
     send(&mut world, ADMIN, FC, &register);
-    header();
+    legend();
+    println!();
+    header("Stabilizer with stand-ins for the mesh and the ReserveSizer");
     let contracts = setContractsCall { pool, containment: FC, mesh: MESH, reserveSizer: SIZER, oracle };
-    measure(
+    measured(
         &mut world,
         ADMIN,
         STAB,
@@ -263,7 +228,7 @@ fn main() {
         maxGasPrice: U256::from(1_000_000_000u64),
         maxOracleAge: 3_600,
     };
-    measure(&mut world, ADMIN, STAB, &parameters.abi_encode(), false, "Stabilizer.setParameters (tx)");
+    measured(&mut world, ADMIN, STAB, &parameters.abi_encode(), false, "Stabilizer.setParameters (tx)");
     let keeper_role = keccak256("KEEPER_ROLE");
     send(&mut world, ADMIN, STAB, &grantRoleCall { role: keeper_role, account: KEEPER });
     send(&mut world, ADMIN, FC, &grantRoleCall { role: keccak256("POKER_ROLE"), account: OWNER });
@@ -271,7 +236,7 @@ fn main() {
         send(&mut world, OWNER, FC, &pokeCall { pool });
         world.advance(1);
     }
-    let (check, execution) = measure(
+    let check = measured(
         &mut world,
         KEEPER,
         STAB,
@@ -279,23 +244,21 @@ fn main() {
         true,
         "Stabilizer.checkDeviation (view, not triggered)",
     );
-    check_breakdown(&check, execution);
+    check_breakdown(&check);
     let direct = calls::checkDeviationCall { pool }.abi_encode();
-    measure(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
+    measured(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
     let has_role = hasRoleCall { role: keeper_role, account: KEEPER }.abi_encode();
-    measure(&mut world, KEEPER, STAB, &has_role, true, "Stabilizer.hasRole (view)");
+    measured(&mut world, KEEPER, STAB, &has_role, true, "Stabilizer.hasRole (view)");
     let swap = executePrivateSwapCall { tradeSize: e18(), tokenIn: base, tokenOut: quote }.abi_encode();
-    let refused = world.call(OWNER, STAB, &swap, U256::ZERO);
-    assert!(!refused.success);
-    print("Stabilizer.executePrivateSwap refused (not keeper, tx)", &swap, &refused);
+    let refused = price(&mut world, OWNER, STAB, &swap, false);
+    assert!(!refused.outcome.success);
+    row("Stabilizer.executePrivateSwap refused (not keeper, tx)", &refused);
     for up in [false, true] {
         full_system(up);
     }
 }
 
 const TRADER: Address = address!("0000000000000000000000000000000000007ade");
-const LP: Address = address!("0000000000000000000000000000000000001f01");
-const REPORTER: Address = address!("000000000000000000000000000000000000be01");
 
 /// `amount` whole 6-decimal tokens.
 fn tokens(amount: u64) -> U256 {
@@ -347,7 +310,7 @@ fn market() -> (World, Address, Address, Address, Address, Address) {
 
 /// FlashContainment: θ 10 bps, N = W = 3 blocks, cap 25,000 base.
 fn deploy_fc(world: &mut World, pool: Address, oracle: Address) {
-    world.deploy_code(FC, packed("flash_containment.wasm")).expect("FlashContainment loads");
+    world.deploy_code(FC, packed("flash_containment")).expect("FlashContainment loads");
     ok(world.call(ADMIN, FC, &constructor(ADMIN), U256::ZERO), "FC constructor");
     let register = registerPoolCall {
         pool,
@@ -369,7 +332,7 @@ fn deploy_fc(world: &mut World, pool: Address, oracle: Address) {
 
 /// The mesh: a pool per stablecoin, 10,000,000 tokens against 3,000 XAU.
 fn deploy_mesh(world: &mut World, base: Address, quote: Address, xau: Address) {
-    world.deploy_code(MESH, packed("private_mesh_pool.wasm")).expect("PrivateMeshPool loads");
+    world.deploy_code(MESH, packed("private_mesh_pool")).expect("PrivateMeshPool loads");
     let mut ctor = keccak256("stylus_constructor()")[..4].to_vec();
     ctor.extend_from_slice(&args(&mesh::stylusConstructorCall { admin: ADMIN, xau }));
     ok(world.call(ADMIN, MESH, &ctor, U256::ZERO), "mesh constructor");
@@ -401,7 +364,7 @@ fn deploy_mesh(world: &mut World, base: Address, quote: Address, xau: Address) {
 
 /// The ReserveSizer: the mesh holds both stablecoins' reserve.
 fn deploy_sizer(world: &mut World, base: Address, quote: Address) {
-    world.deploy_code(SIZER, packed("reserve_sizer.wasm")).expect("ReserveSizer loads");
+    world.deploy_code(SIZER, packed("reserve_sizer")).expect("ReserveSizer loads");
     ok(world.call(ADMIN, SIZER, &constructor(ADMIN), U256::ZERO), "ReserveSizer constructor");
     send(world, ADMIN, SIZER, &grantRoleCall { role: keccak256("REPORTER_ROLE"), account: REPORTER });
     // The Stabilizer records the mesh's releases itself (`recordRelease`).
@@ -432,7 +395,7 @@ fn sustained(up: bool) -> (World, Address, Address, Address, Address, executePri
     deploy_fc(&mut world, pool, oracle);
     deploy_mesh(&mut world, base, quote, xau);
     deploy_sizer(&mut world, base, quote);
-    world.deploy_code(STAB, packed("stabilizer.wasm")).expect("Stabilizer loads");
+    world.deploy_code(STAB, packed("stabilizer")).expect("Stabilizer loads");
     ok(world.call(ADMIN, STAB, &constructor(ADMIN), U256::ZERO), "Stabilizer constructor");
     let parameters = setParametersCall {
         minBlocks: 1,
@@ -531,26 +494,25 @@ fn full_system(up: bool) {
     let side =
         if up { "pool 1% above the oracle: sells base" } else { "pool 1% below the oracle: sells quote" };
     println!();
-    println!("full system, {side}, tradeSize {} raw", call.tradeSize);
-    header();
+    header(&format!("full system, {side}, tradeSize {} raw", call.tradeSize));
     let check_data = checkDeviationCall {}.abi_encode();
-    let (check, execution) =
-        measure(&mut world, KEEPER, STAB, &check_data, true, "Stabilizer.checkDeviation (view, sustained)");
-    check_breakdown(&check, execution);
+    let check =
+        measured(&mut world, KEEPER, STAB, &check_data, true, "Stabilizer.checkDeviation (view, sustained)");
+    check_breakdown(&check);
     let direct = calls::checkDeviationCall { pool }.abi_encode();
-    measure(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
+    measured(&mut world, KEEPER, FC, &direct, true, "FlashContainment.checkDeviation(pool) (view, direct)");
     {
         // A block later, before that block's poke: still sustained.
         let (mut world, ..) = sustained(up);
         world.advance(1);
         let name = "Stabilizer.checkDeviation (view, next block, not yet poked)";
-        let (check, execution) = measure(&mut world, KEEPER, STAB, &check_data, true, name);
-        assert!(check.return_data[63] == 1, "not sustained a block later");
-        check_breakdown(&check, execution);
+        let check = measured(&mut world, KEEPER, STAB, &check_data, true, name);
+        assert!(check.outcome.return_data[63] == 1, "not sustained a block later");
+        check_breakdown(&check);
     }
     let trade = keeperTradeCall {}.abi_encode();
-    measure(&mut world, KEEPER, STAB, &trade, true, "Stabilizer.keeperTrade (view)");
-    let (swap, swap_execution) = measure(
+    measured(&mut world, KEEPER, STAB, &trade, true, "Stabilizer.keeperTrade (view)");
+    let swap = measured(
         &mut world,
         KEEPER,
         STAB,
@@ -564,13 +526,13 @@ fn full_system(up: bool) {
     let is_base = call.tokenIn == base;
     let name = if is_base { "sellBase" } else { "sellQuote" };
     let transfer = transferCall { to: pool, amount: call.tradeSize }.abi_encode();
-    measure(&mut world, TRADER, call.tokenIn, &transfer, false, "  DODO input transfer to the pool (tx)");
+    measured(&mut world, TRADER, call.tokenIn, &transfer, false, "  DODO input transfer to the pool (tx)");
     let sell = if is_base {
         sellBaseCall { to: TRADER }.abi_encode()
     } else {
         sellQuoteCall { to: TRADER }.abi_encode()
     };
-    let (sold, sell_execution) = measure(
+    let sold = measured(
         &mut world,
         TRADER,
         pool,
@@ -578,13 +540,13 @@ fn full_system(up: bool) {
         false,
         &format!("  DODO {name} alone (tx, same pool state)"),
     );
-    let overhead = i128::from(swap.gas_used) - i128::from(sold.gas_used);
-    line(&format!("  overhead: executePrivateSwap - {name} (gas_used)"), overhead);
-    line(
-        &format!("  overhead: executePrivateSwap - {name} (execution)"),
-        i128::from(swap_execution) - i128::from(sell_execution),
-    );
-    swap_breakdown(up, &swap, swap_execution, (sell_execution, sold.gas_used - sell_execution));
+    let overheads = |gas: fn(&Priced) -> [u64; 3]| {
+        let (swap, sold) = (gas(&swap), gas(&sold));
+        [0, 1, 2].map(|i| i128::from(swap[i]) - i128::from(sold[i]))
+    };
+    lines(&format!("  overhead: executePrivateSwap - {name} (gas_used)"), overheads(gas_used));
+    lines(&format!("  overhead: executePrivateSwap - {name} (execution)"), overheads(executions));
+    swap_breakdown(up, &swap, &sold);
 }
 
 /// EVM code that makes `calls` in order (`(target, calldata, static)`),
@@ -639,9 +601,9 @@ fn probe_code(calls: &[(Address, Vec<u8>, bool)]) -> Vec<u8> {
 
 /// `executePrivateSwap`'s external calls replayed in order, in one
 /// transaction, from EVM code put at the Stabilizer's address on the same
-/// pre-trade state (see the crate docs); `overhead` and the executions
-/// are the measured trade's.
-fn swap_breakdown(up: bool, swap: &CallOutcome, swap_execution: u64, sell_alone: (u64, u64)) {
+/// pre-trade state (see the crate docs), three ways as `swap` (the measured
+/// trade) and `sold` (the DODO swap alone) are.
+fn swap_breakdown(up: bool, swap: &Priced, sold: &Priced) {
     let (mut world, pool, base, _, oracle, call) = sustained(up);
     let (token_in, token_out, size) = (call.tokenIn, call.tokenOut, call.tradeSize);
     let sell = if token_in == base {
@@ -711,35 +673,55 @@ fn swap_breakdown(up: bool, swap: &CallOutcome, swap_execution: u64, sell_alone:
     ];
     let calls: Vec<_> = steps.iter().map(|(_, to, data, view)| (*to, data.clone(), *view)).collect();
     world.set_code(STAB, probe_code(&calls));
-    let replay = ok(world.call(KEEPER, STAB, &[], U256::ZERO), "replay");
+    let replay = measure_probe(&mut world, KEEPER, STAB, &[], "replay");
+    let names: Vec<&str> = steps.iter().map(|(name, ..)| *name).collect();
+    print_steps(&names, &replay, swap, sold);
+}
+
+/// Prints the replayed steps' gas (`replay`'s output) and the trade's
+/// overhead broken down, three ways.
+fn print_steps(steps: &[&str], replay: &Priced, swap: &Priced, sold: &Priced) {
+    let replays = [&replay.outcome, &replay.uncached, &replay.cached];
     println!("  executePrivateSwap's steps (its calls replayed in one transaction, in order):");
-    let mut calls_total = 0i128;
-    let mut dodo = 0i128;
-    for (i, (name, ..)) in steps.iter().enumerate() {
-        let gas = i128::from(U256::from_be_slice(&replay.return_data[64 * i..64 * i + 32]).to::<u64>());
-        assert!(!replay.return_data[64 * i + 32..64 * i + 64].iter().all(|b| *b == 0), "{name} failed");
-        if i == 9 {
-            dodo = gas;
-        } else {
-            calls_total += gas;
+    let mut calls_total = [0i128; 3];
+    let mut dodo = [0i128; 3];
+    for (i, name) in steps.iter().enumerate() {
+        let gas = replays.map(|replay| {
+            let output = &replay.return_data;
+            assert!(!output[64 * i + 32..64 * i + 64].iter().all(|b| *b == 0), "{name} failed");
+            i128::from(U256::from_be_slice(&output[64 * i..64 * i + 32]).to::<u64>())
+        });
+        for v in 0..3 {
+            if i == 9 {
+                dodo[v] = gas[v];
+            } else {
+                calls_total[v] += gas[v];
+            }
         }
-        line(&format!("    {name}"), gas);
+        lines(&format!("    {name}"), gas);
     }
-    line("    peg managers (none configured here: no call)", 0);
-    let own = i128::from(swap_execution) - calls_total - dodo;
-    line("    the Stabilizer's own frame (execution - its calls)", own);
+    lines("    peg managers (none configured here: no call)", [0; 3]);
+    let (swap_execution, sell_execution) = (executions(swap), executions(sold));
+    let own = [0, 1, 2].map(|v| i128::from(swap_execution[v]) - calls_total[v] - dodo[v]);
+    lines("    the Stabilizer's own frame (execution - its calls)", own);
     // Its cold reads on this path: the keeper role, the pool's word (gate),
     // k and maxGasPrice, base, quote, containment's word (settings),
     // oracle, sizer, mesh.
-    line("      of which 9 cold SLOADs (by its layout)", 9 * 2_100);
-    line("      of which the gate's write (warm, nonzero to nonzero)", 2_900);
-    let event = swap.logs.iter().filter(|log| log.address == STAB).map(log_gas).sum::<i128>();
-    line("      of which event Stabilized (LOG4, 8 data words)", event);
-    line("      of which wasm, hostios, encoding, net of refunds", own - 9 * 2_100 - 2_900 - event);
-    let intrinsic_gap = i128::from(swap.gas_used - swap_execution) - i128::from(sell_alone.1);
-    line("    overhead = calls + own frame + (DODO in trade - alone) + intrinsic gap", {
-        calls_total + own + (dodo - i128::from(sell_alone.0)) + intrinsic_gap
-    });
-    line("      of which DODO swap in the trade - alone (warm pool state)", dodo - i128::from(sell_alone.0));
-    line("      of which intrinsic gas gap (the calldata)", intrinsic_gap);
+    lines("      of which 9 cold SLOADs (by its layout)", [9 * 2_100; 3]);
+    lines("      of which the gate's write (warm, nonzero to nonzero)", [2_900; 3]);
+    let event = swap.outcome.logs.iter().filter(|log| log.address == STAB).map(log_gas).sum::<i128>();
+    lines("      of which event Stabilized (LOG4, 8 data words)", [event; 3]);
+    lines(
+        "      of which wasm, hostios, encoding, net of refunds (+ entry)",
+        own.map(|own| own - 9 * 2_100 - 2_900 - event),
+    );
+    let intrinsic_gap = i128::from(swap.outcome.gas_used - swap_execution[0])
+        - i128::from(sold.outcome.gas_used - sell_execution[0]);
+    let dodo_gap = [0, 1, 2].map(|v| dodo[v] - i128::from(sell_execution[v]));
+    lines(
+        "    overhead = calls + own frame + (DODO in trade - alone) + intrinsic gap",
+        [0, 1, 2].map(|v| calls_total[v] + own[v] + dodo_gap[v] + intrinsic_gap),
+    );
+    lines("      of which DODO swap in the trade - alone (warm pool state)", dodo_gap);
+    lines("      of which intrinsic gas gap (the calldata)", [intrinsic_gap; 3]);
 }
