@@ -31,7 +31,7 @@ const EXPECTED_SOLC = require('./package.json').devDependencies.solc;
 
 // name: the contract and the artifact's name; unit: the source under
 // node_modules; solc: the package alias of the compiler; evmVersion: the
-// newest that compiler knows.
+// newest that compiler knows; runs: the optimizer's runs (default 200).
 const PACKAGED = [
   {
     // Arbitrum's Stylus deployer (MIT): `cargo stylus deploy` runs a
@@ -40,6 +40,18 @@ const PACKAGED = [
     unit: '@arbitrum/nitro-contracts/src/stylus/StylusDeployer.sol',
     solc: 'solc-0.8.17',
     evmVersion: 'london',
+  },
+  {
+    // Arbitrum's Stylus cache manager (BUSL-1.1, compiled here only as a
+    // test fixture): the bids `cargo stylus cache bid` places, which cache
+    // programs through ArbWasmCache (0x72). Nitro's own build settings:
+    // solc 0.8.17, london, 2,000 optimizer runs (nitro-contracts'
+    // hardhat.config.ts and foundry.toml).
+    name: 'CacheManager',
+    unit: '@arbitrum/nitro-contracts/src/chain/CacheManager.sol',
+    solc: 'solc-0.8.17',
+    evmVersion: 'london',
+    runs: 2000,
   },
 ];
 
@@ -141,7 +153,7 @@ function compilePackaged() {
       language: 'Solidity',
       sources: { [entry.unit]: { content: fs.readFileSync(path.join(HERE, 'node_modules', entry.unit), 'utf8') } },
       settings: {
-        optimizer: { enabled: true, runs: 200 },
+        optimizer: { enabled: true, runs: entry.runs || 200 },
         evmVersion: entry.evmVersion,
         metadata: { bytecodeHash: 'none' },
         outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },

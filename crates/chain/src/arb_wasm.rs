@@ -35,9 +35,19 @@
 //!   `cachedGas` (Stylus v2 charges both). `programInitGas(address)`
 //!   answers both figures as Nitro's `ArbWasm` does;
 //! - ArbOS's program cache: the cached code hashes
-//!   ([`Programs::set_cached`]); `ArbWasmCache` at `0x72` answers
-//!   `codehashIsCached(bytes32)`. Nitro's recent-programs block cache
-//!   (ArbOS 60 and later) is not modelled: the rules here are ArbOS 40's.
+//!   ([`Programs::set_cached`]), changed through `ArbWasmCache` at `0x72`
+//!   as in Nitro's `precompiles/ArbWasmCache.go`: `cacheProgram(address)`
+//!   and `evictCodehash(bytes32)` by a cache manager or a chain owner only
+//!   (anyone else burns all the gas), `codehashIsCached(bytes32)`,
+//!   `isCacheManager(address)`, `allCacheManagers()`, and the
+//!   `UpdateProgramCache` event ([`run_cache`]). The cache managers and
+//!   chain owners are set when the chain is built
+//!   ([`Programs::add_cache_manager`], [`Programs::add_chain_owner`]:
+//!   Nitro's `ArbOwner.addWasmCacheManager`/`addChainOwner`, which are not
+//!   served); `ArbOwnerPublic` at `0x6b` answers `isChainOwner(address)`,
+//!   `getAllChainOwners()` and `getNetworkFeeAccount()`, which Nitro's
+//!   `CacheManager.sol` asks. Nitro's recent-programs block cache (ArbOS 60
+//!   and later) is not modelled: the rules here are ArbOS 40's.
 //!
 //! Approximations, stated: the compile gas's code term counts the
 //! operators of the module before Nitro's instrumentation (Nitro counts
@@ -71,6 +81,14 @@ pub const EXPIRY_DAYS: u16 = 365;
 pub const ACTIVATION_FIXED_GAS: u64 = 1_659_168;
 /// `ArbWasmCache`, Nitro's program-cache precompile.
 pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
+/// `ArbOwnerPublic`, Nitro's read-only view of the chain's owners.
+pub const ARB_OWNER_PUBLIC: Address = address!("000000000000000000000000000000000000006b");
+/// Gas of reading an account's code hash in ArbOS (Nitro's `StorageCodeHashCost`, EIP-2929's cold account access).
+pub const CODE_HASH_GAS: u64 = 2_600;
+/// Gas of writing a nonzero ArbOS storage word (Nitro's `StorageWriteCost`).
+pub const ARBOS_WRITE_GAS: u64 = 20_000;
+/// Gas of reading Stylus's parameters (Nitro's `Params`: a warm read).
+pub const PARAMS_READ_GAS: u64 = 100;
 /// Nitro's `MinInitGas` at Stylus v2 (`v2MinInitGas`), in units of [`MIN_INIT_GAS_UNITS`].
 pub const MIN_INIT_GAS: u64 = 69;
 /// Gas per `MinInitGas` unit (Nitro's `MinInitGasUnits`).
@@ -125,6 +143,12 @@ impl Program {
             + (u64::from(self.cached_init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
     }
 
+    /// The compiled size as Nitro stores and answers it (`codehashAsmSize`):
+    /// the estimate in whole KiB (`asmEstimateKb`, rounded up), times 1,024.
+    pub fn asm_size(&self) -> u32 {
+        self.asm_estimate.div_ceil(1024).saturating_mul(1024)
+    }
+
     /// The entry cost of one call (Nitro `CallProgram`, besides memory):
     /// `cachedGas` always at Stylus v2, plus `initGas` when the program is
     /// not cached.
@@ -143,6 +167,10 @@ pub struct Programs {
     pub(crate) programs: HashMap<B256, Program>,
     pub(crate) demand: u32,
     pub(crate) cached: HashSet<B256>,
+    /// ArbOS's cache managers, in the order added (Nitro's address set).
+    pub(crate) managers: Vec<Address>,
+    /// The chain owners, in the order added.
+    pub(crate) owners: Vec<Address>,
 }
 
 /// Why a program cannot run or be activated: Nitro's `ArbWasm` errors.
@@ -241,9 +269,43 @@ impl Programs {
         }
     }
 
-    /// Rebuilds the activation state from its parts (a saved chain).
+    /// Rebuilds the activation state from its parts (a saved chain); the
+    /// cache managers and chain owners are added on top
+    /// ([`Programs::add_cache_manager`], [`Programs::add_chain_owner`]).
     pub fn from_parts(programs: HashMap<B256, Program>, demand: u32, cached: HashSet<B256>) -> Self {
-        Self { programs, demand, cached }
+        Self { programs, demand, cached, managers: Vec::new(), owners: Vec::new() }
+    }
+
+    /// Makes `manager` a cache manager (Nitro's
+    /// `ArbOwner.addWasmCacheManager`): it may then cache and evict
+    /// programs through `ArbWasmCache`. False when it already was one.
+    pub fn add_cache_manager(&mut self, manager: Address) -> bool {
+        if self.managers.contains(&manager) {
+            return false;
+        }
+        self.managers.push(manager);
+        true
+    }
+
+    /// Makes `owner` a chain owner (Nitro's `ArbOwner.addChainOwner`): it
+    /// may cache and evict programs, and `ArbOwnerPublic.isChainOwner`
+    /// answers true for it. False when it already was one.
+    pub fn add_chain_owner(&mut self, owner: Address) -> bool {
+        if self.owners.contains(&owner) {
+            return false;
+        }
+        self.owners.push(owner);
+        true
+    }
+
+    /// The cache managers, in the order added (`allCacheManagers()`).
+    pub fn cache_managers(&self) -> &[Address] {
+        &self.managers
+    }
+
+    /// The chain owners, in the order added (`getAllChainOwners()`).
+    pub fn chain_owners(&self) -> &[Address] {
+        &self.owners
     }
 
     /// Every recorded program by code hash, the data pricer's demand and
@@ -497,7 +559,7 @@ pub(crate) fn run(
     } else if let (true, Some(hash)) = (is("codehashVersion(bytes32)"), arg(0)) {
         view(gas, programs.active(hash, time).map(|p| U256::from(p.version)))
     } else if let (true, Some(hash)) = (is("codehashAsmSize(bytes32)"), arg(0)) {
-        view(gas, programs.active(hash, time).map(|p| U256::from(p.asm_estimate)))
+        view(gas, programs.active(hash, time).map(|p| U256::from(p.asm_size())))
     } else if let (true, Some(address)) = (is("programVersion(address)"), address_arg(0)) {
         let hash = codehash_of(state, address);
         view(gas, programs.active(hash, time).map(|p| U256::from(p.version)))
@@ -534,12 +596,43 @@ pub(crate) fn run(
     }
 }
 
-/// Runs a call to `ArbWasmCache`: `codehashIsCached(bytes32)`. Placing and
-/// evicting programs (the cache manager's methods) is not served here;
-/// the node caches programs through its own test control.
-pub(crate) fn run_cache(state: &WorldState, request: &CallRequest) -> FrameResult {
+/// The ABI encoding of an `address[]` return value.
+fn address_array(addresses: &[Address]) -> Vec<u8> {
+    let mut output = word(U256::from(32));
+    output.extend(word(U256::from(addresses.len())));
+    for address in addresses {
+        output.extend(word(U256::from_be_slice(address.as_slice())));
+    }
+    output
+}
+
+/// Answers a view of ArbOS state: `reads` more storage reads, then the
+/// output at 3 gas per word (Nitro's precompile framework).
+fn answer(gas: u64, reads: u64, output: Vec<u8>) -> FrameResult {
+    match charge(gas, reads * ARBOS_READ_GAS + 3 * words(output.len())) {
+        Some(gas) => FrameResult::success(output, gas),
+        None => FrameResult::failure(ChainError::OutOfGas),
+    }
+}
+
+/// Runs a call to `ArbWasmCache` (Nitro `precompiles/ArbWasmCache.go`):
+/// `codehashIsCached(bytes32)`, `isCacheManager(address)`,
+/// `allCacheManagers()`, and for a cache manager or chain owner
+/// `cacheProgram(address)` and `evictCodehash(bytes32)` (others burn all
+/// the gas, as Nitro's `BurnOut`). The cache's changes are journaled.
+///
+/// Gas, restated from Nitro: 3 per argument word; 800 for opening ArbOS
+/// state and per storage read (the access checks, the program record, its
+/// module hash); 2,600 for an address's code hash; 100 for the Stylus
+/// parameters; when the cache changes, the `UpdateProgramCache` LOG3, the
+/// program's initCost (Nitro burns it to cache or evict) and 20,000 for
+/// writing the record back.
+pub(crate) fn run_cache(state: &mut WorldState, request: &CallRequest) -> FrameResult {
     let input = &request.input;
     let selector = input.get(..4).unwrap_or_default();
+    let is = |signature: &str| selector == &keccak256(signature)[..4];
+    let arg = |i: usize| input.get(4 + 32 * i..4 + 32 * (i + 1)).map(B256::from_slice);
+    let address_arg = |i: usize| arg(i).map(|w| Address::from_slice(&w[12..]));
     if !request.value.is_zero() {
         return FrameResult::revert(Vec::new(), request.gas);
     }
@@ -547,16 +640,128 @@ pub(crate) fn run_cache(state: &WorldState, request: &CallRequest) -> FrameResul
     let Some(gas) = charge(request.gas, args_cost + ARBOS_READ_GAS) else {
         return FrameResult::failure(ChainError::OutOfGas);
     };
-    let hash = input.get(4..36).map(B256::from_slice);
-    match hash {
-        Some(hash) if selector == &keccak256("codehashIsCached(bytes32)")[..4] => {
-            let cached = state.programs.as_ref().is_some_and(|p| p.is_cached(hash));
-            match charge(gas, ARBOS_READ_GAS + 3) {
-                Some(gas) => FrameResult::success(word(U256::from(u8::from(cached))), gas),
-                None => FrameResult::failure(ChainError::OutOfGas),
-            }
-        }
-        _ => FrameResult::revert(Vec::new(), gas),
+    let programs = state.programs.clone().unwrap_or_default();
+    if let (true, Some(hash)) = (is("codehashIsCached(bytes32)"), arg(0)) {
+        answer(gas, 1, word(U256::from(u8::from(programs.is_cached(hash)))))
+    } else if let (true, Some(address)) = (is("isCacheManager(address)"), address_arg(0)) {
+        answer(gas, 1, word(U256::from(u8::from(programs.managers.contains(&address)))))
+    } else if is("allCacheManagers()") {
+        answer(gas, 1 + programs.managers.len() as u64, address_array(&programs.managers))
+    } else if let (true, Some(address)) = (is("cacheProgram(address)"), address_arg(0)) {
+        let Some(gas) = charge(gas, CODE_HASH_GAS) else {
+            return FrameResult::failure(ChainError::OutOfGas);
+        };
+        let codehash = Backend::code_hash(state, address);
+        set_cached(state, &programs, request, gas, codehash, true)
+    } else if let (true, Some(codehash)) = (is("evictCodehash(bytes32)"), arg(0)) {
+        set_cached(state, &programs, request, gas, codehash, false)
+    } else {
+        FrameResult::revert(Vec::new(), gas)
+    }
+}
+
+/// Nitro's `ArbWasmCache.setProgramCached` and `Programs.SetProgramCached`.
+fn set_cached(
+    state: &mut WorldState,
+    programs: &Programs,
+    request: &CallRequest,
+    gas: u64,
+    codehash: B256,
+    cache: bool,
+) -> FrameResult {
+    if request.is_static {
+        let method = if cache { "cacheProgram" } else { "evictCodehash" };
+        return FrameResult::failure(ChainError::WriteProtection(method));
+    }
+    // The access check: the cache managers, then the chain owners.
+    let caller = request.caller;
+    let manager = programs.managers.contains(&caller);
+    let reads = if manager { 1 } else { 2 };
+    let Some(gas) = charge(gas, reads * ARBOS_READ_GAS) else {
+        return FrameResult::failure(ChainError::OutOfGas);
+    };
+    if !manager && !programs.owners.contains(&caller) {
+        return FrameResult::failure(ChainError::OutOfGas);
+    }
+    let Some(gas) = charge(gas, PARAMS_READ_GAS + ARBOS_READ_GAS) else {
+        return FrameResult::failure(ChainError::OutOfGas);
+    };
+    // A code hash never activated reads as version 0: caching it is
+    // `ProgramNeedsUpgrade(0, 2)`, evicting it changes nothing.
+    let program = programs.get(codehash).unwrap_or(Program {
+        version: 0,
+        activated_at: 0,
+        init_cost: 0,
+        cached_init_cost: 0,
+        footprint: 0,
+        asm_estimate: 0,
+    });
+    let time = Backend::block(state).timestamp;
+    let age = time.saturating_sub(program.activated_at);
+    let error = if cache && program.version != STYLUS_VERSION {
+        Some(ProgramError::NeedsUpgrade(program.version, STYLUS_VERSION))
+    } else if cache && age > u64::from(EXPIRY_DAYS) * 86_400 {
+        Some(ProgramError::Expired(age))
+    } else {
+        None
+    };
+    if let Some(error) = error {
+        let data = error.encode();
+        return match charge(gas, 3 * words(data.len())) {
+            Some(gas) => FrameResult::revert(data, gas),
+            None => FrameResult::failure(ChainError::OutOfGas),
+        };
+    }
+    if programs.is_cached(codehash) == cache {
+        return FrameResult::success(Vec::new(), gas);
+    }
+    // UpdateProgramCache(address indexed manager, bytes32 indexed
+    // codehash, bool cached): LOG3, one data word.
+    let log_gas = 375 + 3 * 375 + 8 * 32;
+    let cost = log_gas + u64::from(program.init_cost) + ARBOS_READ_GAS + ARBOS_WRITE_GAS;
+    let Some(gas) = charge(gas, cost) else {
+        return FrameResult::failure(ChainError::OutOfGas);
+    };
+    let topic = keccak256("UpdateProgramCache(address,bytes32,bool)");
+    let manager_topic = B256::left_padding_from(caller.as_slice());
+    Backend::log(
+        state,
+        Log {
+            address: ARB_WASM_CACHE,
+            data: LogData::new_unchecked(
+                vec![topic, manager_topic, codehash],
+                word(U256::from(u8::from(cache))).into(),
+            ),
+        },
+    );
+    state.set_cached(codehash, cache);
+    FrameResult::success(Vec::new(), gas)
+}
+
+/// Runs a call to `ArbOwnerPublic` (Nitro `precompiles/ArbOwnerPublic.go`):
+/// `isChainOwner(address)`, `getAllChainOwners()` and
+/// `getNetworkFeeAccount()`; other methods revert with no data.
+pub(crate) fn run_owner_public(state: &WorldState, request: &CallRequest) -> FrameResult {
+    let input = &request.input;
+    let selector = input.get(..4).unwrap_or_default();
+    let is = |signature: &str| selector == &keccak256(signature)[..4];
+    let address_arg = input.get(4..36).map(|w| Address::from_slice(&w[12..]));
+    if !request.value.is_zero() {
+        return FrameResult::revert(Vec::new(), request.gas);
+    }
+    let args_cost = 3 * words(input.len().saturating_sub(4));
+    let Some(gas) = charge(request.gas, args_cost + ARBOS_READ_GAS) else {
+        return FrameResult::failure(ChainError::OutOfGas);
+    };
+    let owners = state.programs.as_ref().map(|p| p.owners.as_slice()).unwrap_or_default();
+    if let (true, Some(address)) = (is("isChainOwner(address)"), address_arg) {
+        answer(gas, 1, word(U256::from(u8::from(owners.contains(&address)))))
+    } else if is("getAllChainOwners()") {
+        answer(gas, 1 + owners.len() as u64, address_array(owners))
+    } else if is("getNetworkFeeAccount()") {
+        answer(gas, 1, word(U256::from_be_slice(NETWORK_FEE_ACCOUNT.as_slice())))
+    } else {
+        FrameResult::revert(Vec::new(), gas)
     }
 }
 

@@ -116,6 +116,8 @@ pub(crate) fn call(
         arb_wasm::run(state, runtime, &request)
     } else if request.code_address == arb_wasm::ARB_WASM_CACHE && state.programs.is_some() {
         arb_wasm::run_cache(state, &request)
+    } else if request.code_address == arb_wasm::ARB_OWNER_PUBLIC && state.programs.is_some() {
+        arb_wasm::run_owner_public(state, &request)
     } else if let Some(precompile) = Precompiles::cancun().get(&request.code_address) {
         run_precompile(state, precompile, &request)
     } else {

@@ -45,6 +45,7 @@ enum JournalEntry {
     WarmAccount(Address),
     WarmSlot(Address, U256),
     Program { codehash: B256, previous: Option<Program>, demand: u32 },
+    Cached { codehash: B256, previous: bool },
 }
 
 /// A point to revert to.
@@ -140,6 +141,11 @@ impl WorldState {
                         programs.demand = demand;
                     }
                 }
+                JournalEntry::Cached { codehash, previous } => {
+                    if let Some(programs) = &mut self.programs {
+                        programs.set_cached(codehash, previous);
+                    }
+                }
             }
         }
         self.logs.truncate(checkpoint.logs);
@@ -164,6 +170,16 @@ impl WorldState {
             let entry = JournalEntry::Program { codehash, previous, demand: programs.demand };
             programs.demand = demand;
             self.journal.push(entry);
+        }
+    }
+
+    /// Puts a code hash in ArbOS's program cache or takes it out,
+    /// journaled (no-op when the rules are off).
+    pub(crate) fn set_cached(&mut self, codehash: B256, cached: bool) {
+        if let Some(programs) = &mut self.programs {
+            if programs.set_cached(codehash, cached) {
+                self.journal.push(JournalEntry::Cached { codehash, previous: !cached });
+            }
         }
     }
 
@@ -219,6 +235,7 @@ impl WorldState {
         if self.programs.is_some() {
             self.warm_accounts.insert(arb_wasm::ARB_WASM);
             self.warm_accounts.insert(arb_wasm::ARB_WASM_CACHE);
+            self.warm_accounts.insert(arb_wasm::ARB_OWNER_PUBLIC);
         }
         self.evm.set_env(&self.block, &self.tx);
     }
@@ -486,13 +503,38 @@ impl World {
     }
 
     /// Turns on Nitro's activation rules ([`crate::arb_wasm`]): `ArbWasm`
-    /// at `0x71`, contract creation of Stylus code, and calls to Stylus
-    /// code only once its code hash is activated. Code already in the state
-    /// is not activated by this. Off by default.
+    /// at `0x71`, `ArbWasmCache` at `0x72` and `ArbOwnerPublic` at `0x6b`
+    /// (each with the code `0xFE`, as ArbOS gives its precompiles, so that
+    /// Solidity's code-size check before a call passes), contract creation
+    /// of Stylus code, and calls to Stylus code only once its code hash is
+    /// activated. Code already in the state is not activated by this. Off
+    /// by default.
     pub fn enable_program_activation(&mut self) {
         if self.state.programs.is_none() {
             self.state.programs = Some(Programs::default());
         }
+        for precompile in [arb_wasm::ARB_WASM, arb_wasm::ARB_WASM_CACHE, arb_wasm::ARB_OWNER_PUBLIC] {
+            let account = self.state.accounts.entry(precompile).or_default();
+            if account.code.is_empty() {
+                account.code = Bytes::from_static(&[0xFE]);
+            }
+        }
+    }
+
+    /// Makes `manager` one of ArbOS's cache managers (Nitro's
+    /// `ArbOwner.addWasmCacheManager`), turning on the activation rules if
+    /// they are off; false when it already was one.
+    pub fn add_wasm_cache_manager(&mut self, manager: Address) -> bool {
+        self.enable_program_activation();
+        self.state.programs.as_mut().is_some_and(|p| p.add_cache_manager(manager))
+    }
+
+    /// Makes `owner` a chain owner (Nitro's `ArbOwner.addChainOwner`),
+    /// turning on the activation rules if they are off; false when it
+    /// already was one.
+    pub fn add_chain_owner(&mut self, owner: Address) -> bool {
+        self.enable_program_activation();
+        self.state.programs.as_mut().is_some_and(|p| p.add_chain_owner(owner))
     }
 
     /// Whether Nitro's activation rules are on.

@@ -374,7 +374,12 @@ impl Chain {
     }
 
     /// The chain at genesis: block 0, the dev accounts funded, the
-    /// `StylusDeployer` at its canonical address.
+    /// `StylusDeployer` at its canonical address, the `CacheManager`
+    /// initialised at Arbitrum One's address and made ArbOS's cache
+    /// manager, and the first dev account a chain owner.
+    ///
+    /// # Panics
+    /// When `CacheManager.initialize` fails (a broken build, caught by the tests).
     pub fn new(genesis: &Genesis) -> Self {
         let mut world = World::new();
         world.enable_program_activation();
@@ -386,6 +391,24 @@ impl Chain {
             world.set_balance(*account, genesis.balance);
         }
         world.set_code(predeploys::STYLUS_DEPLOYER, predeploys::stylus_deployer_code());
+        // ArbOS's cache manager and its chain owner (Nitro's
+        // ArbOwner.addWasmCacheManager and addChainOwner), then
+        // initialize(cacheSize, decay), sent from the zero address whose
+        // nonce is put back: genesis has no transactions.
+        if let Some(owner) = genesis.accounts.first() {
+            world.add_chain_owner(*owner);
+        }
+        world.set_code(predeploys::CACHE_MANAGER, predeploys::cache_manager_code());
+        world.add_wasm_cache_manager(predeploys::CACHE_MANAGER);
+        let init = world.call(
+            Address::ZERO,
+            predeploys::CACHE_MANAGER,
+            &predeploys::cache_manager_initialize(),
+            U256::ZERO,
+        );
+        assert!(init.success, "CacheManager.initialize failed at genesis: {init:?}");
+        world.set_nonce(Address::ZERO, 0);
+        world.clear_logs();
         let mut chain = Self::empty(world, genesis.automine);
         chain.seal();
         chain
@@ -1006,6 +1029,11 @@ impl Chain {
                 (*address, saved)
             })
             .collect();
+        let (cache_managers, chain_owners) = world
+            .state()
+            .programs()
+            .map(|p| (p.cache_managers().to_vec(), p.chain_owners().to_vec()))
+            .unwrap_or_default();
         let (programs, program_demand, cached) =
             world.state().programs().map(Programs::parts).map_or((Vec::new(), 0, Vec::new()), |(p, d, c)| {
                 let mut programs: Vec<_> = p.iter().map(|(h, p)| SavedProgram::new(*h, p)).collect();
@@ -1037,6 +1065,8 @@ impl Chain {
             programs,
             program_demand,
             cached_programs: cached,
+            cache_managers,
+            chain_owners,
             blocks: self
                 .blocks
                 .iter()
@@ -1083,11 +1113,18 @@ impl Chain {
                 world.set_storage(address, key, value);
             }
         }
-        world.set_programs(Programs::from_parts(
+        let mut programs = Programs::from_parts(
             saved.programs.iter().map(SavedProgram::program).collect(),
             saved.program_demand,
             saved.cached_programs.into_iter().collect(),
-        ));
+        );
+        for manager in saved.cache_managers {
+            programs.add_cache_manager(manager);
+        }
+        for owner in saved.chain_owners {
+            programs.add_chain_owner(owner);
+        }
+        world.set_programs(programs);
         let mut chain = Self::empty(world, automine);
         chain.time_offset = saved.time_offset;
         for (number, block) in saved.blocks.into_iter().enumerate() {

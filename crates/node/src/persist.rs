@@ -37,6 +37,12 @@ pub struct SavedChain {
     pub program_demand: u32,
     /// Code hashes in ArbOS's program cache.
     pub cached_programs: Vec<B256>,
+    /// ArbOS's cache managers (absent from files saved before they were kept: none).
+    #[serde(default)]
+    pub cache_managers: Vec<Address>,
+    /// The chain owners (absent from older files: none).
+    #[serde(default)]
+    pub chain_owners: Vec<Address>,
     /// Every block, from genesis.
     pub blocks: Vec<SavedBlock>,
     /// Every mined transaction.
