@@ -33,6 +33,24 @@ for name in ReserveSizer FlashContainment PrivateMeshPool Stabilizer; do
     "$(call 0x0000000000000000000000000000000000000071 "programVersion(address)(uint16)" "$address")" "$stylus_version"
 done
 
+echo "-- program cache bids"
+# scripts/deploy bid (cargo stylus cache bid, 0 wei) for every contract with
+# `cache = true` in scripts/networks/system.toml: all four are on the
+# keeper's per-block path. The genesis CacheManager holds them.
+bid=0
+for name in ReserveSizer FlashContainment PrivateMeshPool Stabilizer; do
+  expected=$(field "['contracts']['$name']['code_hash']")
+  expect_eq "$name code hash cached (ArbWasmCache.codehashIsCached)" \
+    "$(call 0x0000000000000000000000000000000000000072 "codehashIsCached(bytes32)(bool)" "$expected")" true
+  expect_eq "$name bid recorded" \
+    "$(field "['cache']['bids'][$bid]['contract']") $(field "['cache']['bids'][$bid]['cached']")" "$name True"
+  bid=$((bid + 1))
+done
+cache_status=$(cargo stylus cache status --endpoint "$RPC" --address "$STAB" 2>&1) \
+  || { echo "$cache_status" >&2; echo "FAIL: cargo stylus cache status" >&2; exit 1; }
+grep -q "is cached" <<<"$cache_status" || { echo "$cache_status" >&2; echo "FAIL: cache status does not report the Stabilizer cached" >&2; exit 1; }
+echo "ok: cargo stylus cache status reports the Stabilizer cached"
+
 echo "-- roles"
 role() { cast keccak "$1"; }
 has_role() { call "$1" "hasRole(bytes32,address)(bool)" "$(role "$2")" "$3"; }
