@@ -567,6 +567,21 @@ impl Chain {
         now().saturating_add(self.time_offset).max(parent)
     }
 
+    /// A copy of the state as the next transaction would run on it: in the
+    /// open pending block, or, when none is open (automine), in the block
+    /// after the latest (its number and timestamp). A call whose cost
+    /// depends on the block (a first poke in a block records an
+    /// observation) is then estimated as it will be mined.
+    fn pending_world(&self) -> World {
+        let mut world = self.world.clone();
+        if self.pending.is_empty() {
+            let timestamp = self.next_timestamp();
+            let parent = world.block().timestamp;
+            world.advance(timestamp.saturating_sub(parent));
+        }
+        world
+    }
+
     /// Opens the next block: the world's block env moves to it.
     fn open_block(&mut self) {
         let timestamp = self.next_timestamp();
@@ -716,13 +731,16 @@ impl Chain {
         let index = self.state_index(block)?;
         // A view on the live state runs there: a static call changes
         // nothing. Anything else runs on a copy, where writes are allowed.
-        if let (None, TxKind::Call(target), true, true) = (index, to, value.is_zero(), no_overrides) {
+        if let (None, TxKind::Call(target), true, true, false) =
+            (index, to, value.is_zero(), no_overrides, is_pending(block))
+        {
             let outcome = self.world.static_call(from, target, &input);
             if outcome.success && outcome.gas_used <= gas {
                 return Ok(outcome.return_data.into());
             }
         }
         let mut world = match index {
+            None if is_pending(block) => self.pending_world(),
             None => self.world.clone(),
             Some(i) => World::clone(&self.states[i].1),
         };
@@ -752,7 +770,7 @@ impl Chain {
         let value = request.value.unwrap_or_default();
         let cap = request.gas.unwrap_or(self.block_gas_limit()).min(self.block_gas_limit());
         let block = block.or(Some(BlockId::Number(BlockNumberOrTag::Pending)));
-        let mut base = self.world_at(block)?.clone();
+        let mut base = if is_pending(block) { self.pending_world() } else { self.world_at(block)?.clone() };
         base.clear_logs();
         let run = |gas: u64| execute(&mut base.clone(), from, to, &input, value, gas);
         let first = run(cap);
@@ -1194,4 +1212,9 @@ fn apply_overrides(world: &mut World, overrides: &StateOverride) -> Result<(), N
         }
     }
     Ok(())
+}
+
+/// Whether `block` is the `pending` tag.
+fn is_pending(block: Option<BlockId>) -> bool {
+    matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending)))
 }

@@ -388,3 +388,42 @@ async fn oversized_requests_and_batches_are_refused() {
     assert_eq!(answer.as_array().map(Vec::len), Some(2));
     assert_eq!(node.quantity("eth_blockNumber", json!([])).await, 0);
 }
+
+/// A contract whose first call in an L2 block stores the block's number and
+/// whose later calls in the same block do nothing (as FlashContainment's
+/// `poke` records one observation per block):
+/// `n = ArbSys.arbBlockNumber(); if (slot0 != n) slot0 = n` (EVM's
+/// `NUMBER` is the L1 block on Arbitrum).
+const ONCE_PER_BLOCK_INIT: &str = concat!(
+    "602980600b6000396000f3",         // init: return the 41 bytes after it
+    "63a3b1b31d60e01b600052",         // mem[0..4] = arbBlockNumber()
+    "602060006004600060645afa50",     // staticcall ArbSys (0x64)
+    "600051806000541460275760005500", // n != slot0: slot0 = n
+    "5b00",
+);
+
+#[tokio::test]
+async fn estimates_run_in_the_next_block_as_the_transaction_will() {
+    let node = Node::start().await;
+    let init = hex_bytes(ONCE_PER_BLOCK_INIT);
+    let receipt = support::send(&node, 0, TxKind::Create, &init, U256::ZERO, None).await;
+    let contract: Address = serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
+    // The first call stores its block: a call in that same block would be cheap.
+    let first = support::send(&node, 0, TxKind::Call(contract), &[], U256::ZERO, None).await;
+    assert_eq!(first["status"], json!("0x1"), "{first}");
+    let request = json!({"from": DEV[0], "to": contract});
+    let at_latest = node.quantity("eth_estimateGas", json!([request, "latest"])).await;
+    let at_pending = node.quantity("eth_estimateGas", json!([request, "pending"])).await;
+    let by_default = node.quantity("eth_estimateGas", json!([request])).await;
+    assert!(at_pending > at_latest + 2_000, "pending {at_pending}, latest {at_latest}");
+    assert_eq!(by_default, at_pending);
+    // Mined in the next block with exactly the default estimate: it succeeds.
+    let gas = u64::try_from(by_default).expect("u64");
+    let second = support::send(&node, 0, TxKind::Call(contract), &[], U256::ZERO, Some(gas)).await;
+    assert_eq!(second["status"], json!("0x1"), "{second}");
+    assert_eq!(parse_quantity(&second["gasUsed"]), by_default);
+}
+
+fn hex_bytes(text: &str) -> Vec<u8> {
+    alloy_primitives::hex::decode(text).expect("hex")
+}
