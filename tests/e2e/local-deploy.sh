@@ -109,7 +109,19 @@ trade=$(call "$STAB" "keeperTrade()(uint256,address,address,uint256)" | awk '{pr
 mapfile -t t <<<"$trade"
 echo "keeperTrade: size ${t[0]}, in ${t[1]}, out ${t[2]}, min out ${t[3]}"
 expect_eq "the Stabilizer pays cUSDC into the pool (buys the cheap cUSDT)" "$(lower <<<"${t[1]}")" "$(lower <<<"$CUSDC")"
-receipt=$(send_as "${DEV_KEYS[1]}" "$STAB" "executePrivateSwap(uint256,address,address,uint256)" "${t[0]}" "${t[1]}" "${t[2]}" "${t[3]}")
+# keeperTrade's size is the per-block cap (25,000), more than the pool needs:
+# sent as it is, the Stabilizer refuses it (PegOvershoot). The keeper sizes
+# to the peg off chain (vault_math::sizing; tests/e2e/keeper.sh); here a
+# size below the trader's push, bounded by the pool's own quote.
+overshoot=$(cast call --rpc-url "$RPC" --from "$KEEPER" "$STAB" "executePrivateSwap(uint256,address,address,uint256)" \
+  "${t[0]}" "${t[1]}" "${t[2]}" "${t[3]}" 2>&1 || true)
+[[ "$overshoot" == *"$(cast sig "PegOvershoot(uint256)")"* ]] \
+  || { echo "FAIL: the cap-sized trade was not refused with PegOvershoot: $overshoot" >&2; exit 1; }
+echo "ok: the cap-sized trade is refused (PegOvershoot)"
+size=15000000000
+min_out=$(call "$POOL" "querySellQuote(address,uint256)(uint256,uint256,uint8,uint256)" "$STAB" "$size" | head -1 | awk '{print $1}')
+echo "trade: $size cUSDC in, at least $min_out cUSDT out"
+receipt=$(send_as "${DEV_KEYS[1]}" "$STAB" "executePrivateSwap(uint256,address,address,uint256)" "$size" "${t[1]}" "${t[2]}" "$min_out")
 expect_eq "executePrivateSwap succeeds" "$(status <<<"$receipt")" 0x1
 stabilized_topic=$(cast keccak "Stabilized(address,address,address,uint256,uint256,uint256,int256,uint256,uint256,uint256,uint64)")
 events=$(python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(1 for l in r["logs"] if l["topics"][0]==sys.argv[1] and l["address"].lower()==sys.argv[2].lower()))' "$stabilized_topic" "$STAB" <<<"$receipt")
