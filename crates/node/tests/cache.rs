@@ -7,10 +7,11 @@
 mod support;
 
 use alloy_primitives::{address, hex, keccak256, Address, Bytes, TxKind, B256, U256};
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use serde_json::{json, Value};
-use support::{deployment_code, eip1559, packed_flash_containment, parse_quantity, sign, signer, Node, DEV};
+use support::{
+    activated_flash_containment, has_role_gas, packed_flash_containment, parse_quantity, send, Node, DEV,
+};
 
 sol! {
     function allCacheManagers() external view returns (address[] managers);
@@ -34,8 +35,6 @@ sol! {
     struct Entry { bytes32 code; uint64 size; uint192 bid; }
     function getEntries() external view returns (Entry[] memory);
     function getMinBid(uint64 size) external view returns (uint192 min);
-    function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    function stylusConstructor(address admin);
 }
 
 const CACHE_MANAGER: Address = address!("51dEDBD2f190E0696AFbEE5E60bFdE96d86464ec");
@@ -49,46 +48,6 @@ fn call_object(from: Address, to: Address, data: &[u8], value: U256) -> Value {
     json!({"from": from, "to": to, "data": Bytes::copy_from_slice(data), "value": value})
 }
 
-/// Estimates, signs and sends a transaction from dev account `who`;
-/// returns its receipt.
-async fn send(node: &Node, who: usize, to: TxKind, input: &[u8], value: U256, gas: Option<u64>) -> Value {
-    let key: PrivateKeySigner = signer(who);
-    let nonce = node.nonce(DEV[who]).await;
-    let gas = if let Some(gas) = gas {
-        gas
-    } else {
-        let mut request = json!({"from": DEV[who], "data": Bytes::copy_from_slice(input), "value": value});
-        if let TxKind::Call(to) = to {
-            request["to"] = json!(to);
-        }
-        u64::try_from(node.quantity("eth_estimateGas", json!([request])).await).expect("u64")
-    };
-    let mut tx = eip1559(nonce, Address::ZERO, value);
-    tx.to = to;
-    tx.input = Bytes::copy_from_slice(input);
-    tx.gas_limit = gas;
-    let hash = node.result("eth_sendRawTransaction", json!([sign(&key, tx)])).await;
-    node.result("eth_getTransactionReceipt", json!([hash])).await
-}
-
-/// Deploys, activates (1 ether, the rest refunded) and constructs
-/// FlashContainment (admin: dev account 0); returns its address.
-async fn activated_flash_containment(node: &Node) -> Address {
-    let code = packed_flash_containment();
-    let receipt = send(node, 0, TxKind::Create, &deployment_code(&code), U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    let program: Address = serde_json::from_value(receipt["contractAddress"].clone()).expect("address");
-    let activate = activateProgramCall { program }.abi_encode();
-    let ether = U256::from(1_000_000_000_000_000_000_u128);
-    let receipt = send(node, 0, TxKind::Call(ARB_WASM), &activate, ether, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    let mut construct = keccak256("stylus_constructor()")[..4].to_vec();
-    construct.extend_from_slice(&stylusConstructorCall { admin: DEV[0] }.abi_encode()[4..]);
-    let receipt = send(node, 0, TxKind::Call(program), &construct, U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    program
-}
-
 async fn view(node: &Node, to: Address, data: &[u8]) -> Vec<u8> {
     let answer = node.result("eth_call", json!([call_object(DEV[0], to, data, U256::ZERO)])).await;
     hex::decode(answer.as_str().expect("hex").trim_start_matches("0x")).expect("hex")
@@ -97,16 +56,6 @@ async fn view(node: &Node, to: Address, data: &[u8]) -> Vec<u8> {
 async fn is_cached(node: &Node, codehash: B256) -> bool {
     let answer = view(node, ARB_WASM_CACHE, &codehashIsCachedCall { codehash }.abi_encode()).await;
     bool::abi_decode(&answer, true).expect("bool")
-}
-
-/// The gas of a `hasRole` view sent as a transaction by dev account 1, and its estimate.
-async fn has_role_gas(node: &Node, program: Address) -> (u128, u128) {
-    let data = hasRoleCall { role: B256::ZERO, account: DEV[0] }.abi_encode();
-    let estimate =
-        node.quantity("eth_estimateGas", json!([call_object(DEV[1], program, &data, U256::ZERO)])).await;
-    let receipt = send(node, 1, TxKind::Call(program), &data, U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    (estimate, parse_quantity(&receipt["gasUsed"]))
 }
 
 #[tokio::test]

@@ -5,12 +5,12 @@
 
 mod support;
 
-use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{hex, keccak256, Address, Bytes, TxKind, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
 use serde_json::{json, Value};
 use support::{
-    activated_flash_containment, constructor_calldata, deployment_code, packed_flash_containment,
-    parse_quantity, send, Node, ARB_WASM, BASE_FEE, DEV, ETHER,
+    activated_flash_containment, constructor_calldata, deployment_code, has_role_gas,
+    packed_flash_containment, parse_quantity, send, Node, ARB_WASM, BASE_FEE, DEV, ETHER,
 };
 
 sol! {
@@ -169,18 +169,6 @@ async fn deploy_activate_and_call_a_stylus_contract() {
     // Only the admin may grant: a revert with the contract's own error data.
     let error = node.error("eth_call", json!([call_object(DEV[2], &to, &grant, U256::ZERO)])).await;
     assert_eq!(error["code"], json!(3), "{error}");
-}
-
-/// The gas of one `hasRole` view: its estimate and the `gasUsed` of the
-/// same call sent as a transaction (it changes no state).
-async fn has_role_gas(node: &Node, program: Address) -> (u128, u128) {
-    let has_role = hasRoleCall { role: B256::ZERO, account: DEV[0] }.abi_encode();
-    let to = format!("{program}");
-    let estimate =
-        node.quantity("eth_estimateGas", json!([call_object(DEV[1], &to, &has_role, U256::ZERO)])).await;
-    let receipt = send(node, 1, TxKind::Call(program), &has_role, U256::ZERO, None).await;
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    (estimate, parse_quantity(&receipt["gasUsed"]))
 }
 
 #[tokio::test]

@@ -208,6 +208,7 @@ pub mod stylus_abi {
     alloy_sol_types::sol! {
         function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
         function stylusConstructor(address admin);
+        function hasRole(bytes32 role, address account) external view returns (bool);
     }
 }
 
@@ -259,4 +260,16 @@ pub async fn activated_flash_containment(node: &Node) -> Address {
     let receipt = send(node, 0, TxKind::Call(program), &constructor_calldata(DEV[0]), U256::ZERO, None).await;
     assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
     program
+}
+
+/// The gas of one `hasRole` view: its estimate and the `gasUsed` of the
+/// same call sent as a transaction by dev account 1 (it changes no state).
+pub async fn has_role_gas(node: &Node, program: Address) -> (u128, u128) {
+    let data = stylus_abi::hasRoleCall { role: B256::ZERO, account: DEV[0] }.abi_encode();
+    let request =
+        json!({"from": DEV[1], "to": program, "data": Bytes::copy_from_slice(&data), "value": U256::ZERO});
+    let estimate = node.quantity("eth_estimateGas", json!([request])).await;
+    let receipt = send(node, 1, TxKind::Call(program), &data, U256::ZERO, None).await;
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    (estimate, parse_quantity(&receipt["gasUsed"]))
 }
