@@ -1,29 +1,18 @@
 //! The calls the simulator sends, declared from `abi/*.sol` and the
-//! Solidity fixtures' sources (`tests/solidity/src`).
+//! Solidity fixtures' sources (`tests/solidity/src`); the keeper's own
+//! calls, events and error names come from `vault_keeper::abi`.
 #![allow(missing_docs, clippy::pub_underscore_fields, clippy::too_many_arguments)]
 
 /// The Stabilizer (abi/Stabilizer.sol).
 pub mod stab {
+    pub use vault_keeper::abi::stab::{executePrivateSwapCall, Stabilized};
+
     alloy_sol_types::sol! {
         function stylusConstructor(address admin);
-        function checkDeviation() external view returns (int256 deviationBps, bool shouldRebalance);
-        function keeperTrade() external view returns (uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
-        function executePrivateSwap(uint256 tradeSize, address tokenIn, address tokenOut, uint256 minAmountOut);
         function setContracts(address pool, address containment, address mesh, address reserveSizer, address oracle);
         function setParameters(uint64 minBlocks, uint256 k, uint64 maxSlippageBps, uint256 maxGasPrice, uint64 maxOracleAge);
         function setPegManagers(address stablecoinPegManager, address commodityPegManager, uint8 baseKind, uint8 quoteKind, uint64 maxPegDeviationBps);
         function grantRole(bytes32 role, address account);
-
-        #[derive(Debug)]
-        event Stabilized(address indexed pool, address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 meshReturned, int256 twapDeviationBps, uint256 oraclePrice, uint256 midPriceBefore, uint256 midPriceAfter, uint64 l2Block);
-    }
-}
-
-/// The public pool's quotes (DODO's `querySellBase`/`querySellQuote`).
-pub mod dodo {
-    alloy_sol_types::sol! {
-        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
-        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
     }
 }
 
@@ -90,85 +79,6 @@ pub mod fx {
     }
 }
 
-/// The Stabilizer's errors by name, for the refusal counts of the report.
-pub const STABILIZER_ERRORS: [&str; 28] = [
-    "AccessControlUnauthorizedAccount(address,bytes32)",
-    "AccessControlBadConfirmation()",
-    "EnforcedPause()",
-    "ExpectedPause()",
-    "ZeroAddress()",
-    "ParameterOutOfRange(uint8,uint256,uint256,uint256)",
-    "OracleMismatch(address,address)",
-    "ExternalCallFailed(address)",
-    "CongestionGuard(uint256,uint256)",
-    "UnknownTokenPair(address,address)",
-    "DirectionDisabled(address)",
-    "ZeroAmount()",
-    "TooEarly(uint64,uint64)",
-    "DeviationNotSustained(int256,uint64)",
-    "SingleBlockSpike(int256)",
-    "WrongDirection(int256,address)",
-    "OracleFailed(address)",
-    "StaleOracle(uint256,uint64)",
-    "TokenOffPeg(address,int256)",
-    "PegManagerDisagrees(int256,int256,int256)",
-    "TradeTooLarge(uint256,uint256)",
-    "PegOvershoot(uint256)",
-    "ReserveReleaseRefused(address,uint256)",
-    "InsufficientFloat(address,uint256,uint256)",
-    "SlippageExceeded(uint256,uint256)",
-    "TransferFailed(address)",
-    "MeshSwapFailed(bytes)",
-    "ClockUnavailable()",
-];
-
-/// The PrivateMeshPool's errors (abi/PrivateMeshPool.sol), to name the
-/// reason inside a Stabilizer's `MeshSwapFailed(bytes)`.
-pub const MESH_ERRORS: [&str; 20] = [
-    "AccessControlBadConfirmation()",
-    "AccessControlUnauthorizedAccount(address,bytes32)",
-    "ArithmeticOverflow()",
-    "BackendFailed(address)",
-    "BackendMismatch(address,address)",
-    "BelowMinAmountOut(uint256,uint256)",
-    "ClockUnavailable()",
-    "EnforcedPause()",
-    "ExpectedPause()",
-    "OracleFailed(address,address)",
-    "OracleJumpTooLarge(address,uint256,uint256)",
-    "ParameterOutOfRange(uint8,uint256,uint256,uint256)",
-    "ReserveBelowMinimum(address,address,uint256)",
-    "SameToken(address)",
-    "StaleOracle(address,uint256)",
-    "TransferFailed(address)",
-    "UnknownToken(address)",
-    "UnsupportedToken(address)",
-    "ZeroAddress()",
-    "ZeroAmount()",
-];
-
-fn lookup(table: &[&str], selector: &[u8]) -> Option<String> {
-    table
-        .iter()
-        .find(|signature| alloy_primitives::keccak256(signature.as_bytes())[..4] == *selector)
-        .map(|signature| signature.split('(').next().unwrap_or(signature).to_owned())
-}
-
-/// The name of a Stabilizer error from its revert data (`"revert …"` when
-/// the data is not one of them); `MeshSwapFailed` names the mesh's own
-/// error inside it.
-pub fn error_name(data: &[u8]) -> String {
-    let Some(selector) = data.get(..4) else { return "revert (no data)".to_owned() };
-    let Some(name) = lookup(&STABILIZER_ERRORS, selector) else {
-        return format!("revert 0x{}", alloy_primitives::hex::encode(selector));
-    };
-    if name == "MeshSwapFailed" {
-        // selector ‖ offset ‖ length ‖ the mesh's revert data.
-        if let Some(inner) = data.get(4 + 64..4 + 64 + 4) {
-            let reason = lookup(&MESH_ERRORS, inner)
-                .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(inner)));
-            return format!("MeshSwapFailed({reason})");
-        }
-    }
-    name
-}
+/// The Stabilizer's errors by name (for the refusal counts of the report),
+/// as the keeper names them.
+pub use vault_keeper::abi::{error_name, MESH_ERRORS, STABILIZER_ERRORS};

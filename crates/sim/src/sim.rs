@@ -83,7 +83,7 @@ pub fn run_scenario_with(
         for warm in 0..WARM_UP_BLOCKS {
             c.market.next_block(warm);
             for pool in 0..c.market.pools.len() {
-                keeper::poke(&mut c.market, pool, &mut GasStats::default())?;
+                keeper::poke(&mut c.market, pool, params, &mut GasStats::default())?;
             }
         }
         c.required = required(&mut c.market)?;
@@ -141,7 +141,7 @@ pub fn run_scenario_with(
                         } else {
                             None
                         };
-                        let outcome = keeper::execute(&mut c.market, pool, &call, &mut gas);
+                        let outcome = keeper::execute(&mut c.market, pool, params, &call, &mut gas);
                         if let Some(front) = front {
                             AttackState::back_run(&mut c.market, pool, front)?;
                         }
@@ -180,7 +180,7 @@ pub fn run_scenario_with(
                                 // (`ReleaseRecorded`, not counted in P) leaves the
                                 // reporter nothing to do; before that, the reporter
                                 // recorded it as an outflow.
-                                if !released_on_chain(&outcome, c.market.sizer) {
+                                if !released_on_chain(&outcome.logs, c.market.sizer) {
                                     let record = sizer::recordOutflowCall {
                                         asset: event.tokenIn,
                                         amount: event.meshReturned,
@@ -197,7 +197,7 @@ pub fn run_scenario_with(
                                 c.required = required(&mut c.market)?;
                             }
                         } else {
-                            let name = crate::abi::error_name(&outcome.return_data);
+                            let name = crate::abi::error_name(&outcome.output);
                             *facts.refusals.entry(format!("executePrivateSwap: {name}")).or_default() += 1;
                         }
                     }
@@ -298,11 +298,8 @@ pub fn run_scenario_with(
 
 /// Whether a trade's release was recorded on chain by the Stabilizer
 /// (`ReleaseRecorded` from the ReserveSizer).
-fn released_on_chain(outcome: &vault_chain::CallOutcome, sizer: Address) -> bool {
-    outcome
-        .logs
-        .iter()
-        .any(|log| log.address == sizer && sizer::ReleaseRecorded::decode_log(log, true).is_ok())
+fn released_on_chain(logs: &[alloy_primitives::Log], sizer: Address) -> bool {
+    logs.iter().any(|log| log.address == sizer && sizer::ReleaseRecorded::decode_log(log, true).is_ok())
 }
 
 fn signed(value: U256) -> I256 {
