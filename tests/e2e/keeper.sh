@@ -4,14 +4,20 @@
 # running while the trader (dev account 2) pushes the public pool off peg
 # and blocks are mined: it must poke, trade (a Stabilized event) within a
 # few blocks, bring getMidPrice back toward 1e18 and never past it, serve
-# its metrics, and exit 0 on SIGTERM.
+# its metrics, and exit 0 on SIGTERM. First on a node that mines one block
+# per transaction (the test mines more), with gas estimates; then on the
+# same chain reloaded by a node sealing a block every second, without
+# estimates (vault-node's estimate of the trade takes about a second).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 # The built keeper (scripts/e2e builds it; VAULT_KEEPER overrides).
 VAULT_KEEPER="${VAULT_KEEPER:-$ROOT/target/debug/vault-keeper}"
 
-start_node RPC
+# The chain is saved on the node's exit, for the second part's node.
+chain="$E2E_TMP/chain.json"
+start_node RPC --state "$chain"
+first_node_pid=${E2E_PIDS[-1]}
 record="$E2E_TMP/local.json"
 scripts/deploy scripts/networks/local.toml --rpc-url "$RPC" --record "$record" >"$E2E_TMP/deploy.log" 2>&1 \
   || { cat "$E2E_TMP/deploy.log" >&2; echo "FAIL: deploy" >&2; exit 1; }
@@ -74,63 +80,70 @@ expect_refusal "a Stabilizer without code" "stabilizers\[0\]: " "stabilizers = [
 expect_refusal "a FlashContainment that is not the Stabilizer's" "flash_containment: " "flash_containment = \"$POOL\""
 expect_refusal "a keeper account without KEEPER_ROLE" "lacks KEEPER_ROLE" key="$E2E_TMP/guardian.key"
 
-echo "-- the keeper corrects a pushed pool"
-metrics_port=$(free_port)
-# One block per transaction here, so the trade may wait for the node's
-# estimate (about a second for executePrivateSwap): the estimate-plus-margin
-# path is the one tested.
-write_config "$E2E_TMP/keeper.toml" "$keeper_key" "metrics_listen = \"127.0.0.1:$metrics_port\"" "estimate_timeout_ms = 10000"
-keeper_log="$E2E_TMP/keeper.log"
-"$VAULT_KEEPER" run --config "$E2E_TMP/keeper.toml" >"$keeper_log" 2>&1 &
-keeper_pid=$!
-E2E_PIDS+=("$keeper_pid")
-for _ in $(seq 1 100); do
-  grep -q "keeper started" "$keeper_log" && break
-  kill -0 "$keeper_pid" 2>/dev/null || { cat "$keeper_log" >&2; echo "FAIL: the keeper exited at start" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q "keeper started" "$keeper_log" || { cat "$keeper_log" >&2; echo "FAIL: the keeper did not start" >&2; exit 1; }
-echo "ok: the keeper started"
-
-# At peg the keeper only reads: no transaction of its own in a few blocks.
-for _ in 1 2 3; do cast rpc --rpc-url "$RPC" evm_mine >/dev/null; sleep 0.3; done
-expect_eq "transactions sent at peg" "$(grep -c "transaction mined" "$keeper_log" || true)" 0
-
 send_as() { local key="$1"; shift; cast send --rpc-url "$RPC" --private-key "$key" --json "$@"; }
 status() { python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'; }
-mid_peg=$(mid)
-# The trader sells 20,000 cUSDT (base) into the pool, DODO style.
-expect_eq "trader's transfer" "$(send_as "${DEV_KEYS[2]}" "$CUSDT" "transfer(address,uint256)" "$POOL" 20000000000 | status)" 0x1
-sell=$(send_as "${DEV_KEYS[2]}" "$POOL" "sellBase(address)" "$TRADER")
-expect_eq "trader's sellBase" "$(status <<<"$sell")" 0x1
-push_block=$(python3 -c 'import json,sys; print(int(json.load(sys.stdin)["blockNumber"], 16))' <<<"$sell")
-# The keeper may have corrected it already: read the push's own block.
-mid_pushed=$(mid --block "$push_block")
-echo "mid price: $mid_peg at peg, $mid_pushed after the push (block $push_block)"
-
-# Blocks keep coming (the keeper's own transactions mine blocks too); wait
-# for the first Stabilized event.
 stabilized_topic=$(cast keccak "Stabilized(address,address,address,uint256,uint256,uint256,int256,uint256,uint256,uint256,uint64)")
 stabilized_logs() {
   cast rpc --rpc-url "$RPC" eth_getLogs \
     "{\"address\":\"$STAB\",\"fromBlock\":\"$(printf '0x%x' "$push_block")\",\"toBlock\":\"latest\",\"topics\":[\"$stabilized_topic\"]}"
 }
-found=0
-for _ in $(seq 1 60); do
-  if [[ "$(stabilized_logs | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -gt 0 ]]; then
-    found=1
-    break
+
+# start_keeper CONFIG: starts the keeper, waits for its start-up checks.
+start_keeper() {
+  keeper_log="$E2E_TMP/keeper-$(basename "$1" .toml).log"
+  "$VAULT_KEEPER" run --config "$1" >"$keeper_log" 2>&1 &
+  keeper_pid=$!
+  E2E_PIDS+=("$keeper_pid")
+  for _ in $(seq 1 100); do
+    grep -q "keeper started" "$keeper_log" && break
+    kill -0 "$keeper_pid" 2>/dev/null || { cat "$keeper_log" >&2; echo "FAIL: the keeper exited at start" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q "keeper started" "$keeper_log" || { cat "$keeper_log" >&2; echo "FAIL: the keeper did not start" >&2; exit 1; }
+  echo "ok: the keeper started"
+}
+
+# next_blocks MINE: lets about three blocks pass (mining them when MINE is 1).
+next_blocks() {
+  if [[ "$1" == 1 ]]; then
+    for _ in 1 2 3; do cast rpc --rpc-url "$RPC" evm_mine >/dev/null; sleep 0.3; done
+  else
+    sleep 3
   fi
-  cast rpc --rpc-url "$RPC" evm_mine >/dev/null
-  sleep 0.25
-done
-[[ $found -eq 1 ]] || { cat "$keeper_log" >&2; echo "FAIL: no Stabilized event" >&2; exit 1; }
-# Let the keeper finish what it started, then read the record.
-sleep 1
-mid_after=$(mid)
-stabilized_logs >"$E2E_TMP/stabilized.json"
-grep -E "poked|stabilized|refuses|reverted|transaction mined" "$keeper_log" | sed -E 's/\x1b\[[0-9;]*m//g' | cut -c 29-
-python3 - "$E2E_TMP/stabilized.json" "$push_block" "$mid_pushed" "$mid_after" <<'PY'
+}
+
+# push_and_check MINE: the trader pushes the pool; the keeper must correct
+# it within a few blocks, toward the peg and never past it.
+push_and_check() {
+  local mine="$1" mid_peg sell mid_pushed found mid_after
+  # At peg the keeper only reads: no transaction of its own in a few blocks.
+  next_blocks "$mine"
+  expect_eq "transactions sent at peg" "$(grep -c "transaction mined" "$keeper_log" || true)" 0
+  mid_peg=$(mid)
+  # The trader sells 20,000 cUSDT (base) into the pool, DODO style.
+  expect_eq "trader's transfer" "$(send_as "${DEV_KEYS[2]}" "$CUSDT" "transfer(address,uint256)" "$POOL" 20000000000 | status)" 0x1
+  sell=$(send_as "${DEV_KEYS[2]}" "$POOL" "sellBase(address)" "$TRADER")
+  expect_eq "trader's sellBase" "$(status <<<"$sell")" 0x1
+  push_block=$(python3 -c 'import json,sys; print(int(json.load(sys.stdin)["blockNumber"], 16))' <<<"$sell")
+  # The keeper may have corrected it already: read the push's own block.
+  mid_pushed=$(mid --block "$push_block")
+  echo "mid price: $mid_peg at peg, $mid_pushed after the push (block $push_block)"
+  found=0
+  for _ in $(seq 1 60); do
+    if [[ "$(stabilized_logs | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -gt 0 ]]; then
+      found=1
+      break
+    fi
+    [[ "$mine" == 1 ]] && cast rpc --rpc-url "$RPC" evm_mine >/dev/null
+    sleep 0.25
+  done
+  [[ $found -eq 1 ]] || { cat "$keeper_log" >&2; echo "FAIL: no Stabilized event" >&2; exit 1; }
+  # Let the keeper finish what it started, then read the record.
+  next_blocks "$mine"
+  mid_after=$(mid)
+  stabilized_logs >"$E2E_TMP/stabilized.json"
+  grep -E "poked|planned|stabilized|refuses|reverted|transaction mined" "$keeper_log" | sed -E 's/\x1b\[[0-9;]*m//g' | cut -c 29-
+  python3 - "$E2E_TMP/stabilized.json" "$push_block" "$mid_pushed" "$mid_after" <<'PY'
 import json, sys
 logs = json.load(open(sys.argv[1]))
 push_block, pushed, after = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -149,18 +162,42 @@ assert abs(after - peg) < abs(pushed - peg), f"not closer to the peg: {pushed} -
 assert after <= peg, f"past the peg: {after}"
 print(f"ok: deviation {(pushed - peg) / peg * 1e4:.2f} bps -> {(after - peg) / peg * 1e4:.2f} bps, never past the peg")
 PY
+  if grep -q "reverted" "$keeper_log"; then
+    grep "reverted" "$keeper_log" >&2
+    echo "FAIL: a keeper transaction reverted" >&2
+    exit 1
+  fi
+}
 
-echo "-- metrics"
+# stop_keeper: SIGTERM; the keeper must stop cleanly with status 0.
+stop_keeper() {
+  local keeper_status=0
+  kill -TERM "$keeper_pid"
+  wait "$keeper_pid" || keeper_status=$?
+  expect_eq "the keeper's exit status after SIGTERM" "$keeper_status" 0
+  grep -q "keeper stopped" "$keeper_log" || { cat "$keeper_log" >&2; echo "FAIL: no clean stop" >&2; exit 1; }
+  echo "ok: the keeper stopped cleanly"
+}
+
+echo "-- one block per transaction, with gas estimates"
+metrics_port=$(free_port)
+# The trade waits for the node's estimate here: the estimate-plus-margin
+# path is the one tested.
+write_config "$E2E_TMP/automine.toml" "$keeper_key" "metrics_listen = \"127.0.0.1:$metrics_port\"" "estimate_timeout_ms = 10000"
+start_keeper "$E2E_TMP/automine.toml"
+push_and_check 1
 metrics=$(python3 -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "http://127.0.0.1:$metrics_port/metrics")
 grep -q "^keeper_trades_total{stabilizer=\"$(cast to-check-sum-address "$STAB")\"} [1-9]" <<<"$metrics" \
   || { echo "$metrics" >&2; echo "FAIL: metrics lack the trade" >&2; exit 1; }
 echo "ok: /metrics counts the trade"
 grep -E "^keeper_(gas_used_total|transactions_total|last_block)" <<<"$metrics"
+stop_keeper
 
-echo "-- SIGTERM"
-kill -TERM "$keeper_pid"
-keeper_status=0
-wait "$keeper_pid" || keeper_status=$?
-expect_eq "the keeper's exit status after SIGTERM" "$keeper_status" 0
-grep -q "keeper stopped" "$keeper_log" || { cat "$keeper_log" >&2; echo "FAIL: no clean stop" >&2; exit 1; }
-echo "ok: the keeper stopped cleanly"
+echo "-- a block every second, without estimates"
+kill -TERM "$first_node_pid"
+wait "$first_node_pid" || true
+start_node RPC --block-time 1 --state "$chain"
+write_config "$E2E_TMP/interval.toml" "$keeper_key" "estimate_timeout_ms = 0"
+start_keeper "$E2E_TMP/interval.toml"
+push_and_check 0
+stop_keeper
