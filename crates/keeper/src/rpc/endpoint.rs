@@ -46,6 +46,8 @@ pub struct RpcEndpoint {
     receipt_timeout: Duration,
     /// The transactions sent since the runner last drained it.
     pub journal: Vec<SentTx>,
+    /// The call the caller has just simulated, see [`Self::simulated`].
+    simulated: Option<(Address, Bytes)>,
 }
 
 /// What a node's error answer means for a call.
@@ -85,7 +87,15 @@ impl RpcEndpoint {
             estimate_timeout,
             receipt_timeout: Duration::from_secs(60),
             journal: Vec::new(),
+            simulated: None,
         }
+    }
+
+    /// Notes that `calldata` to `to` has just been simulated with success
+    /// at the latest block: the next [`Endpoint::send`], if it is that
+    /// call and is sent without an estimate, skips its own `eth_call`.
+    pub fn simulated(&mut self, to: Address, calldata: Bytes) {
+        self.simulated = Some((to, calldata));
     }
 
     /// The provider.
@@ -139,6 +149,7 @@ impl Endpoint for RpcEndpoint {
     /// block to find its revert data.
     async fn send(&mut self, to: Address, calldata: Bytes) -> Result<Sent, EndpointError> {
         let request = self.request(to, calldata.clone());
+        let simulated = self.simulated.take();
         let asked = Instant::now();
         let answer = if self.estimate_timeout.is_zero() {
             None
@@ -154,9 +165,12 @@ impl Endpoint for RpcEndpoint {
             // No estimate, or a slow one that would make the transaction
             // late for its block: check it with one `eth_call` and send it
             // with the cap.
-            let latest = self.provider.call(&request).block(BlockId::latest()).await;
-            if let Answer::Reverted(data) = classify(latest)? {
-                return Ok(not_sent(data));
+            // (Unless the caller has just simulated this very call.)
+            if simulated != Some((to, calldata.clone())) {
+                let latest = self.provider.call(&request).block(BlockId::latest()).await;
+                if let Answer::Reverted(data) = classify(latest)? {
+                    return Ok(not_sent(data));
+                }
             }
             None
         };

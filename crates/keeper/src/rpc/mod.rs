@@ -282,7 +282,8 @@ impl Keeper {
     ) -> Result<(), KeeperError> {
         let label = spec.stabilizer.to_string();
         let asked = Instant::now();
-        let simulated = self.endpoint.view(spec.stabilizer, call.abi_encode().into()).await?;
+        let calldata: alloy_primitives::Bytes = call.abi_encode().into();
+        let simulated = self.endpoint.view(spec.stabilizer, calldata.clone()).await?;
         tracing::debug!(stabilizer = %label, block, simulate_ms = asked.elapsed().as_secs_f64() * 1e3, "simulated");
         if !simulated.success {
             let error = error_name(&simulated.data);
@@ -290,6 +291,7 @@ impl Keeper {
             tracing::warn!(stabilizer = %label, block, error, size = %call.tradeSize, "executePrivateSwap would revert; not sent");
             return Ok(());
         }
+        self.endpoint.simulated(spec.stabilizer, calldata);
         let sent = decide::execute(&mut self.endpoint, spec, call, &mut self.gas).await;
         self.journal(block, seen);
         let sent = sent?;
