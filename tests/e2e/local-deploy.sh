@@ -121,6 +121,9 @@ echo "ok: the cap-sized trade is refused (PegOvershoot)"
 size=15000000000
 min_out=$(call "$POOL" "querySellQuote(address,uint256)(uint256,uint256,uint8,uint256)" "$STAB" "$size" | head -1 | awk '{print $1}')
 echo "trade: $size cUSDC in, at least $min_out cUSDT out"
+started=$(date +%s%N)
+estimate=$(cast estimate --rpc-url "$RPC" --from "$KEEPER" "$STAB" "executePrivateSwap(uint256,address,address,uint256)" "$size" "${t[1]}" "${t[2]}" "$min_out")
+echo "eth_estimateGas of the trade: $estimate gas in $(( ($(date +%s%N) - started) / 1000000 )) ms (figure only)"
 receipt=$(send_as "${DEV_KEYS[1]}" "$STAB" "executePrivateSwap(uint256,address,address,uint256)" "$size" "${t[1]}" "${t[2]}" "$min_out")
 expect_eq "executePrivateSwap succeeds" "$(status <<<"$receipt")" 0x1
 stabilized_topic=$(cast keccak "Stabilized(address,address,address,uint256,uint256,uint256,int256,uint256,uint256,uint256,uint64)")
