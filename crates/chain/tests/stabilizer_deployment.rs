@@ -35,10 +35,25 @@ use support::*;
 use vault_chain::World;
 use vault_math::sizing;
 
-/// The example network file.
+/// The example network file with the contracts and calls of the system
+/// file it names in front, as `scripts/deploy` reads it.
 fn example() -> toml::Table {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/networks/example.toml");
-    std::fs::read_to_string(path).expect("example.toml").parse().expect("example.toml parses")
+    let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/networks/");
+    let read = |name: &str| -> toml::Table {
+        let text =
+            std::fs::read_to_string(format!("{directory}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        text.parse().unwrap_or_else(|e| panic!("{name} parses: {e}"))
+    };
+    let mut file = read("example.toml");
+    let system_name =
+        file.get("system").and_then(toml::Value::as_str).expect("example.toml names its system file");
+    let system = read(system_name);
+    for list in ["contracts", "calls"] {
+        let mut merged = system.get(list).and_then(toml::Value::as_array).cloned().unwrap_or_default();
+        merged.extend(file.get(list).and_then(toml::Value::as_array).cloned().unwrap_or_default());
+        file.insert(list.to_owned(), toml::Value::Array(merged));
+    }
+    file
 }
 
 /// Where each `[[contracts]]` entry is deployed: `support`'s addresses,
