@@ -153,8 +153,11 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// Writes `text` to a file of its own (the tests run in parallel) and loads it.
     fn load(text: &str) -> Result<Config, ConfigError> {
-        let dir = std::env::temp_dir().join(format!("vault-keeper-config-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("vault-keeper-config-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("keeper.toml");
         std::fs::write(&path, text).unwrap();
