@@ -8,6 +8,15 @@
 pub mod abi;
 pub mod decide;
 pub mod endpoint;
+pub mod parity;
+/// `vault-keeper parity`'s configuration (`src/rpc/parity_config.rs`).
+#[cfg(feature = "rpc")]
+#[path = "rpc/parity_config.rs"]
+pub mod parity_config;
+/// `vault-keeper parity` over JSON-RPC (`src/rpc/parity.rs`).
+#[cfg(feature = "rpc")]
+#[path = "rpc/parity.rs"]
+pub mod parity_rpc;
 pub mod pool;
 #[cfg(feature = "rpc")]
 pub mod rpc;

@@ -1,49 +1,117 @@
-//! The cross-chain parity bot (§9): when a pool's mid price on Chain 138
-//! and on Alltra differ by more than its trigger, it sells base on the
-//! dearer chain and buys base on the cheaper one, each toward the midpoint,
-//! from its own inventory on each chain; what it received crosses the
-//! bridge and is usable on the other chain only `L` blocks later.
+//! The cross-chain parity bot (§9) in the simulator: `vault-keeper`'s
+//! parity decision ([`vault_keeper::parity`]), the code `vault-keeper
+//! parity` runs over JSON-RPC, run in process on both chains (views from
+//! [`VIEWER`], trades from [`BOT`]). What stays here is the simulation's
+//! bridge: the bot's books per chain, and its proceeds in flight, usable on
+//! the other chain only `L` blocks later.
 
 use std::collections::VecDeque;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, Bytes, U256};
+use vault_chain::World;
+use vault_keeper::parity::{self, BridgeOutflow, Inventory, PairPool, ParityPair, ParityPlan, ParityRules};
+use vault_keeper::{run_ready, CallResult, Endpoint, EndpointError, KeeperError, Sent};
 
-use crate::market::{Market, BOT};
+use crate::market::{Market, BOT, VIEWER};
 use crate::record::EventRecord;
 use crate::scenario::CrossChain;
 use crate::SimError;
 
-/// The bot's books: per chain (0 = 138, 1 = Alltra), per token, what it may
-/// spend; and the transfers in flight.
+/// L2 blocks per minute (250 ms blocks): the outflow buckets.
+const BLOCKS_PER_MINUTE: u64 = 240;
+/// The peak bridge outflow is kept over an hour, as the ReserveSizer's
+/// default peak window.
+const PEAK_WINDOW_MINUTES: u64 = 60;
+
+/// A chain as the bot's endpoint.
+struct InProcess<'a> {
+    world: &'a mut World,
+}
+
+impl Endpoint for InProcess<'_> {
+    async fn view(&mut self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
+        let outcome = self.world.static_call(VIEWER, to, &calldata);
+        Ok(CallResult {
+            success: outcome.success,
+            data: outcome.return_data.into(),
+            gas_used: Some(outcome.gas_used),
+        })
+    }
+
+    async fn send(&mut self, to: Address, calldata: Bytes) -> Result<Sent, EndpointError> {
+        let outcome = self.world.call(BOT, to, &calldata, U256::ZERO);
+        Ok(Sent {
+            success: outcome.success,
+            gas_used: outcome.gas_used,
+            logs: outcome.logs,
+            output: outcome.return_data.into(),
+        })
+    }
+}
+
+/// The bot: its pairs and rules, books per chain, and the transfers in
+/// flight.
 #[derive(Debug, Clone)]
 pub struct ParityBot {
     config: CrossChain,
-    inventory: [Vec<U256>; 2],
+    pairs: Vec<ParityPair>,
+    rules: ParityRules,
+    inventory: Inventory,
+    outflow: BridgeOutflow,
     /// `(arrival block, chain, token, amount)`.
-    in_flight: VecDeque<(u64, usize, usize, U256)>,
+    in_flight: VecDeque<(u64, usize, Address, U256)>,
     trades: u64,
     skipped: u64,
 }
 
 impl ParityBot {
-    /// A bot with `inventory_usd` of each token on each chain.
-    pub fn new(config: &CrossChain, market: &Market) -> Self {
-        let books: Vec<U256> =
-            (0..market.tokens.len()).map(|t| market.usd(t, config.inventory_usd)).collect();
+    /// A bot on the pools of `a` (Chain 138) and `b` (Alltra), with
+    /// `inventory_usd` of each token on each chain.
+    pub fn new(config: &CrossChain, a: &Market, b: &Market) -> Self {
+        let mut inventory = Inventory::default();
+        for (chain, market) in [a, b].into_iter().enumerate() {
+            for (t, token) in market.tokens.iter().enumerate() {
+                inventory.set(chain, token.address, a.usd(t, config.inventory_usd));
+            }
+        }
+        let side = |market: &Market, pool: usize| {
+            let p = &market.pools[pool];
+            PairPool {
+                pool: p.address,
+                base: market.tokens[p.base].address,
+                quote: market.tokens[p.quote].address,
+                fees: market.fees,
+                max_base_in: market.usd(p.base, config.max_trade_usd),
+                max_quote_in: market.usd(p.quote, config.max_trade_usd),
+            }
+        };
+        let pairs = (0..a.pools.len())
+            .map(|n| ParityPair { label: a.pools[n].label.clone(), pools: [side(a, n), side(b, n)] })
+            .collect();
+        let rules = ParityRules {
+            trigger_bps: config.trigger_bps,
+            latency_blocks: config.latency_blocks,
+            blocks_per_minute: BLOCKS_PER_MINUTE,
+            peak_window_minutes: PEAK_WINDOW_MINUTES,
+        };
         Self {
             config: config.clone(),
-            inventory: [books.clone(), books],
+            pairs,
+            rules,
+            inventory,
+            outflow: BridgeOutflow::default(),
             in_flight: VecDeque::new(),
             trades: 0,
             skipped: 0,
         }
     }
 
-    /// One block: bridge arrivals, then a parity trade per pool whose
-    /// spread is past the trigger.
+    /// One block: bridge arrivals, then the bot's turn on every pair
+    /// ([`vault_keeper::parity::turn`]); each leg's proceeds cross to the
+    /// other chain.
     ///
     /// # Errors
-    /// [`SimError`] when a trade fails.
+    /// [`SimError`] when a read or a trade fails.
     pub fn step(
         &mut self,
         a: &mut Market,
@@ -53,49 +121,33 @@ impl ParityBot {
     ) -> Result<(), SimError> {
         while self.in_flight.front().is_some_and(|&(arrival, ..)| arrival <= block) {
             if let Some((_, chain, token, amount)) = self.in_flight.pop_front() {
-                self.inventory[chain][token] += amount;
+                self.inventory.add(chain, token, amount);
             }
         }
-        for pool in 0..a.pools.len() {
-            let (mid_a, mid_b) = (a.mid(pool)?, b.mid(pool)?);
-            let spread = crate::market::ratio_bps(mid_a, mid_b).abs();
-            #[allow(clippy::cast_precision_loss)]
-            if spread <= self.config.trigger_bps as f64 {
-                continue;
-            }
-            let target = (mid_a + mid_b) / U256::from(2u8);
-            let (dear, cheap, dear_is_a) =
-                if mid_a > mid_b { (&mut *a, &mut *b, true) } else { (&mut *b, &mut *a, false) };
-            let (ci_dear, ci_cheap) = if dear_is_a { (0, 1) } else { (1, 0) };
-            let p = dear.pools[pool].clone();
-            // Dear chain: sell base down to the midpoint.
-            let state = dear.pmm_state(pool)?;
-            let base_in = vault_math::sizing::max_correcting_base_in(&state, target, dear.fees)
-                .map_err(|e| SimError::Math(format!("{e:?}")))?
-                .min(dear.usd(p.base, self.config.max_trade_usd))
-                .min(self.inventory[ci_dear][p.base]);
-            // Cheap chain: sell quote up to the midpoint.
-            let state = cheap.pmm_state(pool)?;
-            let quote_in = vault_math::sizing::max_correcting_quote_in(&state, target, cheap.fees)
-                .map_err(|e| SimError::Math(format!("{e:?}")))?
-                .min(cheap.usd(p.quote, self.config.max_trade_usd))
-                .min(self.inventory[ci_cheap][p.quote]);
-            if base_in.is_zero() && quote_in.is_zero() {
-                self.skipped += 1;
-                continue;
+        let mut chains = [InProcess { world: &mut a.world }, InProcess { world: &mut b.world }];
+        for pair in &self.pairs {
+            let turn = run_ready(parity::turn(
+                &mut chains,
+                pair,
+                &self.rules,
+                &mut self.inventory,
+                &mut self.outflow,
+                block,
+                [BOT, BOT],
+            ))
+            .map_err(sim_error)?;
+            match turn.plan {
+                ParityPlan::InBand => {}
+                ParityPlan::Exhausted => self.skipped += 1,
+                ParityPlan::Trade { .. } => self.trades += 1,
             }
             let arrival = block + self.config.latency_blocks;
-            if !base_in.is_zero() {
-                let got = dear.sell(BOT, pool, true, base_in)?;
-                self.inventory[ci_dear][p.base] -= base_in;
-                self.in_flight.push_back((arrival, ci_cheap, p.quote, got));
+            for (leg, outcome) in turn.sent {
+                let other = 1 - leg.chain;
+                let side = &pair.pools[other];
+                let token = if leg.sells_base { side.quote } else { side.base };
+                self.in_flight.push_back((arrival, other, token, outcome.received));
             }
-            if !quote_in.is_zero() {
-                let got = cheap.sell(BOT, pool, false, quote_in)?;
-                self.inventory[ci_cheap][p.quote] -= quote_in;
-                self.in_flight.push_back((arrival, ci_dear, p.base, got));
-            }
-            self.trades += 1;
         }
         Ok(())
     }
@@ -103,7 +155,7 @@ impl ParityBot {
     /// A line for the report.
     pub fn describe(&self) -> String {
         format!(
-            "parity bot: {} parity trades, {} blocks where its inventory on the needed side was exhausted (bridge latency {} L2 blocks, trigger {} bps, at most {} USD a leg, {} USD of each token on each chain at start)",
+            "parity bot: {} parity trades, {} blocks where its inventory on the needed side was exhausted or held back by the bridge buffer rule (bridge latency {} L2 blocks, trigger {} bps, at most {} USD a leg, {} USD of each token on each chain at start)",
             self.trades,
             self.skipped,
             self.config.latency_blocks,
@@ -111,5 +163,12 @@ impl ParityBot {
             self.config.max_trade_usd,
             self.config.inventory_usd
         )
+    }
+}
+
+fn sim_error(error: KeeperError) -> SimError {
+    match error {
+        KeeperError::Math(why) => SimError::Math(why),
+        other => SimError::Chain(other.to_string()),
     }
 }

@@ -75,7 +75,10 @@ pub fn run_scenario_with(
         chains.push(ChainSim { name, market, flow, required: Vec::new(), treasury });
     }
     let mut attacker = AttackState::new(scenario, &mut chains[0].market, fixtures, &mut rng)?;
-    let mut bot = scenario.cross_chain.as_ref().map(|c| crate::bridge::ParityBot::new(c, &chains[0].market));
+    let mut bot = match (scenario.cross_chain.as_ref(), chains.as_slice()) {
+        (Some(c), [a, b]) => Some(crate::bridge::ParityBot::new(c, &a.market, &b.market)),
+        _ => None,
+    };
     let mut gas = GasStats::default();
     let mut facts = Facts::default();
     // FlashContainment observes every pool for a few blocks before the run.

@@ -146,18 +146,31 @@ impl Metrics {
 /// # Errors
 /// When the address cannot be bound.
 pub async fn serve(listen: SocketAddr, metrics: Metrics) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    serve_page(listen, move || metrics.render()).await
+}
+
+/// Serves the page `render` writes at `/metrics` on `listen` until the
+/// task is dropped (the keeper's metrics, the parity bot's).
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve_page<F>(listen: SocketAddr, render: F) -> std::io::Result<tokio::task::JoinHandle<()>>
+where
+    F: Fn() -> String + Send + Sync + 'static,
+{
+    let render = Arc::new(render);
     let listener = TcpListener::bind(listen).await?;
     tracing::info!(%listen, "serving metrics at /metrics");
     Ok(tokio::spawn(async move {
         loop {
             let Ok((mut stream, _)) = listener.accept().await else { continue };
-            let metrics = metrics.clone();
+            let render = Arc::clone(&render);
             tokio::spawn(async move {
                 let mut request = [0u8; 1024];
                 let read = stream.read(&mut request).await.unwrap_or(0);
                 let line = String::from_utf8_lossy(&request[..read]);
                 let (status, body) = if line.starts_with("GET /metrics ") {
-                    ("200 OK", metrics.render())
+                    ("200 OK", render())
                 } else {
                     ("404 Not Found", "not found\n".to_owned())
                 };
