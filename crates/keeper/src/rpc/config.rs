@@ -84,6 +84,38 @@ pub struct Config {
     /// before the keeper poked only past θ).
     #[serde(default)]
     pub poke_every_block: bool,
+    /// How long to wait for a transaction's receipt, milliseconds, before
+    /// re-sending it with the same nonce and fees 10% + 1 wei higher.
+    #[serde(default = "default_receipt_timeout_ms")]
+    pub receipt_timeout_ms: u64,
+    /// The highest `maxFeePerGas` the keeper pays, wei, first send or fee
+    /// bump; a transaction still unmined at this cap is given up.
+    #[serde(default = "default_max_fee_per_gas")]
+    pub max_fee_per_gas: u64,
+    /// The `maxPriorityFeePerGas` of a first send, wei (Arbitrum ignores
+    /// it; a bump raises it with the max fee).
+    #[serde(default)]
+    pub priority_fee_per_gas: u64,
+    /// Below this balance, wei, the keeper sends nothing (it logs an error,
+    /// sets `keeper_balance_low` and keeps reading the pools) until the
+    /// account is funded again.
+    #[serde(default = "default_min_balance_wei")]
+    pub min_balance_wei: u64,
+}
+
+fn default_receipt_timeout_ms() -> u64 {
+    30_000
+}
+
+fn default_max_fee_per_gas() -> u64 {
+    // 10 gwei: 1,000 times Arbitrum's minimum base fee of 0.01 gwei.
+    10_000_000_000
+}
+
+fn default_min_balance_wei() -> u64 {
+    // 0.001 ether: about 30 transactions at the 3,000,000 gas limit and
+    // 10 gwei.
+    1_000_000_000_000_000
 }
 
 fn default_poll_interval_ms() -> u64 {
@@ -132,6 +164,12 @@ impl Config {
         if self.gas_limit < 21_000 {
             return invalid("gas_limit", "must be at least 21000");
         }
+        if self.receipt_timeout_ms == 0 {
+            return invalid("receipt_timeout_ms", "must be positive");
+        }
+        if self.priority_fee_per_gas > self.max_fee_per_gas {
+            return invalid("priority_fee_per_gas", "must not exceed max_fee_per_gas");
+        }
         if !self.rpc_url.starts_with("http://") && !self.rpc_url.starts_with("https://") {
             return invalid("rpc_url", "must be an http:// or https:// URL");
         }
@@ -141,6 +179,11 @@ impl Config {
     /// The longest wait for an estimate.
     pub fn estimate_timeout(&self) -> Duration {
         Duration::from_millis(self.estimate_timeout_ms)
+    }
+
+    /// The longest wait for a receipt before a fee bump.
+    pub fn receipt_timeout(&self) -> Duration {
+        Duration::from_millis(self.receipt_timeout_ms)
     }
 
     /// The block polling interval.
@@ -176,6 +219,9 @@ stabilizers = ["0xeff7b46049fc677f58264e0ebb19df1a39195a21"]
         let config = load(GOOD).unwrap();
         assert_eq!(config.poll_interval_ms, 250);
         assert_eq!(config.gas_margin, 100_000);
+        assert_eq!(config.receipt_timeout_ms, 30_000);
+        assert_eq!(config.max_fee_per_gas, 10_000_000_000);
+        assert_eq!(config.min_balance_wei, 1_000_000_000_000_000);
         assert!(config.private_key_path.ends_with("keeper.key") && config.private_key_path.is_absolute());
     }
 
@@ -190,6 +236,8 @@ stabilizers = ["0xeff7b46049fc677f58264e0ebb19df1a39195a21"]
         assert!(unknown.to_string().contains("gas_limt"), "{unknown}");
         let url = load(&GOOD.replace("http://", "ws://")).unwrap_err();
         assert!(url.to_string().starts_with("rpc_url:"), "{url}");
+        let tip = load(&format!("{GOOD}max_fee_per_gas = 10\npriority_fee_per_gas = 11\n")).unwrap_err();
+        assert!(tip.to_string().starts_with("priority_fee_per_gas:"), "{tip}");
     }
 
     #[test]

@@ -20,7 +20,15 @@ struct State {
     gas_used: BTreeMap<String, u64>,
     transport_errors: u64,
     keeper_balance_wei: u128,
+    balance_low: bool,
     last_block: u64,
+    paused: BTreeMap<String, bool>,
+    skips: BTreeMap<String, u64>,
+    nonce_resyncs: u64,
+    fee_bumps: u64,
+    abandoned: u64,
+    latency_sum_s: f64,
+    latency_count: u64,
 }
 
 /// The keeper's metrics, shared with the responder.
@@ -65,6 +73,42 @@ impl Metrics {
     /// The keeper's balance, wei (saturated at `u128::MAX`).
     pub fn balance(&self, wei: u128) {
         self.with(|s| s.keeper_balance_wei = wei);
+    }
+
+    /// Whether the keeper account is below `min_balance_wei` (it sends
+    /// nothing then).
+    pub fn balance_low(&self, low: bool) {
+        self.with(|s| s.balance_low = low);
+    }
+
+    /// Whether the Stabilizer was paused when last read.
+    pub fn paused(&self, stabilizer: &str, paused: bool) {
+        self.with(|s| {
+            s.paused.insert(stabilizer.to_owned(), paused);
+        });
+    }
+
+    /// One pool turn in which the keeper sent nothing because of `reason`
+    /// (`paused`, `direction_disabled`, `balance_low`).
+    pub fn skip(&self, reason: &str) {
+        self.with(|s| *s.skips.entry(reason.to_owned()).or_default() += 1);
+    }
+
+    /// The endpoint's nonce resyncs, fee bumps and abandoned transactions.
+    pub fn incidents(&self, nonce_resyncs: u64, fee_bumps: u64, abandoned: u64) {
+        self.with(|s| {
+            s.nonce_resyncs += nonce_resyncs;
+            s.fee_bumps += fee_bumps;
+            s.abandoned += abandoned;
+        });
+    }
+
+    /// One transaction handed to the node `seconds` after its block was seen.
+    pub fn latency(&self, seconds: f64) {
+        self.with(|s| {
+            s.latency_sum_s += seconds;
+            s.latency_count += 1;
+        });
     }
 
     /// The last block the keeper acted on.
@@ -130,6 +174,7 @@ impl Metrics {
             "",
             vec![(String::new(), s.keeper_balance_wei.to_string())],
         );
+        operations(&s, &mut family);
         family(
             "keeper_last_block",
             "gauge",
@@ -137,8 +182,68 @@ impl Metrics {
             "",
             vec![(String::new(), s.last_block.to_string())],
         );
+        let _ = writeln!(
+            out,
+            "# HELP keeper_send_latency_seconds From seeing a block to handing a transaction to the node.\n\
+             # TYPE keeper_send_latency_seconds summary\n\
+             keeper_send_latency_seconds_sum {}\nkeeper_send_latency_seconds_count {}",
+            s.latency_sum_s, s.latency_count
+        );
         out
     }
+}
+
+type Family<'a> = dyn FnMut(&str, &str, &str, &str, Vec<(String, String)>) + 'a;
+
+fn single_value(v: u64) -> Vec<(String, String)> {
+    vec![(String::new(), v.to_string())]
+}
+
+/// The operating families: the balance floor, pauses, skips, nonce
+/// resyncs, fee bumps and abandoned transactions.
+fn operations(s: &State, family: &mut Family<'_>) {
+    family(
+        "keeper_balance_low",
+        "gauge",
+        "1 while the keeper account is below min_balance_wei and sends nothing.",
+        "",
+        vec![(String::new(), u8::from(s.balance_low).to_string())],
+    );
+    family(
+        "keeper_paused",
+        "gauge",
+        "1 while the Stabilizer is paused (as last read).",
+        "stabilizer",
+        s.paused.iter().map(|(k, v)| (k.clone(), u8::from(*v).to_string())).collect(),
+    );
+    family(
+        "keeper_skips_total",
+        "counter",
+        "Pool turns with nothing sent, by reason.",
+        "reason",
+        s.skips.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+    );
+    family(
+        "keeper_nonce_resyncs_total",
+        "counter",
+        "Nonces re-read from the node after a refusal.",
+        "",
+        single_value(s.nonce_resyncs),
+    );
+    family(
+        "keeper_fee_bumps_total",
+        "counter",
+        "Stuck transactions re-sent with the same nonce and higher fees.",
+        "",
+        single_value(s.fee_bumps),
+    );
+    family(
+        "keeper_abandoned_transactions_total",
+        "counter",
+        "Transactions given up without a receipt (lost, replaced, or stuck at the fee cap).",
+        "",
+        single_value(s.abandoned),
+    );
 }
 
 /// Serves `metrics` on `listen` until the task is dropped.

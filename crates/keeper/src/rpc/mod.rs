@@ -21,8 +21,24 @@ use crate::endpoint::Endpoint;
 use crate::pool::PoolSpec;
 use crate::KeeperError;
 pub use config::Config;
-use endpoint::RpcEndpoint;
+use endpoint::{FeePolicy, RpcEndpoint};
 use metrics::Metrics;
+
+/// The Stabilizer's guards the runner reads before it sends anything
+/// (abi/Stabilizer.sol).
+mod guards {
+    alloy_sol_types::sol! {
+        function paused() external view returns (bool);
+        function parameters() external view returns (uint256[11] memory);
+    }
+    /// `parameters()[8]`: whether selling base (tokenIn = base) is enabled.
+    pub const SELL_BASE_ENABLED: usize = 8;
+    /// `parameters()[9]`: whether selling quote (tokenIn = quote) is enabled.
+    pub const SELL_QUOTE_ENABLED: usize = 9;
+}
+
+/// How often the keeper repeats its error while its balance stays low.
+const BALANCE_LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// Why the keeper cannot start: the configuration field at fault and why.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +69,12 @@ pub struct Keeper {
     pools: Vec<PoolSpec>,
     gas: GasStats,
     metrics: Metrics,
+    /// Whether each pool's Stabilizer was paused when last read.
+    paused: Vec<bool>,
+    /// Whether the keeper account holds at least `min_balance_wei`.
+    funded: bool,
+    /// When the low balance was last logged.
+    balance_logged: Option<Instant>,
 }
 
 fn read_key(config: &Config) -> Result<PrivateKeySigner, StartupError> {
@@ -95,7 +117,12 @@ impl Keeper {
             config.gas_limit,
             config.gas_margin,
             config.estimate_timeout(),
-        );
+        )
+        .with_receipt_timeout(config.receipt_timeout())
+        .with_fees(FeePolicy {
+            priority_fee: config.priority_fee_per_gas.into(),
+            max_fee_cap: config.max_fee_per_gas.into(),
+        });
         let mut pools = Vec::new();
         for (n, &stabilizer) in config.stabilizers.iter().enumerate() {
             let field = format!("stabilizers[{n}]");
@@ -154,12 +181,30 @@ impl Keeper {
             pools.push(spec);
         }
         let balance = provider.get_balance(keeper).await.map_err(|e| startup("rpc_url", e))?;
-        if balance.is_zero() {
-            tracing::warn!(%keeper, "the keeper account holds no ether");
-        }
-        metrics.balance(balance.try_into().unwrap_or(u128::MAX));
         tracing::info!(%keeper, chain_id, rpc_url = %config.rpc_url, pools = pools.len(), "keeper started");
-        Ok(Self { config, endpoint, pools, gas: GasStats::default(), metrics })
+        Ok(Self::started(config, endpoint, pools, metrics, balance.try_into().unwrap_or(u128::MAX)))
+    }
+
+    fn started(
+        config: Config,
+        endpoint: RpcEndpoint,
+        pools: Vec<PoolSpec>,
+        metrics: Metrics,
+        balance: u128,
+    ) -> Self {
+        let paused = vec![false; pools.len()];
+        let mut keeper = Self {
+            config,
+            endpoint,
+            pools,
+            gas: GasStats::default(),
+            metrics,
+            paused,
+            funded: true,
+            balance_logged: None,
+        };
+        keeper.balance(balance);
+        keeper
     }
 
     /// The keeper's account.
@@ -197,19 +242,98 @@ impl Keeper {
             last_block = Some(block);
             let seen = Instant::now();
             self.metrics.block(block);
+            // The balance floor, before anything is sent in this block.
+            match self.endpoint.provider().get_balance(self.account()).await {
+                Ok(balance) => self.balance(balance.try_into().unwrap_or(u128::MAX)),
+                Err(e) => {
+                    self.metrics.transport_error();
+                    tracing::warn!(error = %e, "eth_getBalance failed");
+                }
+            }
             for n in 0..self.pools.len() {
                 if *shutdown.borrow() {
                     break;
                 }
                 self.keep_pool(n, block, seen).await;
-            }
-            if self.config.metrics_listen.is_some() {
-                if let Ok(balance) = self.endpoint.provider().get_balance(self.account()).await {
-                    self.metrics.balance(balance.try_into().unwrap_or(u128::MAX));
-                }
+                let incidents = std::mem::take(&mut self.endpoint.incidents);
+                self.metrics.incidents(incidents.nonce_resyncs, incidents.fee_bumps, incidents.abandoned);
             }
         }
         tracing::info!(gas = ?self.gas.calls, "keeper stopped");
+    }
+
+    /// Records the keeper account's balance against `min_balance_wei`:
+    /// below it, an error (on the change, then once a minute) and
+    /// `keeper_balance_low`; the turns send nothing until it is funded.
+    fn balance(&mut self, wei: u128) {
+        let floor = u128::from(self.config.min_balance_wei);
+        let funded = wei >= floor;
+        self.metrics.balance(wei);
+        self.metrics.balance_low(!funded);
+        let keeper = self.account();
+        if funded && !self.funded {
+            tracing::info!(%keeper, balance_wei = wei, min_balance_wei = floor, "the keeper account is funded again: sending resumes");
+            self.balance_logged = None;
+        } else if !funded && self.balance_logged.is_none_or(|at| at.elapsed() >= BALANCE_LOG_EVERY) {
+            tracing::error!(
+                %keeper, balance_wei = wei, min_balance_wei = floor,
+                "the keeper account is below min_balance_wei: sending nothing (still reading the pools) until it is funded"
+            );
+            self.balance_logged = Some(Instant::now());
+        }
+        self.funded = funded;
+    }
+
+    /// Why the keeper must send nothing for pool `n` this block, if it
+    /// must not: its balance is below the floor, the Stabilizer is paused
+    /// (`paused()`), or the direction that corrects `deviation` is disabled
+    /// (`parameters()[8]` sells base, `[9]` sells quote). Each is logged and
+    /// counted; a paused Stabilizer is logged when it changes.
+    async fn guard(
+        &mut self,
+        n: usize,
+        block: u64,
+        deviation: i32,
+    ) -> Result<Option<&'static str>, KeeperError> {
+        let spec = self.pools[n].clone();
+        let label = spec.stabilizer.to_string();
+        if !self.funded {
+            tracing::debug!(stabilizer = %label, block, deviation_bps = deviation, "balance below the floor: not sending");
+            return Ok(Some("balance_low"));
+        }
+        let paused = view(&mut self.endpoint, spec.stabilizer, &guards::pausedCall {}).await?._0;
+        self.set_paused(n, paused, block);
+        if paused {
+            tracing::debug!(stabilizer = %label, block, deviation_bps = deviation, "paused: not sending");
+            return Ok(Some("paused"));
+        }
+        let parameters = view(&mut self.endpoint, spec.stabilizer, &guards::parametersCall {}).await?._0;
+        let (slot, token_in) = if deviation > 0 {
+            (guards::SELL_BASE_ENABLED, spec.base.address)
+        } else {
+            (guards::SELL_QUOTE_ENABLED, spec.quote.address)
+        };
+        if parameters[slot].is_zero() {
+            tracing::warn!(
+                stabilizer = %label, block, deviation_bps = deviation, %token_in,
+                "the correcting direction is disabled (setDirectionEnabled): not poking or trading"
+            );
+            return Ok(Some("direction_disabled"));
+        }
+        Ok(None)
+    }
+
+    fn set_paused(&mut self, n: usize, paused: bool, block: u64) {
+        let label = self.pools[n].stabilizer.to_string();
+        self.metrics.paused(&label, paused);
+        if paused != self.paused[n] {
+            if paused {
+                tracing::warn!(stabilizer = %label, block, "the Stabilizer is paused: sending nothing to it until it is unpaused");
+            } else {
+                tracing::info!(stabilizer = %label, block, "the Stabilizer is unpaused: keeping it again");
+            }
+            self.paused[n] = paused;
+        }
     }
 
     /// One pool's turn in `block`, retried with back-off when the node
@@ -220,7 +344,7 @@ impl Keeper {
         let label = spec.stabilizer.to_string();
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=TRANSPORT_ATTEMPTS {
-            match self.turn(&spec, block, seen).await {
+            match self.turn(n, &spec, block, seen).await {
                 Ok(()) => return,
                 Err(KeeperError::Endpoint(e)) => {
                     self.metrics.transport_error();
@@ -230,6 +354,9 @@ impl Keeper {
                 }
                 Err(KeeperError::Reverted { call, error, data }) => {
                     self.metrics.refusal(&error);
+                    if error.starts_with("EnforcedPause") {
+                        self.set_paused(n, true, block);
+                    }
                     tracing::error!(stabilizer = %label, block, call, error, data = %data, "reverted");
                     return;
                 }
@@ -242,7 +369,13 @@ impl Keeper {
         tracing::error!(stabilizer = %label, block, "giving up on this block: the node stays unreachable");
     }
 
-    async fn turn(&mut self, spec: &PoolSpec, block: u64, seen: Instant) -> Result<(), KeeperError> {
+    async fn turn(
+        &mut self,
+        n: usize,
+        spec: &PoolSpec,
+        block: u64,
+        seen: Instant,
+    ) -> Result<(), KeeperError> {
         let label = spec.stabilizer.to_string();
         let deviation = decide::read_deviation(&mut self.endpoint, spec).await?;
         self.metrics.deviation(&label, deviation);
@@ -251,8 +384,15 @@ impl Keeper {
         if !poke {
             return Ok(());
         }
+        if let Some(reason) = self.guard(n, block, deviation).await? {
+            self.metrics.skip(reason);
+            return Ok(());
+        }
         let streak = decide::poke(&mut self.endpoint, spec, &mut self.gas).await;
         self.journal(block, seen);
+        // The trade rests on the block that mined the poke: its latency
+        // counts from the poke's receipt (the same instant under automine).
+        let poked = Instant::now();
         let streak = streak?;
         tracing::info!(stabilizer = %label, block, deviation_bps = deviation, ?streak, "poked");
         match decide::plan(&mut self.endpoint, spec, streak, &mut self.gas).await? {
@@ -265,10 +405,10 @@ impl Keeper {
             Plan::Send(call) => {
                 tracing::info!(
                     stabilizer = %label, block, size = %call.tradeSize, token_in = %call.tokenIn,
-                    min_out = %call.minAmountOut, decided_ms = seen.elapsed().as_secs_f64() * 1e3,
+                    min_out = %call.minAmountOut, decided_ms = poked.elapsed().as_secs_f64() * 1e3,
                     "trade planned"
                 );
-                self.trade(spec, block, seen, &call).await
+                self.trade(spec, block, poked, &call).await
             }
         }
     }
@@ -318,7 +458,8 @@ impl Keeper {
     }
 
     /// Logs and counts the transactions just sent: their gas, and the
-    /// latency from seeing the block to handing each to the node.
+    /// latency from `seen` (a poke: the new block seen; a trade: its
+    /// poke's receipt read) to handing each to the node.
     fn journal(&mut self, block: u64, seen: Instant) {
         for tx in self.endpoint.journal.drain(..) {
             let call = if tx.selector == fc::pokeCall::SELECTOR {
@@ -329,6 +470,7 @@ impl Keeper {
                 "other"
             };
             self.metrics.transaction(call, tx.gas_used);
+            self.metrics.latency(tx.sent_at.duration_since(seen).as_secs_f64());
             tracing::info!(
                 call, block, hash = %tx.hash, mined_in = ?tx.block, estimate = ?tx.estimate, estimate_ms = tx.estimate_time.as_secs_f64() * 1e3, gas_limit = tx.gas_limit,
                 gas_used = tx.gas_used, latency_ms = tx.sent_at.duration_since(seen).as_secs_f64() * 1e3,
