@@ -558,6 +558,59 @@ impl World {
         Ok((codehash, programs.set_cached(codehash, cached)))
     }
 
+    /// The Stylus programs in the state (code with the Stylus prefix), in
+    /// address order.
+    pub fn stylus_programs(&self) -> Vec<Address> {
+        let mut programs: Vec<Address> = self
+            .state
+            .accounts
+            .iter()
+            .filter(|(_, account)| vault_wasm_pack::is_stylus_code(&account.code))
+            .map(|(address, _)| *address)
+            .collect();
+        programs.sort();
+        programs
+    }
+
+    /// Turns on Nitro's activation rules and activates every Stylus program
+    /// in the state as a deployer does: `ArbWasm.activateProgram(program)`
+    /// (once per code hash) from `payer`, sent `value` each (the data fee is kept, the rest
+    /// refunded); then, when `cache`, puts each in ArbOS's program cache (as
+    /// an accepted cache bid does). Returns the programs, in address order.
+    ///
+    /// # Errors
+    /// The outcome of an activation that failed (`payer` short of `value`,
+    /// code that does not compile).
+    ///
+    /// # Panics
+    /// Never: a program just activated is active, so it caches.
+    pub fn activate_stylus_programs(
+        &mut self,
+        payer: Address,
+        value: U256,
+        cache: bool,
+    ) -> Result<Vec<Address>, Box<CallOutcome>> {
+        self.enable_program_activation();
+        let programs = self.stylus_programs();
+        let mut done = HashSet::new();
+        for program in &programs {
+            // Activation is per code hash: one per distinct code.
+            if !done.insert(Backend::code_hash(&mut self.state, *program)) {
+                continue;
+            }
+            let mut calldata = keccak256("activateProgram(address)")[..4].to_vec();
+            calldata.extend_from_slice(B256::left_padding_from(program.as_slice()).as_slice());
+            let outcome = self.call(payer, crate::arb_wasm::ARB_WASM, &calldata, value);
+            if !outcome.success {
+                return Err(Box::new(outcome));
+            }
+            if cache {
+                self.cache_program(*program, true).expect("a program just activated is active");
+            }
+        }
+        Ok(programs)
+    }
+
     /// Deploys EVM init code (a Solidity artifact's bytecode followed by
     /// its ABI-encoded constructor arguments) in a transaction from `from`,
     /// at `from`'s `CREATE` address.

@@ -453,6 +453,14 @@ impl Market {
         for n in 0..market.pools.len() {
             market.deploy_stabilizer(n, codes, config, params)?;
         }
+        // Nitro's rules: each program activated by the deployer, and cached
+        // as the deploy's cache bids leave it, or not (`programs_cached`).
+        let activation_deposit = e18();
+        market.world.set_balance(OWNER, activation_deposit * U256::from(16u8));
+        market
+            .world
+            .activate_stylus_programs(OWNER, activation_deposit, config.programs_cached)
+            .map_err(|o| SimError::Chain(format!("activateProgram: {o:?}")))?;
         // External traders and the attacker hold plenty of everything.
         for t in 0..market.tokens.len() {
             let amount = market.usd(t, 1_000_000_000);

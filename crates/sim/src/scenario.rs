@@ -63,6 +63,11 @@ pub struct Market {
     pub float_usd: u64,
     /// Depth of the flash-loan lender pools (one per public pool), USD.
     pub lender_depth_usd: u64,
+    /// Whether the four Stylus programs sit in ArbOS's program cache, as
+    /// the deploy script's cache bids leave them (true), or not. Every
+    /// program is activated either way, so each entry into one pays
+    /// Nitro's entry cost: `cachedGas`, plus `initGas` when uncached.
+    pub programs_cached: bool,
 }
 
 impl Default for Market {
@@ -74,6 +79,7 @@ impl Default for Market {
             treasury_usd: 10_000_000,
             float_usd: 200_000,
             lender_depth_usd: 5_000_000,
+            programs_cached: true,
         }
     }
 }

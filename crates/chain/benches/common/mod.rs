@@ -33,7 +33,6 @@ use alloy_sol_types::{sol, SolCall};
 use vault_chain::{CallOutcome, World};
 
 sol! {
-    function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
     function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
 }
 
@@ -130,31 +129,18 @@ pub fn executions(priced: &Priced) -> [u64; 3] {
     gas_used(priced).map(|gas| gas.saturating_sub(intrinsic(&priced.calldata)))
 }
 
-/// The Stylus programs in `world`'s state, in address order.
-fn stylus_programs(world: &World) -> Vec<Address> {
-    let mut programs: Vec<Address> = world
-        .state()
-        .accounts()
-        .filter(|(_, account)| vault_wasm_pack::is_stylus_code(&account.code))
-        .map(|(address, _)| *address)
-        .collect();
-    programs.sort();
-    programs
-}
-
-/// A clone of `world` with Nitro's activation rules on and each of
-/// `programs` activated through `ArbWasm.activateProgram`, none cached.
-fn activated(world: &World, programs: &[Address]) -> World {
+/// A clone of `world` with Nitro's activation rules on and every Stylus
+/// program activated through `ArbWasm.activateProgram`, none cached; and
+/// those programs, in address order.
+fn activated(world: &World) -> (World, Vec<Address>) {
     assert!(!world.program_activation(), "the benches' worlds run without Nitro's activation rules");
     let mut nitro = world.clone();
-    nitro.enable_program_activation();
     nitro.set_balance(ACTIVATOR, U256::from(10u8).pow(U256::from(21u8)));
     let value = U256::from(10u8).pow(U256::from(18u8));
-    for program in programs {
-        let call = activateProgramCall { program: *program }.abi_encode();
-        ok(nitro.call(ACTIVATOR, vault_chain::arb_wasm::ARB_WASM, &call, value), "activateProgram");
-    }
-    nitro
+    let programs = nitro
+        .activate_stylus_programs(ACTIVATOR, value, false)
+        .unwrap_or_else(|o| panic!("activateProgram: {o:?}"));
+    (nitro, programs)
 }
 
 /// `world` with every program of `programs` cached except `uncached`.
@@ -201,8 +187,7 @@ fn priced(
     same_output: bool,
 ) -> Priced {
     world.clear_logs();
-    let programs = stylus_programs(world);
-    let nitro = activated(world, &programs);
+    let (nitro, programs) = activated(world);
     let outcome = run(world, from, to, calldata, view);
     let uncached = run(&mut nitro.clone(), from, to, calldata, view);
     let cached = run(&mut cached_but(&nitro, &programs, None), from, to, calldata, view);
