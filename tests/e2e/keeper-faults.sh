@@ -368,14 +368,20 @@ for line in log.splitlines():
     if "transaction mined" in line:
         call = re.search(r'call="?(\w+)', line).group(1)
         lat.setdefault(call, []).append(float(re.search(r"latency_ms=([0-9.]+)", line).group(1)))
+plans = [float(x) for x in re.findall(r"trade planned.*?decided_ms=([0-9.]+)", log)]
+if plans:
+    print(f"figure: of which planning (checkDeviation, keeperTrade, oracle, PMM state, quote): "
+          f"median {statistics.median(plans):.1f} ms")
 def m(name):
     return {k: float(v) for k, v in re.findall(rf'^{name}\{{call="(\w+)"\}} (\S+)', metrics, re.M)}
 gas, txs = m("keeper_gas_used_total"), m("keeper_transactions_total")
 trades = sum(float(v) for v in re.findall(r'^keeper_trades_total\{[^}]*\} (\S+)', metrics, re.M))
 for call, values in lat.items():
     if values:
-        print(f"figure: decision latency, {'block seen' if call == 'poke' else 'poke receipt'} -> {call} sent: median {statistics.median(values):.1f} ms, "
-              f"max {max(values):.1f} ms over {len(values)}")
+        values.sort()
+        print(f"figure: decision latency, {'block seen' if call == 'poke' else 'poke receipt'} -> {call} sent: "
+              f"median {statistics.median(values):.1f} ms, 90th percentile {values[int(0.9 * (len(values) - 1))]:.1f} ms, "
+              f"max {values[-1]:.1f} ms over {len(values)}")
 for call in sorted(gas):
     print(f"figure: {call}: {int(txs[call])} mined, {gas[call] / txs[call]:,.0f} gas each on average")
 total = sum(gas.values())
