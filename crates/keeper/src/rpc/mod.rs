@@ -307,6 +307,10 @@ impl Keeper {
             tracing::debug!(stabilizer = %label, block, deviation_bps = deviation, "paused: not sending");
             return Ok(Some("paused"));
         }
+        if deviation == 0 {
+            // No correcting direction (a poke_every_block keeper at peg).
+            return Ok(None);
+        }
         let parameters = view(&mut self.endpoint, spec.stabilizer, &guards::parametersCall {}).await?._0;
         let (slot, token_in) = if deviation > 0 {
             (guards::SELL_BASE_ENABLED, spec.base.address)
