@@ -1142,6 +1142,43 @@ pub mod dodo {
         }
 
         #[test]
+        fn the_check_on_the_model_recovers_from_a_wrong_estimate() {
+            // The copy is exact, so the galloping and narrowing after the
+            // check never run in a search: run them from wrong answers.
+            let one = U256::from(1u8);
+            for (state, fees, target) in cases(30) {
+                for direction in [Direction::SellBase, Direction::SellQuote] {
+                    let keep =
+                        if direction == Direction::SellBase { Ordering::Greater } else { Ordering::Less };
+                    let (size, cost) = search(&state, target, fees, direction).unwrap();
+                    if cost == Cost::default() {
+                        continue;
+                    }
+                    let lands = |amount| {
+                        mid_price_after(&state, Trade { direction, amount }, fees)
+                            .is_some_and(|mid| mid == target || mid.cmp(&target) == keep)
+                    };
+                    let before = model::pmm_state(&state).unwrap();
+                    let mut probe =
+                        Probe { stored: &state, before, exact: true, target, fees, direction, keep, cost };
+                    let cap = probe.cap();
+                    for wrong in [
+                        U256::ZERO,
+                        size >> 1,
+                        size.saturating_sub(U256::from(1_000u16)),
+                        size + one,
+                        (size << 1) + one,
+                        cap,
+                    ] {
+                        let found = probe.confirm(wrong.min(cap));
+                        assert!(found.is_zero() || lands(found), "{found} from {wrong} on {state:?}");
+                        assert!(found == cap || !lands(found + one), "{found} + 1 from {wrong} on {state:?}");
+                    }
+                }
+            }
+        }
+
+        #[test]
         fn search_cost() {
             // `cargo test -p vault-math --lib search_cost -- --nocapture`
             // prints it; the doubling and bisection this replaced took
