@@ -19,13 +19,14 @@ VAULT_KEEPER="${VAULT_KEEPER:-$ROOT/target/debug/vault-keeper}"
 start_node RPC_A --chain-id 412346
 start_node RPC_B --chain-id 651940
 # Both deployments at once (each waits for its own receipts).
+deploy_start=$SECONDS
 scripts/deploy scripts/networks/local.toml --rpc-url "$RPC_A" --record "$E2E_TMP/a.json" >"$E2E_TMP/deploy-a.log" 2>&1 &
 deploy_a=$!
 scripts/deploy scripts/networks/local-alltra.toml --rpc-url "$RPC_B" --record "$E2E_TMP/b.json" >"$E2E_TMP/deploy-b.log" 2>&1 &
 deploy_b=$!
 wait "$deploy_a" || { cat "$E2E_TMP/deploy-a.log" >&2; echo "FAIL: deploy local.toml" >&2; exit 1; }
 wait "$deploy_b" || { cat "$E2E_TMP/deploy-b.log" >&2; echo "FAIL: deploy local-alltra.toml" >&2; exit 1; }
-echo "ok: deployed on both chains (local.toml, local-alltra.toml)"
+echo "ok: deployed on both chains (local.toml, local-alltra.toml) in $((SECONDS - deploy_start)) s"
 
 field() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["fixtures"][sys.argv[2]]["address"])' "$1" "$2"; }
 POOL_A=$(field "$E2E_TMP/a.json" PublicPool)
@@ -133,6 +134,7 @@ push_block_b=$(cast block-number --rpc-url "$RPC_B")
 expect_eq "trader's transfer" "$(send_as "$RPC_A" "${DEV_KEYS[2]}" "$CUSDT_A" "transfer(address,uint256)" "$POOL_A" 26100000000 | status)" 0x1
 sell=$(send_as "$RPC_A" "${DEV_KEYS[2]}" "$POOL_A" "sellBase(address)" "$TRADER")
 expect_eq "trader's sellBase" "$(status <<<"$sell")" 0x1
+pushed_at=$(date +%s%N)
 push_block=$(python3 -c 'import json,sys; print(int(json.load(sys.stdin)["blockNumber"], 16))' <<<"$sell")
 mid_pushed=$(mid "$RPC_A" "$POOL_A" --block "$push_block")
 spread() { python3 -c 'import sys; a, b = int(sys.argv[1]), int(sys.argv[2]); print(f"{abs(a * 10**6 // b - 10**6) / 100:.2f}")' "$1" "$2"; }
@@ -149,6 +151,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [[ $restored -eq 1 ]] || { cat "$bot_log" >&2; echo "FAIL: the spread stays at $spread_now bps" >&2; exit 1; }
+echo "ok: under 15 bps $((($(date +%s%N) - pushed_at) / 1000000)) ms after the push's receipt (polled every 0.2 s)"
 # Let the bot finish what it started, then read the record.
 sleep 1
 mid_a1=$(mid "$RPC_A" "$POOL_A")
