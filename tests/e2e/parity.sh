@@ -104,6 +104,7 @@ expect_refusal "missing key file" "chain_138.private_key_path: " KEY_A="$E2E_TMP
 expect_refusal "unreachable RPC" "alltra.rpc_url: " URL_B="http://127.0.0.1:$(free_port)"
 expect_refusal "wrong chain id" "alltra.chain_id: " CHAIN_B=651941
 expect_refusal "a pool without code" "pairs\[0\].pool_alltra: " POOL_B="$TRADER"
+expect_refusal "a pool that is not a DODO pool (ABI mismatch)" "pairs\[0\].pool_alltra: .*does not answer as a DODO pool" POOL_B="$CUSDT_B"
 expect_refusal "a missing field" "missing field \`trigger_bps\`" TRIGGER=""
 
 echo "-- a 0.5% spread"
