@@ -26,7 +26,8 @@ fn cpu_seconds() -> f64 {
 fn main() {
     vault_sim::use_stylus_wasm_dir();
     let blocks: u64 = std::env::var("BENCH_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(14_400);
-    let mut scenario = Scenario::load(&vault_sim::scenarios_dir().join("baseline.toml")).expect("baseline loads");
+    let mut scenario =
+        Scenario::load(&vault_sim::scenarios_dir().join("baseline.toml")).expect("baseline loads");
     let codes = Codes::load().expect("scripts/build-wasm first");
     let fixtures = Fixtures::load().expect("fixtures");
     let options = RunOptions { blocks: Some(blocks), ..RunOptions::default() };
