@@ -51,7 +51,10 @@
 //!   [`query_sell_quote`] (the fee split: LP fee and maintainer fee floored
 //!   separately, the maintainer rate being what the pool's fee model returns
 //!   for `tx.origin`), [`sell_base`] and [`sell_quote`] (the stored state
-//!   after a trade), [`pmm_state`] (`getPMMState`), [`pool_mid_price`]
+//!   after a trade; each is [`adjust`], `getPMMState` kept beside the stored
+//!   state, then [`sell_base_adjusted`] / [`sell_quote_adjusted`], the sale
+//!   on it, which a caller pricing many sales of one state runs alone),
+//!   [`pmm_state`] (`getPMMState`), [`pool_mid_price`]
 //!   (`getMidPrice`), [`twap_update`], DSP's [`buy_shares`] and
 //!   [`sell_shares`], and DPP's [`dpp_reset`].
 //!
@@ -208,20 +211,24 @@ fn add(a: U256, b: U256) -> DodoResult<U256> {
     a.checked_add(b).ok_or(DodoError::AddError)
 }
 
-/// `SafeMath.sqrt`: Babylonian iteration from `x / 2 + 1` with unchecked
-/// arithmetic. It is the floor of the square root for every `x` except 2,
-/// for which it returns 2; reproduced as it is.
+/// `SafeMath.sqrt`, with DODO's results: its Babylonian iteration from
+/// `x / 2 + 1` (unchecked arithmetic) returns the floor of the square root
+/// for every `x` except 2, for which it returns 2 (0 for 0, 1 for 1).
+///
+/// Computed here by Newton's iteration from above (from `2^⌈bits/2⌉`, which
+/// is at least the root, down while it falls: the floor of the root, in a
+/// handful of divisions where DODO's start at `x / 2` takes about one per
+/// bit of `x` before it converges), with 2 answered as DODO answers it.
+/// DODO's loop reaches the same floor from any start at or above the root:
+/// for `x ≥ 3`, `x / 2 + 1 ≥ √x`, and the loop stops at the first step that
+/// does not fall, which is the floor. The property test
+/// `tests/dodo_sqrt.rs` compares the two for every `x` below 2^17 and on
+/// random inputs of every magnitude up to `U256::MAX`.
 pub fn sqrt(x: U256) -> U256 {
-    let two = U256::from(2u8);
-    let mut z = floor_div(x, two).wrapping_add(U256::from(1u8));
-    let mut y = x;
-    while z < y {
-        y = z;
-        // z ≥ 1 here (z < y ≤ x and z starts at x / 2 + 1 ≥ 1; each step
-        // keeps it ≥ 1 while x ≥ 1).
-        z = floor_div(floor_div(x, z).wrapping_add(z), two);
+    if x == U256::from(2u8) {
+        return x;
     }
-    y
+    crate::fixed::sqrt_floor(x)
 }
 
 /// `a * b` without a check, as Solidity 0.6 computes it outside `SafeMath`.
@@ -599,9 +606,76 @@ fn split_fees(out: U256, lp_fee_rate: U256, mt_fee_rate: U256) -> DodoResult<(U2
     Ok((receive, lp_fee, mt_fee))
 }
 
+/// A pool's stored state together with its adjusted state (`getPMMState`:
+/// the short side's target regularised by [`adjusted_target`]), made by
+/// [`adjust`]. A sale prices on the adjusted state and writes the stored
+/// one; a caller pricing many sales from the same pool state adjusts it once
+/// and sells on it with [`query_sell_base_adjusted`],
+/// [`sell_base_adjusted`] and their quote mirrors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Adjusted {
+    stored: PmmState,
+    state: PmmState,
+}
+
+impl Adjusted {
+    /// The stored state (reserves, stored targets, R).
+    pub const fn stored(&self) -> &PmmState {
+        &self.stored
+    }
+
+    /// The adjusted state ([`pmm_state`] of the stored one).
+    pub const fn state(&self) -> &PmmState {
+        &self.state
+    }
+}
+
+/// The first step of every DODO sale and query: `getPMMState` of the stored
+/// state, kept beside it.
+///
+/// # Errors
+/// As [`adjusted_target`].
+pub fn adjust(stored: &PmmState) -> DodoResult<Adjusted> {
+    Ok(Adjusted { stored: *stored, state: adjusted_target(stored)? })
+}
+
+/// The rest of `querySellBase` after `getPMMState`: the curve's sale of
+/// `pay_base` on the *adjusted* state `state` and the fee split (see
+/// [`query_sell_base`]).
+///
+/// # Errors
+/// As [`sell_base_token`]; `MUL_ERROR` or `SUB_ERROR` in the fee split.
+pub fn query_sell_base_adjusted(
+    state: &PmmState,
+    pay_base: U256,
+    lp_fee_rate: U256,
+    mt_fee_rate: U256,
+) -> DodoResult<Query> {
+    let (out, new_r) = sell_base_token(state, pay_base)?;
+    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
+    Ok(Query { receive, mt_fee, lp_fee, new_r, new_target: state.b0 })
+}
+
+/// The rest of `querySellQuote` after `getPMMState`: the mirror of
+/// [`query_sell_base_adjusted`].
+///
+/// # Errors
+/// As [`sell_quote_token`]; `MUL_ERROR` or `SUB_ERROR` in the fee split.
+pub fn query_sell_quote_adjusted(
+    state: &PmmState,
+    pay_quote: U256,
+    lp_fee_rate: U256,
+    mt_fee_rate: U256,
+) -> DodoResult<Query> {
+    let (out, new_r) = sell_quote_token(state, pay_quote)?;
+    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
+    Ok(Query { receive, mt_fee, lp_fee, new_r, new_target: state.q0 })
+}
+
 /// `querySellBase(trader, payBaseAmount)` of a DSP or DPP with the stored
 /// state `stored`, LP fee rate `lp_fee_rate` and the maintainer fee rate the
-/// pool's fee model returns for the trader (`mt_fee_rate`).
+/// pool's fee model returns for the trader (`mt_fee_rate`):
+/// [`query_sell_base_adjusted`] on [`adjusted_target`] of `stored`.
 ///
 /// # Errors
 /// As [`adjusted_target`] and [`sell_base_token`]; `MUL_ERROR` or
@@ -612,10 +686,7 @@ pub fn query_sell_base(
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> DodoResult<Query> {
-    let state = adjusted_target(stored)?;
-    let (out, new_r) = sell_base_token(&state, pay_base)?;
-    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
-    Ok(Query { receive, mt_fee, lp_fee, new_r, new_target: state.b0 })
+    query_sell_base_adjusted(&adjusted_target(stored)?, pay_base, lp_fee_rate, mt_fee_rate)
 }
 
 /// `querySellQuote(trader, payQuoteAmount)`: the mirror of
@@ -629,10 +700,7 @@ pub fn query_sell_quote(
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> DodoResult<Query> {
-    let state = adjusted_target(stored)?;
-    let (out, new_r) = sell_quote_token(&state, pay_quote)?;
-    let (receive, lp_fee, mt_fee) = split_fees(out, lp_fee_rate, mt_fee_rate)?;
-    Ok(Query { receive, mt_fee, lp_fee, new_r, new_target: state.q0 })
+    query_sell_quote_adjusted(&adjusted_target(stored)?, pay_quote, lp_fee_rate, mt_fee_rate)
 }
 
 /// A trade and the pool's stored state after it.
@@ -649,6 +717,7 @@ pub struct Sell {
 /// maintainer, then (if R changed) the adjusted base target and R stored,
 /// then the reserves set to the balances (`B + pay`, `Q − receive − mtFee`;
 /// the LP fee stays). The TWAP is not included: see [`twap_update`].
+/// It is [`sell_base_adjusted`] on [`adjust`] of `stored`.
 ///
 /// # Errors
 /// As [`query_sell_base`]; [`DodoError::TransferExceedsBalance`] when the
@@ -660,7 +729,39 @@ pub fn sell_base(
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> DodoResult<Sell> {
-    let query = query_sell_base(stored, pay_base, lp_fee_rate, mt_fee_rate)?;
+    sell_base_adjusted(&adjust(stored)?, pay_base, lp_fee_rate, mt_fee_rate)
+}
+
+/// `sellQuote`: the mirror of [`sell_base`] (the adjusted quote target is
+/// stored when R changes); [`sell_quote_adjusted`] on [`adjust`] of
+/// `stored`.
+///
+/// # Errors
+/// As [`sell_base`].
+pub fn sell_quote(
+    stored: &PmmState,
+    pay_quote: U256,
+    lp_fee_rate: U256,
+    mt_fee_rate: U256,
+) -> DodoResult<Sell> {
+    sell_quote_adjusted(&adjust(stored)?, pay_quote, lp_fee_rate, mt_fee_rate)
+}
+
+/// `sellBase` after its `getPMMState`: the sale of [`sell_base`] on the pool
+/// `pool` whose state was adjusted beforehand ([`adjust`]), with the same
+/// result and the same errors past the adjustment's.
+///
+/// # Errors
+/// As [`query_sell_base_adjusted`]; [`DodoError::TransferExceedsBalance`]
+/// and `OVERFLOW` as [`sell_base`].
+pub fn sell_base_adjusted(
+    pool: &Adjusted,
+    pay_base: U256,
+    lp_fee_rate: U256,
+    mt_fee_rate: U256,
+) -> DodoResult<Sell> {
+    let query = query_sell_base_adjusted(&pool.state, pay_base, lp_fee_rate, mt_fee_rate)?;
+    let stored = &pool.stored;
     let quote_left = stored
         .q
         .checked_sub(query.receive)
@@ -683,18 +784,19 @@ pub fn sell_base(
     Ok(Sell { query, state })
 }
 
-/// `sellQuote`: the mirror of [`sell_base`] (the adjusted quote target is
-/// stored when R changes).
+/// `sellQuote` after its `getPMMState`: the mirror of
+/// [`sell_base_adjusted`].
 ///
 /// # Errors
-/// As [`sell_base`].
-pub fn sell_quote(
-    stored: &PmmState,
+/// As [`sell_base_adjusted`].
+pub fn sell_quote_adjusted(
+    pool: &Adjusted,
     pay_quote: U256,
     lp_fee_rate: U256,
     mt_fee_rate: U256,
 ) -> DodoResult<Sell> {
-    let query = query_sell_quote(stored, pay_quote, lp_fee_rate, mt_fee_rate)?;
+    let query = query_sell_quote_adjusted(&pool.state, pay_quote, lp_fee_rate, mt_fee_rate)?;
+    let stored = &pool.stored;
     let base_left = stored
         .b
         .checked_sub(query.receive)
