@@ -15,13 +15,10 @@ cd "$ROOT"
 VAULT_KEEPER="${VAULT_KEEPER:-$ROOT/target/debug/vault-keeper}"
 
 # The chain is saved on the node's exit, for the second part's node.
-chain="$E2E_TMP/chain.json"
-start_node RPC --state "$chain"
-first_node_pid=${E2E_PIDS[-1]}
 record="$E2E_TMP/local.json"
-scripts/deploy scripts/networks/local.toml --rpc-url "$RPC" --record "$record" >"$E2E_TMP/deploy.log" 2>&1 \
-  || { cat "$E2E_TMP/deploy.log" >&2; echo "FAIL: deploy" >&2; exit 1; }
-echo "ok: deployed (scripts/networks/local.toml)"
+deployed_node RPC "$record"
+first_node_pid=${E2E_PIDS[-1]}
+chain="$E2E_TMP/RPC.json"
 
 field() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval("r"+sys.argv[2]))' "$record" "$1"; }
 STAB=$(field "['contracts']['Stabilizer']['address']")

@@ -65,3 +65,50 @@ expect_eq() {
   fi
   echo "ok: $1"
 }
+
+# network_chain_id NETWORK: the chain id in a network file.
+network_chain_id() {
+  python3 -c 'import sys,tomllib; print(tomllib.load(open(sys.argv[1],"rb"))["network"]["chain_id"])' "$ROOT/$1"
+}
+
+# deployed_chain CHAIN RECORD [NETWORK]: writes to CHAIN a saved chain (a
+# --state file) on which NETWORK (default scripts/networks/local.toml) is
+# deployed, and its deployment record to RECORD. The first call for a
+# network in a scripts/e2e run deploys it for real (scripts/deploy onto a
+# fresh node, saved on its exit) into $E2E_CACHE; later calls copy that.
+deployed_chain() {
+  local chain="$1" record="$2" network="${3:-scripts/networks/local.toml}" name chain_id cache port pid i
+  name="$(basename "$network" .toml)"
+  cache="${E2E_CACHE:-$E2E_TMP/cache}"
+  mkdir -p "$cache"
+  if [[ ! -f "$cache/$name.json" ]]; then
+    chain_id="$(network_chain_id "$network")"
+    port="$(free_port)"
+    "$VAULT_NODE" --port "$port" --chain-id "$chain_id" --state "$cache/$name.json" >"$cache/$name-node.log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 100); do
+      cast chain-id --rpc-url "http://127.0.0.1:$port" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    i=$SECONDS
+    "$ROOT/scripts/deploy" "$network" --rpc-url "http://127.0.0.1:$port" --record "$cache/$name-record.json" \
+      >"$cache/$name-deploy.log" 2>&1 || { kill "$pid"; cat "$cache/$name-deploy.log" >&2; echo "FAIL: deploy $network" >&2; return 1; }
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [[ -f "$cache/$name.json" ]] || { cat "$cache/$name-node.log" >&2; echo "FAIL: the node saved no chain" >&2; return 1; }
+    echo "ok: deployed $network in $((SECONDS - i)) s (kept for this run's other tests)"
+  fi
+  cp "$cache/$name.json" "$chain"
+  cp "$cache/$name-record.json" "$record"
+}
+
+# deployed_node VAR RECORD [NETWORK] [flags...]: start_node VAR with the
+# flags on a copy of deployed_chain's chain (saved to $E2E_TMP/<VAR>.json on
+# the node's exit, for a restart), its record copied to RECORD.
+deployed_node() {
+  local var="$1" record="$2" network=scripts/networks/local.toml
+  shift 2
+  if [[ $# -gt 0 && "$1" != --* ]]; then network="$1"; shift; fi
+  deployed_chain "$E2E_TMP/$var.json" "$record" "$network"
+  start_node "$var" --chain-id "$(network_chain_id "$network")" --state "$E2E_TMP/$var.json" "$@"
+}

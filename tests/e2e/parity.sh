@@ -16,16 +16,11 @@ cd "$ROOT"
 # The built keeper (scripts/e2e builds it; VAULT_KEEPER overrides).
 VAULT_KEEPER="${VAULT_KEEPER:-$ROOT/target/debug/vault-keeper}"
 
-start_node RPC_A --chain-id 412346
-start_node RPC_B --chain-id 651940
-# Both deployments at once (each waits for its own receipts).
+# Each chain deployed by scripts/deploy (tests/e2e/lib.sh deployed_node:
+# one real deploy per network file per scripts/e2e run).
 deploy_start=$SECONDS
-scripts/deploy scripts/networks/local.toml --rpc-url "$RPC_A" --record "$E2E_TMP/a.json" >"$E2E_TMP/deploy-a.log" 2>&1 &
-deploy_a=$!
-scripts/deploy scripts/networks/local-alltra.toml --rpc-url "$RPC_B" --record "$E2E_TMP/b.json" >"$E2E_TMP/deploy-b.log" 2>&1 &
-deploy_b=$!
-wait "$deploy_a" || { cat "$E2E_TMP/deploy-a.log" >&2; echo "FAIL: deploy local.toml" >&2; exit 1; }
-wait "$deploy_b" || { cat "$E2E_TMP/deploy-b.log" >&2; echo "FAIL: deploy local-alltra.toml" >&2; exit 1; }
+deployed_node RPC_A "$E2E_TMP/a.json" scripts/networks/local.toml
+deployed_node RPC_B "$E2E_TMP/b.json" scripts/networks/local-alltra.toml
 echo "ok: deployed on both chains (local.toml, local-alltra.toml) in $((SECONDS - deploy_start)) s"
 
 field() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["fixtures"][sys.argv[2]]["address"])' "$1" "$2"; }
