@@ -24,7 +24,7 @@ use alloy_sol_types::{SolCall, SolEvent};
 use vault_math::sizing::{self, FeeRates};
 
 use crate::abi::dodo;
-use crate::decide::{pmm_state, view};
+use crate::decide::{math, pmm_state, view};
 use crate::endpoint::{Endpoint, Sent};
 use crate::KeeperError;
 
@@ -284,10 +284,6 @@ pub enum ParityPlan {
     },
 }
 
-fn math(e: impl std::fmt::Debug) -> KeeperError {
-    KeeperError::Math(format!("{e:?}"))
-}
-
 /// Sizes the pair's legs from `reading`: each toward the midpoint (exact
 /// PMM), at most its cap and what [`BridgeOutflow::spendable`] leaves of
 /// the inventory.
@@ -307,8 +303,8 @@ pub async fn plan<E: Endpoint>(
         return Ok(ParityPlan::InBand);
     }
     let [mid_a, mid_b] = reading.mids;
-    let target = mid_a.checked_add(mid_b).ok_or_else(|| KeeperError::Math("midpoint overflows".into()))?
-        / U256::from(2u8);
+    // Halved by a shift (ruint's `/` is not used; see vault_math's division).
+    let target = mid_a.checked_add(mid_b).ok_or_else(|| KeeperError::Math("midpoint overflows".into()))? >> 1;
     let (dear, cheap) = if mid_a > mid_b { (0, 1) } else { (1, 0) };
     let mut legs = Vec::new();
     for (chain, sells_base) in [(dear, true), (cheap, false)] {
@@ -316,10 +312,11 @@ pub async fn plan<E: Endpoint>(
         let state = pmm_state(&mut chains[chain], p.pool).await?;
         let (token_in, token_out, cap) =
             if sells_base { (p.base, p.quote, p.max_base_in) } else { (p.quote, p.base, p.max_quote_in) };
+        // DODO V2 pools: sized on their own integer arithmetic.
         let to_target = if sells_base {
-            sizing::max_correcting_base_in(&state, target, p.fees)
+            sizing::dodo::max_correcting_base_in(&state, target, p.fees)
         } else {
-            sizing::max_correcting_quote_in(&state, target, p.fees)
+            sizing::dodo::max_correcting_quote_in(&state, target, p.fees)
         }
         .map_err(math)?;
         let spendable = outflow.spendable(chain, token_in, inventory.get(chain, token_in), block, rules)?;
