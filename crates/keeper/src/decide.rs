@@ -200,12 +200,14 @@ pub async fn plan<E: Endpoint>(
         .map_err(math)?;
     let state = pmm_state(endpoint, spec.pool).await?;
     let sells_base = trade.tokenIn == spec.base.address;
-    // The public pool is DODO V2's: sized on its own integer arithmetic
-    // (`sizing::dodo`), so the size lands on the peg or short of it there.
+    // Sized on the exact curve: `sizing::dodo` (DODO V2's own arithmetic)
+    // lands past the peg on the fixture from some BELOW_ONE states (a sale
+    // of quote that crosses ONE), which the simulator's baseline hits; see
+    // the README's DODO section.
     let to_peg = if sells_base {
-        sizing::dodo::max_correcting_base_in(&state, peg, spec.fees)
+        sizing::max_correcting_base_in(&state, peg, spec.fees)
     } else {
-        sizing::dodo::max_correcting_quote_in(&state, peg, spec.fees)
+        sizing::max_correcting_quote_in(&state, peg, spec.fees)
     }
     .map_err(math)?;
     let size = trade.tradeSize.min(to_peg);
