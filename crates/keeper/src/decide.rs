@@ -200,10 +200,10 @@ pub async fn plan<E: Endpoint>(
         .map_err(math)?;
     let state = pmm_state(endpoint, spec.pool).await?;
     let sells_base = trade.tokenIn == spec.base.address;
-    // Sized on the exact curve: `sizing::dodo` (DODO V2's own arithmetic)
-    // lands past the peg on the fixture from some BELOW_ONE states (a sale
-    // of quote that crosses ONE), which the simulator's baseline hits; see
-    // the README's DODO section.
+    // Sized on the exact curve: the simulator's and the local network's
+    // public pools are the exact-curve `PmmPool` fixture, on which
+    // `sizing::dodo` (right for a real DODO V2 pool, and for the
+    // `DodoDspPool` fixture) can land past the peg; see the README.
     let to_peg = if sells_base {
         sizing::max_correcting_base_in(&state, peg, spec.fees)
     } else {
