@@ -1,18 +1,18 @@
 //! The cross-chain parity bot (§9) in the simulator: `vault-keeper`'s
 //! parity decision ([`vault_keeper::parity`]), the code `vault-keeper
 //! parity` runs over JSON-RPC, run in process on both chains (views from
-//! [`VIEWER`], trades from [`BOT`]). What stays here is the simulation's
+//! [`VIEWER`](crate::market::VIEWER), trades from [`BOT`]). What stays here is the simulation's
 //! bridge: the bot's books per chain, and its proceeds in flight, usable on
 //! the other chain only `L` blocks later.
 
 use std::collections::VecDeque;
 
-use alloy_primitives::{Address, Bytes, U256};
-use vault_chain::World;
+use alloy_primitives::{Address, U256};
 use vault_keeper::parity::{self, BridgeOutflow, Inventory, PairPool, ParityPair, ParityPlan, ParityRules};
-use vault_keeper::{run_ready, CallResult, Endpoint, EndpointError, KeeperError, Sent};
+use vault_keeper::{run_ready, KeeperError};
 
-use crate::market::{Market, BOT, VIEWER};
+use crate::keeper::InProcess;
+use crate::market::{Market, BOT};
 use crate::record::EventRecord;
 use crate::scenario::CrossChain;
 use crate::SimError;
@@ -22,32 +22,6 @@ const BLOCKS_PER_MINUTE: u64 = 240;
 /// The peak bridge outflow is kept over an hour, as the ReserveSizer's
 /// default peak window.
 const PEAK_WINDOW_MINUTES: u64 = 60;
-
-/// A chain as the bot's endpoint.
-struct InProcess<'a> {
-    world: &'a mut World,
-}
-
-impl Endpoint for InProcess<'_> {
-    async fn view(&mut self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
-        let outcome = self.world.static_call(VIEWER, to, &calldata);
-        Ok(CallResult {
-            success: outcome.success,
-            data: outcome.return_data.into(),
-            gas_used: Some(outcome.gas_used),
-        })
-    }
-
-    async fn send(&mut self, to: Address, calldata: Bytes) -> Result<Sent, EndpointError> {
-        let outcome = self.world.call(BOT, to, &calldata, U256::ZERO);
-        Ok(Sent {
-            success: outcome.success,
-            gas_used: outcome.gas_used,
-            logs: outcome.logs,
-            output: outcome.return_data.into(),
-        })
-    }
-}
 
 /// The bot: its pairs and rules, books per chain, and the transfers in
 /// flight.
@@ -124,7 +98,8 @@ impl ParityBot {
                 self.inventory.add(chain, token, amount);
             }
         }
-        let mut chains = [InProcess { world: &mut a.world }, InProcess { world: &mut b.world }];
+        let mut chains =
+            [InProcess { world: &mut a.world, sender: BOT }, InProcess { world: &mut b.world, sender: BOT }];
         for pair in &self.pairs {
             let turn = run_ready(parity::turn(
                 &mut chains,

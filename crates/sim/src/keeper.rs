@@ -22,10 +22,13 @@ use crate::market::{Market, KEEPER, VIEWER};
 use crate::scenario::Parameters;
 use crate::SimError;
 
-/// The in-process chain as the keeper's endpoint.
+/// The in-process chain as an endpoint: views from `VIEWER`, transactions
+/// from `sender` (the keeper, or the parity bot).
 pub struct InProcess<'a> {
     /// The chain.
     pub world: &'a mut World,
+    /// Who sends the transactions.
+    pub sender: Address,
 }
 
 impl Endpoint for InProcess<'_> {
@@ -39,7 +42,7 @@ impl Endpoint for InProcess<'_> {
     }
 
     async fn send(&mut self, to: Address, calldata: Bytes) -> Result<Sent, EndpointError> {
-        let outcome = self.world.call(KEEPER, to, &calldata, U256::ZERO);
+        let outcome = self.world.call(self.sender, to, &calldata, U256::ZERO);
         Ok(Sent {
             success: outcome.success,
             gas_used: outcome.gas_used,
@@ -91,8 +94,13 @@ pub fn turn(
     gas: &mut GasStats,
 ) -> Result<Plan, SimError> {
     let spec = spec(market, pool, params);
-    run_ready(vault_keeper::turn(&mut InProcess { world: &mut market.world }, &spec, every_block, gas))
-        .map_err(sim_error)
+    run_ready(vault_keeper::turn(
+        &mut InProcess { world: &mut market.world, sender: KEEPER },
+        &spec,
+        every_block,
+        gas,
+    ))
+    .map_err(sim_error)
 }
 
 /// The keeper's poke of one pool ([`vault_keeper::poke`]): the streak its
@@ -107,7 +115,8 @@ pub fn poke(
     gas: &mut GasStats,
 ) -> Result<Option<u64>, SimError> {
     let spec = spec(market, pool, params);
-    run_ready(vault_keeper::poke(&mut InProcess { world: &mut market.world }, &spec, gas)).map_err(sim_error)
+    run_ready(vault_keeper::poke(&mut InProcess { world: &mut market.world, sender: KEEPER }, &spec, gas))
+        .map_err(sim_error)
 }
 
 /// Sends the planned trade ([`vault_keeper::execute`]).
@@ -119,6 +128,11 @@ pub fn execute(
     gas: &mut GasStats,
 ) -> Sent {
     let spec = spec(market, pool, params);
-    run_ready(vault_keeper::execute(&mut InProcess { world: &mut market.world }, &spec, call, gas))
-        .unwrap_or_else(|e| unreachable!("the in-process endpoint never fails: {e}"))
+    run_ready(vault_keeper::execute(
+        &mut InProcess { world: &mut market.world, sender: KEEPER },
+        &spec,
+        call,
+        gas,
+    ))
+    .unwrap_or_else(|e| unreachable!("the in-process endpoint never fails: {e}"))
 }
