@@ -21,10 +21,8 @@ use proptest::prelude::*;
 use vault_math::fixed::{self, ONE};
 use vault_math::{mesh, MathError, U256};
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
+mod common;
+use common::cases;
 
 /// Operands of one width: random values of every bit length (single limb up
 /// to full width), powers of two and their neighbours, and the fixed edges

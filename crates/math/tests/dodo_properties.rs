@@ -12,27 +12,8 @@ use vault_math::pmm::dodo::{self, DodoError, DodoResult, Sell, MAX_U112, ONE};
 use vault_math::pmm::{self, PmmState, RState};
 use vault_math::U256;
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
-
-/// `floor(a / d)` by shift-and-subtract, `d > 0`. The tests divide with
-/// this and not with ruint's `/`, which returned a wrong quotient in an
-/// optimised test build of this crate (see the crate's division tests).
-fn qdiv(a: U256, d: U256) -> U256 {
-    assert!(!d.is_zero());
-    let mut q = U256::ZERO;
-    let mut r = U256::ZERO;
-    for bit in (0..256).rev() {
-        r = (r << 1) | U256::from(u8::from(a.bit(bit)));
-        if r >= d {
-            r -= d;
-            q.set_bit(bit, true);
-        }
-    }
-    q
-}
+mod common;
+use common::{cases, pow10, qdiv, sci};
 
 /// `ceil(a / d)`, `d > 0`.
 fn cdiv(a: U256, d: U256) -> U256 {
@@ -42,16 +23,6 @@ fn cdiv(a: U256, d: U256) -> U256 {
     } else {
         q + U256::from(1u8)
     }
-}
-
-/// `10^e`.
-fn pow10(e: u32) -> U256 {
-    U256::from(10u8).pow(U256::from(e))
-}
-
-/// `m · 10^e`.
-fn sci(m: u64, e: u32) -> U256 {
-    U256::from(m) * pow10(e)
 }
 
 /// `i` in `[1, 1e36]`, spread over all magnitudes, with round prices often.

@@ -33,35 +33,8 @@ use vault_math::pmm::{PmmState, RState};
 use vault_math::sizing::{self, Direction, FeeRates, Trade, TradeCheck};
 use vault_math::U256;
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
-
-/// `floor(a / d)` by shift-and-subtract, `d > 0`: the test's own division
-/// (ruint's `/` is not trusted in this optimised test build; see the
-/// crate's division tests).
-fn qdiv(a: U256, d: U256) -> U256 {
-    assert!(!d.is_zero());
-    let mut q = U256::ZERO;
-    let mut r = U256::ZERO;
-    for bit in (0..256).rev() {
-        r = (r << 1) | U256::from(u8::from(a.bit(bit)));
-        if r >= d {
-            r -= d;
-            q.set_bit(bit, true);
-        }
-    }
-    q
-}
-
-fn pow10(e: u32) -> U256 {
-    U256::from(10u8).pow(U256::from(e))
-}
-
-fn sci(m: u64, e: u32) -> U256 {
-    U256::from(m) * pow10(e)
-}
+mod common;
+use common::{cases, pow10, qdiv, sci};
 
 /// `i` in `[1, 1e36]`, spread over all magnitudes, round prices often.
 fn i_strategy() -> impl Strategy<Value = U256> {

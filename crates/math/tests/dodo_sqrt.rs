@@ -20,27 +20,8 @@ use proptest::prelude::*;
 use vault_math::pmm::dodo;
 use vault_math::U256;
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
-
-/// `floor(a / d)` by shift-and-subtract, `d > 0`: independent of the crate's
-/// division (which the model's square root uses) and of ruint's `/` (which
-/// gave wrong quotients in optimised builds).
-fn qdiv(a: U256, d: U256) -> U256 {
-    assert!(!d.is_zero());
-    let mut q = U256::ZERO;
-    let mut r = U256::ZERO;
-    for bit in (0..a.bit_len()).rev() {
-        r = (r << 1) | U256::from(u8::from(a.bit(bit)));
-        if r >= d {
-            r -= d;
-            q.set_bit(bit, true);
-        }
-    }
-    q
-}
+mod common;
+use common::{cases, qdiv};
 
 /// DODO's `SafeMath.sqrt`, step for step (Solidity 0.6: `x / 2 + 1` and
 /// `x / z + z` unchecked, so wrapping).

@@ -14,10 +14,8 @@ use vault_math::observation::{
 };
 use vault_math::U256;
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
+mod common;
+use common::cases;
 
 /// A ring's storage as a `Vec`, one observation per slot.
 struct Slots(Vec<Observation>);

@@ -12,15 +12,8 @@ use vault_math::pmm::{self, PmmState, RState, SellOutcome};
 use vault_math::sizing::{self, Direction, FeeRates, Trade, TradeCheck};
 use vault_math::{MathResult, U256};
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
-
-/// `m · 10^e`.
-fn sci(m: u64, e: u32) -> U256 {
-    U256::from(m) * U256::from(10u8).pow(U256::from(e))
-}
+mod common;
+use common::{cases, sci};
 
 /// A number spread over many orders of magnitude in `[10^lo, ~10^(hi+3)]`.
 fn magnitude(lo: u32, hi: u32) -> impl Strategy<Value = U256> {

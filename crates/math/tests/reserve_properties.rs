@@ -8,9 +8,8 @@ use vault_math::reserve::{
 };
 use vault_math::U256;
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
+mod common;
+use common::cases;
 
 fn amount() -> impl Strategy<Value = U256> {
     prop_oneof![Just(U256::ZERO), (0u128..u128::MAX).prop_map(U256::from)]

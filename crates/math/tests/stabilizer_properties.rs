@@ -13,10 +13,8 @@ use vault_math::sizing::{self, Direction};
 use vault_math::stabilizer as stab;
 use vault_math::{MathError, I256, U256};
 
-/// Case count: `PROPTEST_CASES` or 10,000.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
+mod common;
+use common::cases;
 
 fn direction() -> impl Strategy<Value = Direction> {
     prop_oneof![Just(Direction::SellBase), Just(Direction::SellQuote)]
