@@ -49,77 +49,53 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match command {
+    let outcome = match command {
         Command::Run { config } => runtime.block_on(run(&config)),
         Command::Parity { config } => runtime.block_on(parity(&config)),
-    }
+    };
+    outcome.err().unwrap_or(ExitCode::SUCCESS)
+}
+
+/// Logs `message` as an error; the failure status to exit with.
+fn failed(message: std::fmt::Arguments<'_>) -> ExitCode {
+    tracing::error!("{message}");
+    ExitCode::FAILURE
+}
+
+/// The signal handlers that stop either program.
+fn shutdown_signal() -> Result<tokio::sync::watch::Receiver<bool>, ExitCode> {
+    rpc::shutdown_signal().map_err(|e| failed(format_args!("cannot install the signal handlers: {e}")))
 }
 
 /// `vault-keeper run`.
-async fn run(config: &Path) -> ExitCode {
-    let config = match Config::load(config) {
-        Ok(config) => config,
-        Err(e) => {
-            tracing::error!("config: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let shutdown = match rpc::shutdown_signal() {
-        Ok(shutdown) => shutdown,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot install the signal handlers");
-            return ExitCode::FAILURE;
-        }
-    };
+async fn run(config: &Path) -> Result<(), ExitCode> {
+    let config = Config::load(config).map_err(|e| failed(format_args!("config: {e}")))?;
+    let shutdown = shutdown_signal()?;
     let metrics = Metrics::default();
     if let Some(listen) = config.metrics_listen {
-        if let Err(e) = rpc::metrics::serve(listen, metrics.clone()).await {
-            tracing::error!("metrics_listen: {listen}: {e}");
-            return ExitCode::FAILURE;
-        }
+        rpc::metrics::serve(listen, metrics.clone())
+            .await
+            .map_err(|e| failed(format_args!("metrics_listen: {listen}: {e}")))?;
     }
-    let mut keeper = match Keeper::start(config, metrics).await {
-        Ok(keeper) => keeper,
-        Err(e) => {
-            tracing::error!("start-up: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let mut keeper =
+        Keeper::start(config, metrics).await.map_err(|e| failed(format_args!("start-up: {e}")))?;
     keeper.run(shutdown).await;
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// `vault-keeper parity`.
-async fn parity(config: &Path) -> ExitCode {
-    let config = match ParityConfig::load(config) {
-        Ok(config) => config,
-        Err(e) => {
-            tracing::error!("config: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let shutdown = match rpc::shutdown_signal() {
-        Ok(shutdown) => shutdown,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot install the signal handlers");
-            return ExitCode::FAILURE;
-        }
-    };
+async fn parity(config: &Path) -> Result<(), ExitCode> {
+    let config = ParityConfig::load(config).map_err(|e| failed(format_args!("config: {e}")))?;
+    let shutdown = shutdown_signal()?;
     let metrics = ParityMetrics::default();
     if let Some(listen) = config.metrics_listen {
         let page = metrics.clone();
-        if let Err(e) = rpc::metrics::serve_page(listen, move || page.render()).await {
-            tracing::error!("metrics_listen: {listen}: {e}");
-            return ExitCode::FAILURE;
-        }
+        rpc::metrics::serve_page(listen, move || page.render())
+            .await
+            .map_err(|e| failed(format_args!("metrics_listen: {listen}: {e}")))?;
     }
-    let mut bot = match ParityRunner::start(config, metrics).await {
-        Ok(bot) => bot,
-        Err(e) => {
-            tracing::error!("start-up: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let mut bot =
+        ParityRunner::start(config, metrics).await.map_err(|e| failed(format_args!("start-up: {e}")))?;
     bot.run(shutdown).await;
-    ExitCode::SUCCESS
+    Ok(())
 }
