@@ -77,26 +77,20 @@ network_chain_id() {
 # network in a scripts/e2e run deploys it for real (scripts/deploy onto a
 # fresh node, saved on its exit) into $E2E_CACHE; later calls copy that.
 deployed_chain() {
-  local chain="$1" record="$2" network="${3:-scripts/networks/local.toml}" name chain_id cache port pid i
+  local chain="$1" record="$2" network="${3:-scripts/networks/local.toml}" name cache pid start
   name="$(basename "$network" .toml)"
   cache="${E2E_CACHE:-$E2E_TMP/cache}"
   mkdir -p "$cache"
   if [[ ! -f "$cache/$name.json" ]]; then
-    chain_id="$(network_chain_id "$network")"
-    port="$(free_port)"
-    "$VAULT_NODE" --port "$port" --chain-id "$chain_id" --state "$cache/$name.json" >"$cache/$name-node.log" 2>&1 &
-    pid=$!
-    for i in $(seq 1 100); do
-      cast chain-id --rpc-url "http://127.0.0.1:$port" >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-    i=$SECONDS
-    "$ROOT/scripts/deploy" "$network" --rpc-url "http://127.0.0.1:$port" --record "$cache/$name-record.json" \
-      >"$cache/$name-deploy.log" 2>&1 || { kill "$pid"; cat "$cache/$name-deploy.log" >&2; echo "FAIL: deploy $network" >&2; return 1; }
+    start_node DEPLOY_RPC --chain-id "$(network_chain_id "$network")" --state "$cache/$name.json"
+    pid=${E2E_PIDS[-1]}
+    start=$SECONDS
+    "$ROOT/scripts/deploy" "$network" --rpc-url "$DEPLOY_RPC" --record "$cache/$name-record.json" \
+      >"$cache/$name-deploy.log" 2>&1 || { cat "$cache/$name-deploy.log" >&2; echo "FAIL: deploy $network" >&2; return 1; }
     kill -TERM "$pid"
     wait "$pid" || true
-    [[ -f "$cache/$name.json" ]] || { cat "$cache/$name-node.log" >&2; echo "FAIL: the node saved no chain" >&2; return 1; }
-    echo "ok: deployed $network in $((SECONDS - i)) s (kept for this run's other tests)"
+    [[ -f "$cache/$name.json" ]] || { echo "FAIL: the node saved no chain" >&2; return 1; }
+    echo "ok: deployed $network in $((SECONDS - start)) s (kept for this run's other tests)"
   fi
   cp "$cache/$name.json" "$chain"
   cp "$cache/$name-record.json" "$record"
