@@ -171,3 +171,63 @@ async fn a_nonce_taken_by_another_sender_is_resynced() {
     assert_eq!(other.get_transaction_count(endpoint.keeper()).await.unwrap(), 3);
     assert_eq!(endpoint.next_nonce(), Some(3));
 }
+
+/// Deploys a contract whose every call reverts once `block.number` is past
+/// `deadline`, and mines its creation; returns its address.
+async fn deploy_deadline(url: &str, deadline: u64) -> Address {
+    // PUSH8 deadline NUMBER GT PUSH1 0x0f JUMPI STOP JUMPDEST
+    // PUSH1 0 PUSH1 0 REVERT, behind an init code that returns it.
+    let mut runtime = vec![0x67];
+    runtime.extend_from_slice(&deadline.to_be_bytes());
+    runtime.extend_from_slice(&[0x43, 0x11, 0x60, 0x0f, 0x57, 0x00, 0x5b, 0x60, 0x00, 0x60, 0x00, 0xfd]);
+    let len = u8::try_from(runtime.len()).unwrap();
+    let mut init = vec![0x60, len, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, len, 0x60, 0x00, 0xf3];
+    init.extend_from_slice(&runtime);
+    let node = provider(url);
+    let request = TransactionRequest::default().with_deploy_code(init).with_gas_limit(200_000);
+    let pending = node.send_transaction(request).await.unwrap();
+    mine(url).await;
+    let receipt = pending.get_receipt().await.unwrap();
+    receipt.contract_address.expect("created")
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_simulated_before_a_block_is_mined_is_simulated_again_and_not_sent_when_it_would_revert() {
+    let Some(anvil) = anvil().await else { return };
+    let node = provider(&anvil.url);
+    let head = node.get_block_number().await.unwrap();
+    // Created in head + 1; calls succeed through block head + 2.
+    let target = deploy_deadline(&anvil.url, head + 2).await;
+    let mut endpoint = endpoint(&anvil.url, Duration::from_secs(10), FeePolicy::default());
+    let deployer_nonce = node.get_transaction_count(endpoint.keeper()).await.unwrap();
+    // Simulated at head + 1: it would land in head + 2, in time.
+    assert!(endpoint.simulate(target, Bytes::new()).await.unwrap().success);
+    // A block is mined before it is sent: it would land in head + 3.
+    mine(&anvil.url).await;
+    let sent = endpoint.send(target, Bytes::new()).await.unwrap();
+    assert!(!sent.success, "sent although it would revert in the next block");
+    assert_eq!(sent.gas_used, 0, "not sent");
+    assert!(endpoint.journal.is_empty());
+    assert_eq!(node.get_transaction_count(endpoint.keeper()).await.unwrap(), deployer_nonce, "nothing sent");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_simulated_on_the_latest_block_is_sent_while_no_block_is_mined() {
+    let Some(anvil) = anvil().await else { return };
+    let node = provider(&anvil.url);
+    let head = node.get_block_number().await.unwrap();
+    let target = deploy_deadline(&anvil.url, head + 2).await;
+    let mut endpoint = endpoint(&anvil.url, Duration::from_secs(10), FeePolicy::default());
+    assert!(endpoint.simulate(target, Bytes::new()).await.unwrap().success);
+    let miner = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        mine(&anvil.url).await;
+        std::future::pending::<()>().await;
+    };
+    let sent = tokio::select! {
+        sent = endpoint.send(target, Bytes::new()) => sent.unwrap(),
+        () = miner => unreachable!(),
+    };
+    assert!(sent.success, "mined in block {:?}", endpoint.journal.first().and_then(|tx| tx.block));
+    assert_eq!(endpoint.journal[0].block, Some(head + 2));
+}

@@ -3,6 +3,9 @@
 //! an explicit gas limit (estimate plus margin, capped), signed by the local
 //! key with the nonce the endpoint counts itself and explicit EIP-1559
 //! fees, sent, and its receipt awaited (with fee bumps while it is stuck).
+//! A transaction checked before a block was mined (by its estimate or the
+//! caller's simulation) is simulated again on the next block before it is
+//! sent, and not sent if it would revert there.
 
 use std::time::{Duration, Instant};
 
@@ -121,8 +124,9 @@ pub struct RpcEndpoint {
     pub journal: Vec<SentTx>,
     /// Nonce and stuck-transaction incidents since the runner last took them.
     pub incidents: Incidents,
-    /// The call the caller has just simulated, see [`Self::simulated`].
-    simulated: Option<(Address, Bytes)>,
+    /// The call the caller has just simulated and the head it ran on, see
+    /// [`Self::simulate`].
+    simulated: Option<(Address, Bytes, u64)>,
 }
 
 /// What a node's error answer means for a call.
@@ -214,11 +218,70 @@ impl RpcEndpoint {
         self
     }
 
-    /// Notes that `calldata` to `to` has just been simulated with success
-    /// at the latest block: the next [`Endpoint::send`], if it is that
-    /// call and is sent without an estimate, skips its own `eth_call`.
-    pub fn simulated(&mut self, to: Address, calldata: Bytes) {
-        self.simulated = Some((to, calldata));
+    /// Simulates `calldata` to `to` at the latest block (an `eth_call`).
+    /// On success the next [`Endpoint::send`] of that very call, if sent
+    /// without an estimate, skips its own `eth_call`; it is simulated again
+    /// on the next block if one is mined before it is sent.
+    ///
+    /// # Errors
+    /// The node cannot be reached.
+    pub async fn simulate(&mut self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
+        let head = self.head().await?;
+        let result = self.call_at(to, calldata.clone(), BlockId::latest()).await?;
+        self.simulated = result.success.then_some((to, calldata, head));
+        Ok(result)
+    }
+
+    async fn head(&self) -> Result<u64, EndpointError> {
+        self.provider.get_block_number().await.map_err(|e| transport("eth_blockNumber", e))
+    }
+
+    async fn call_pending(&self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
+        self.call_at(to, calldata, BlockId::pending()).await
+    }
+
+    async fn call_at(
+        &self,
+        to: Address,
+        calldata: Bytes,
+        block: BlockId,
+    ) -> Result<CallResult, EndpointError> {
+        let request = self.request(to, calldata);
+        Ok(match classify(self.provider.call(&request).block(block).await)? {
+            Answer::Ok(data) => CallResult { success: true, data, gas_used: None },
+            Answer::Reverted(data) => CallResult { success: false, data, gas_used: None },
+        })
+    }
+
+    /// The revert data of `calldata` to `to`, checked when `checked` was
+    /// the head, if it now reverts: when blocks were mined since (during
+    /// an estimate, say), it is simulated again on the next block
+    /// (`pending`), up to three times. A trade sustained for the block
+    /// after its poke's is refused one block later (`SingleBlockSpike`):
+    /// without this it would be sent and revert.
+    async fn reverts_now(
+        &self,
+        to: Address,
+        calldata: &Bytes,
+        mut checked: u64,
+    ) -> Result<Option<Bytes>, EndpointError> {
+        for _ in 0..3 {
+            let head = self.head().await?;
+            if head == checked {
+                return Ok(None);
+            }
+            tracing::info!(
+                checked,
+                head,
+                "blocks were mined since the simulation: simulating again on the next block"
+            );
+            let again = self.call_pending(to, calldata.clone()).await?;
+            if !again.success {
+                return Ok(Some(again.data));
+            }
+            checked = head;
+        }
+        Ok(None)
     }
 
     /// The provider.
@@ -424,11 +487,7 @@ fn not_sent(revert_data: Bytes) -> Sent {
 
 impl Endpoint for RpcEndpoint {
     async fn view(&mut self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
-        let request = self.request(to, calldata);
-        Ok(match classify(self.provider.call(&request).block(BlockId::latest()).await)? {
-            Answer::Ok(data) => CallResult { success: true, data, gas_used: None },
-            Answer::Reverted(data) => CallResult { success: false, data, gas_used: None },
-        })
+        self.call_at(to, calldata, BlockId::latest()).await
     }
 
     /// A transaction the node's estimate (or, when the estimate is slow,
@@ -440,6 +499,16 @@ impl Endpoint for RpcEndpoint {
         let request = self.request(to, calldata.clone());
         let simulated = self.simulated.take();
         let asked = Instant::now();
+        // The head the transaction is checked on (its estimate runs on the
+        // block after).
+        let simulated_head = match simulated {
+            Some((sim_to, sim_data, head)) if sim_to == to && sim_data == calldata => Some(head),
+            _ => None,
+        };
+        let checked = match simulated_head {
+            Some(head) => head,
+            None => self.head().await?,
+        };
         let answer = if self.estimate_timeout.is_zero() {
             None
         } else {
@@ -453,12 +522,12 @@ impl Endpoint for RpcEndpoint {
         } else {
             // No estimate, or a slow one that would make the transaction
             // late for its block: check it with one `eth_call` and send it
-            // with the cap.
-            // (Unless the caller has just simulated this very call.)
-            if simulated != Some((to, calldata.clone())) {
-                let latest = self.provider.call(&request).block(BlockId::latest()).await;
-                if let Answer::Reverted(data) = classify(latest)? {
-                    return Ok(not_sent(data));
+            // with the cap (unless the caller has just simulated this very
+            // call).
+            if simulated_head.is_none() {
+                let latest = self.call_at(to, calldata.clone(), BlockId::latest()).await?;
+                if !latest.success {
+                    return Ok(not_sent(latest.data));
                 }
             }
             None
@@ -480,6 +549,9 @@ impl Endpoint for RpcEndpoint {
             Some(nonce) => nonce,
             None => self.resync().await?,
         };
+        if let Some(revert) = self.reverts_now(to, &calldata, checked).await? {
+            return Ok(not_sent(revert));
+        }
         let request = request.with_gas_limit(gas_limit);
         let (hash, nonce) = self.broadcast(&request, nonce, fees).await?;
         let sent_at = Instant::now();

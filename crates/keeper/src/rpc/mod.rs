@@ -17,7 +17,6 @@ use tokio::sync::watch;
 
 use crate::abi::{error_name, fc, stab};
 use crate::decide::{self, view, GasStats, Plan};
-use crate::endpoint::Endpoint;
 use crate::pool::PoolSpec;
 use crate::KeeperError;
 pub use config::Config;
@@ -427,7 +426,7 @@ impl Keeper {
         let label = spec.stabilizer.to_string();
         let asked = Instant::now();
         let calldata: alloy_primitives::Bytes = call.abi_encode().into();
-        let simulated = self.endpoint.view(spec.stabilizer, calldata.clone()).await?;
+        let simulated = self.endpoint.simulate(spec.stabilizer, calldata).await?;
         tracing::debug!(stabilizer = %label, block, simulate_ms = asked.elapsed().as_secs_f64() * 1e3, "simulated");
         if !simulated.success {
             let error = error_name(&simulated.data);
@@ -435,7 +434,6 @@ impl Keeper {
             tracing::warn!(stabilizer = %label, block, error, size = %call.tradeSize, "executePrivateSwap would revert; not sent");
             return Ok(());
         }
-        self.endpoint.simulated(spec.stabilizer, calldata);
         let sent = decide::execute(&mut self.endpoint, spec, call, &mut self.gas).await;
         self.journal(block, seen);
         let sent = sent?;
@@ -443,7 +441,7 @@ impl Keeper {
             let error = error_name(&sent.output);
             self.metrics.refusal(&error);
             if sent.gas_used == 0 {
-                tracing::warn!(stabilizer = %label, block, error, "executePrivateSwap not sent: its estimate reverts");
+                tracing::warn!(stabilizer = %label, block, error, "executePrivateSwap not sent: it would revert in the next block");
             } else {
                 tracing::error!(stabilizer = %label, block, error, gas_used = sent.gas_used, "executePrivateSwap reverted");
             }
