@@ -200,14 +200,12 @@ pub async fn plan<E: Endpoint>(
         .map_err(math)?;
     let state = pmm_state(endpoint, spec.pool).await?;
     let sells_base = trade.tokenIn == spec.base.address;
-    // Sized on the exact curve: the simulator's and the local network's
-    // public pools are the exact-curve `PmmPool` fixture, on which
-    // `sizing::dodo` (right for a real DODO V2 pool, and for the
-    // `DodoDspPool` fixture) can land past the peg; see the README.
+    // The public pool is DODO V2's: sized on its own integer arithmetic
+    // (`sizing::dodo`), so the size lands on the peg or short of it there.
     let to_peg = if sells_base {
-        sizing::max_correcting_base_in(&state, peg, spec.fees)
+        sizing::dodo::max_correcting_base_in(&state, peg, spec.fees)
     } else {
-        sizing::max_correcting_quote_in(&state, peg, spec.fees)
+        sizing::dodo::max_correcting_quote_in(&state, peg, spec.fees)
     }
     .map_err(math)?;
     let size = trade.tradeSize.min(to_peg);

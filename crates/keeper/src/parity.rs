@@ -312,10 +312,11 @@ pub async fn plan<E: Endpoint>(
         let state = pmm_state(&mut chains[chain], p.pool).await?;
         let (token_in, token_out, cap) =
             if sells_base { (p.base, p.quote, p.max_base_in) } else { (p.quote, p.base, p.max_quote_in) };
+        // DODO V2 pools: sized on their own integer arithmetic.
         let to_target = if sells_base {
-            sizing::max_correcting_base_in(&state, target, p.fees)
+            sizing::dodo::max_correcting_base_in(&state, target, p.fees)
         } else {
-            sizing::max_correcting_quote_in(&state, target, p.fees)
+            sizing::dodo::max_correcting_quote_in(&state, target, p.fees)
         }
         .map_err(math)?;
         let spendable = outflow.spendable(chain, token_in, inventory.get(chain, token_in), block, rules)?;

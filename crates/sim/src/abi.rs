@@ -63,8 +63,9 @@ pub mod fx {
         function approve(address spender, uint256 amount) external returns (bool);
         function transfer(address to, uint256 amount) external returns (bool);
         function balanceOf(address account) external view returns (uint256);
-        function pmmConstructor(address owner, address maintainer, address baseToken, address quoteToken, uint256 lpFeeRate, uint256 mtFeeRate, uint256 i, uint256 k, bool isOpenTWAP);
-        function deposit(uint256 baseAmount, uint256 quoteAmount);
+        function dspConstructor(address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 i, uint256 k, bool isOpenTWAP);
+        function feeRateModelConstructor(address owner, uint256 defaultRate);
+        function buyShares(address to) external returns (uint256 shares, uint256 baseInput, uint256 quoteInput);
         function sellBase(address to) external returns (uint256);
         function sellQuote(address to) external returns (uint256);
         function getMidPrice() external view returns (uint256 midPrice);

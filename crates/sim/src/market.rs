@@ -1,7 +1,8 @@
 //! One chain's market: the four wasm contracts (FlashContainment,
 //! PrivateMeshPool, ReserveSizer, one Stabilizer per public pool), the
-//! Solidity `PmmPool`s of §4, their flash-loan lenders, the ERC-20s and the
-//! oracles, deployed and wired as in production on a [`World`].
+//! Solidity `DodoDspPool`s of §4 (DODO V2's DSP to the wei), their
+//! flash-loan lenders, the ERC-20s and the oracles, deployed and wired as
+//! in production on a [`World`].
 
 use alloy_primitives::{keccak256, Address, I256, U256};
 use alloy_sol_types::SolCall;
@@ -134,7 +135,12 @@ impl Codes {
 #[derive(Debug, Clone)]
 pub struct Fixtures {
     token: Artifact,
-    pmm: Artifact,
+    /// `DodoDspPool`: the public pools are DODO V2 DSPs, priced to the wei
+    /// as `vault_math::pmm::dodo` prices them (the keeper sizes with
+    /// `sizing::dodo`).
+    dsp: Artifact,
+    /// `DodoFeeRateModel`: the DSPs' maintainer fee rate.
+    fee_model: Artifact,
     oracle: Artifact,
     /// `FlashAttacker`.
     pub attacker: Artifact,
@@ -151,7 +157,8 @@ impl Fixtures {
         let load = |name: &str| Artifact::load(name).map_err(|e| SimError::Setup(e.to_string()));
         Ok(Self {
             token: load("TestToken")?,
-            pmm: load("PmmPool")?,
+            dsp: load("DodoDspPool")?,
+            fee_model: load("DodoFeeRateModel")?,
             oracle: load("PriceOracle")?,
             attacker: load("FlashAttacker")?,
             peg_manager: load("StablecoinPegManager")?,
@@ -488,32 +495,29 @@ impl Market {
             .map_err(|e| SimError::Math(format!("{e:?}")))?;
         let mut addresses = [Address::ZERO; 2];
         for (slot, depth_usd) in [config.depth_usd, config.lender_depth_usd].into_iter().enumerate() {
-            let ctor = fx::pmmConstructorCall {
-                owner: OWNER,
+            let ctor = fx::feeRateModelConstructorCall { owner: OWNER, defaultRate: U256::ZERO };
+            let fee_model = deploy(&mut self.world, &fixtures.fee_model, &args(&ctor))?;
+            let ctor = fx::dspConstructorCall {
                 maintainer: OWNER,
-                baseToken: b.address,
-                quoteToken: q.address,
+                baseTokenAddress: b.address,
+                quoteTokenAddress: q.address,
                 lpFeeRate: U256::from(params.lp_fee_e18),
-                mtFeeRate: U256::ZERO,
+                mtFeeRateModel: fee_model,
                 i,
                 k: U256::from(params.pool_k_e18),
                 isOpenTWAP: false,
             };
-            let pool = deploy(&mut self.world, &fixtures.pmm, &args(&ctor))?;
-            let (base_amount, quote_amount) = (usd_to_raw(&b, depth_usd), usd_to_raw(&q, depth_usd));
-            send(&mut self.world, OWNER, b.address, &fx::approveCall { spender: pool, amount: base_amount })?;
-            send(
-                &mut self.world,
-                OWNER,
-                q.address,
-                &fx::approveCall { spender: pool, amount: quote_amount },
-            )?;
-            send(
-                &mut self.world,
-                OWNER,
-                pool,
-                &fx::depositCall { baseAmount: base_amount, quoteAmount: quote_amount },
-            )?;
+            let pool = deploy(&mut self.world, &fixtures.dsp, &args(&ctor))?;
+            let base_amount = usd_to_raw(&b, depth_usd);
+            // DSP's first buyShares sets B0 = base and Q0 = floor(base · i)
+            // when the quote covers that (else B0 = quote / i < B, and the
+            // mid price at R = ONE would start below i): at least Q0.
+            let at_i = vault_math::pmm::dodo::mul_floor(base_amount, i)
+                .map_err(|e| SimError::Math(format!("{e:?}")))?;
+            let quote_amount = usd_to_raw(&q, depth_usd).max(at_i);
+            send(&mut self.world, OWNER, b.address, &fx::transferCall { to: pool, amount: base_amount })?;
+            send(&mut self.world, OWNER, q.address, &fx::transferCall { to: pool, amount: quote_amount })?;
+            send(&mut self.world, OWNER, pool, &fx::buySharesCall { to: OWNER })?;
             addresses[slot] = pool;
         }
         let ctor = fx::oracleConstructorCall { owner: OWNER, initialPrice: oracle_price };

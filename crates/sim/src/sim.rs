@@ -797,8 +797,9 @@ impl AttackState {
                         // Push (or top up) the pool to `push_bps` below its peg.
                         let target = offset_peg(market.peg(pool)?, push_bps, true);
                         let state = market.pmm_state(pool)?;
-                        let amount = vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
-                            .map_err(|e| SimError::Math(format!("{e:?}")))?;
+                        let amount =
+                            vault_math::sizing::dodo::max_correcting_base_in(&state, target, market.fees)
+                                .map_err(|e| SimError::Math(format!("{e:?}")))?;
                         if !amount.is_zero() {
                             market.sell(ATTACKER, pool, true, amount)?;
                             let base = market.pools[pool].base;
@@ -1001,9 +1002,9 @@ fn trade_to(market: &mut Market, pool: usize, target: U256) -> Result<Option<(bo
     let sells_base = target < market.mid(pool)?;
     let state = market.pmm_state(pool)?;
     let amount = if sells_base {
-        vault_math::sizing::max_correcting_base_in(&state, target, market.fees)
+        vault_math::sizing::dodo::max_correcting_base_in(&state, target, market.fees)
     } else {
-        vault_math::sizing::max_correcting_quote_in(&state, target, market.fees)
+        vault_math::sizing::dodo::max_correcting_quote_in(&state, target, market.fees)
     }
     .map_err(|e| SimError::Math(format!("{e:?}")))?;
     Ok((!amount.is_zero()).then_some((sells_base, amount)))
