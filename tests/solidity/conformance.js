@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks that the PmmPool fixture speaks DODO's ABI.
+// Checks that the DODO-compatible fixtures speak DODO's ABI.
 //
 // 1. Every function in conformance.json ("functions": the ones the project
 //    calls on DODO pools) must exist exactly once in both the artifact and
@@ -11,6 +11,11 @@
 // 3. Each stand-in named in "assumed" must implement every function of its
 //    assumed interface JSON under abi/external/ the same way, so swapping in
 //    a real ABI there shows at once what the stand-in must change.
+// 4. Each fixture named in "pools" is checked against its own DODO ABI file
+//    (the DODO-exact pools: DodoDspPool against DSP.json, DodoDppPool
+//    against DPPAdvanced.json): every function whose name the file has must
+//    match it as in 1; with "complete", every function of the file must be
+//    in the fixture.
 //
 //   node conformance.js [--artifact PATH]   (paths relative to the repo root)
 'use strict';
@@ -97,6 +102,33 @@ function main() {
     }
   }
 
+  const poolLines = [];
+  for (const [contract, spec] of Object.entries(config.pools || {})) {
+    const fixture = load(path.join('tests/solidity/artifacts', `${contract}.json`));
+    const reference = load(spec.reference);
+    const label = path.basename(spec.reference);
+    const names = (abi) => [...new Set(abi.filter((e) => e.type === 'function').map((e) => e.name))].sort();
+    let matched = 0;
+    const only = [];
+    for (const name of names(fixture)) {
+      if (functions(reference, name).length > 0) {
+        problems.push(...compare(`${contract}.${name}`, functions(fixture, name), functions(reference, name), label));
+        matched += 1;
+      } else {
+        only.push(name);
+      }
+    }
+    if (spec.complete) {
+      for (const name of names(reference)) {
+        if (functions(fixture, name).length === 0) problems.push(`${contract}.${name}: missing (${label} has it)`);
+      }
+    }
+    poolLines.push(
+      `${contract}: ${matched} functions match ${label}${spec.complete ? ' (all of its functions)' : ''}; ` +
+        `fixture-only: ${only.join(', ') || 'none'}`,
+    );
+  }
+
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`  ${p}\n`);
     process.stderr.write(`conformance: ${problems.length} difference(s) from the reference ABIs\n`);
@@ -106,6 +138,7 @@ function main() {
     `conformance: ${config.functions.length} called functions and ${alsoChecked} more match DODO's ABI; ` +
       `fixture-only: ${extra.join(', ')}; ${assumedChecked} functions of the assumed interfaces implemented\n`,
   );
+  for (const line of poolLines) process.stdout.write(`conformance: ${line}\n`);
 }
 
 main();

@@ -28,7 +28,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use alloy_primitives::{address, Address, U256};
-use alloy_sol_types::{sol, Revert, SolCall, SolConstructor, SolError};
+use alloy_sol_types::{sol, SolCall, SolConstructor};
+use dodo_support::abi_entries;
+use dodo_support::{
+    decimals_strategy, describe, fee_strategy, i_strategy, k_strategy, ppm_of, proptest_cases,
+    reserve_strategy, resolve, revert_data_matches, same, trade_strategy, u, Trade, E18,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use vault_chain::artifacts::Artifact;
@@ -36,12 +41,13 @@ use vault_chain::World;
 use vault_math::pmm::dodo::{self, DodoError, DodoResult, DspLiquidity, ONE};
 use vault_math::pmm::{PmmState, RState};
 
+mod dodo_support;
+
 sol! {
     contract TestToken {
         constructor(string name, string symbol, uint8 decimals, address initialHolder, uint256 initialSupply);
         function transfer(address to, uint256 amount) external returns (bool);
         function balanceOf(address account) external view returns (uint256);
-        error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
     }
 
     contract DodoFeeRateModel {
@@ -81,37 +87,8 @@ const MIN_POOLS: u32 = 1_500;
 /// What the trader holds of each token.
 const TRADER_FUNDS_BITS: usize = 250;
 
-const E18: u128 = 1_000_000_000_000_000_000;
-
-fn proptest_cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
-}
-
 fn pools_per_run() -> u32 {
     (proptest_cases() / 8).max(MIN_POOLS)
-}
-
-fn u(v: u128) -> U256 {
-    U256::from(v)
-}
-
-fn pow10(e: u32) -> U256 {
-    U256::from(10u8).pow(U256::from(e))
-}
-
-/// `floor(a / d)` by shift-and-subtract (`d > 0`): the test's own division,
-/// independent of the code under test and of ruint's `/`.
-fn qdiv(a: U256, d: U256) -> U256 {
-    let mut q = U256::ZERO;
-    let mut r = U256::ZERO;
-    for bit in (0..256).rev() {
-        r = (r << 1) | U256::from(u8::from(a.bit(bit)));
-        if r >= d {
-            r -= d;
-            q.set_bit(bit, true);
-        }
-    }
-    q
 }
 
 fn artifact(name: &'static str) -> &'static Artifact {
@@ -146,91 +123,6 @@ struct Case {
     /// trader's shares.
     deposit_ppm: (u64, u64),
     withdraw_ppm: u64,
-}
-
-#[derive(Clone, Debug)]
-struct Trade {
-    sell_base: bool,
-    size: Size,
-    wait: u64,
-}
-
-#[derive(Clone, Debug)]
-enum Size {
-    Zero,
-    /// Parts per million of the reserve of the token sold.
-    OfReserve(u64),
-    /// `m · 10^e` whole tokens of the token sold.
-    Tokens(u64, i32),
-    /// The back-to-one amount plus an offset (the side that brings R back).
-    BackToOne(i8),
-    /// Any amount below 2^bits.
-    Raw(U256),
-}
-
-fn tokens(m: u64, e: i32, decimals: u8) -> U256 {
-    let exp = e + i32::from(decimals);
-    let m = U256::from(m);
-    if exp >= 0 {
-        m * pow10(exp.unsigned_abs())
-    } else {
-        qdiv(m, pow10(exp.unsigned_abs())).max(U256::from(1u8))
-    }
-}
-
-fn decimals_strategy() -> impl Strategy<Value = u8> {
-    prop_oneof![Just(6u8), Just(18u8)]
-}
-
-/// A human price `m · 10^e` with the decimals difference folded in (as DODO
-/// stores `i`), or any `i` in `[1, 1e36]`.
-fn i_strategy(base_decimals: u8, quote_decimals: u8) -> impl Strategy<Value = U256> {
-    let shift = 18 + i32::from(quote_decimals) - i32::from(base_decimals);
-    prop_oneof![
-        6 => (1u64..1_000, -6i32..=3).prop_map(move |(m, e)| U256::from(m) * pow10((e + shift).unsigned_abs())),
-        1 => (1u64..1_000_000, 0u32..=30).prop_map(|(m, e)| (U256::from(m) * pow10(e)).min(pow10(36))),
-        1 => prop_oneof![Just(U256::from(1u8)), Just(pow10(36))],
-    ]
-}
-
-fn k_strategy() -> impl Strategy<Value = U256> {
-    prop_oneof![
-        1 => Just(U256::ZERO),
-        1 => Just(u(E18)),
-        1 => prop_oneof![Just(u(E18 / 10_000)), Just(u(E18 / 10)), Just(u(E18 - 1))],
-        5 => (0..=E18).prop_map(U256::from),
-    ]
-}
-
-fn fee_strategy() -> impl Strategy<Value = (U256, U256)> {
-    prop_oneof![
-        1 => Just((U256::ZERO, U256::ZERO)),
-        4 => (0..=E18 / 100, 0..=E18 / 200).prop_map(|(lp, mt)| (u(lp), u(mt))),
-    ]
-}
-
-fn reserve_strategy(decimals: u8) -> impl Strategy<Value = U256> {
-    prop_oneof![
-        9 => (1u64..1_000, -3i32..=6).prop_map(move |(m, e)| tokens(m, e, decimals)),
-        1 => (1u64..100_000).prop_map(U256::from),
-    ]
-}
-
-fn size_strategy() -> impl Strategy<Value = Size> {
-    prop_oneof![
-        1 => Just(Size::Zero),
-        6 => (1u64..=3_000_000).prop_map(Size::OfReserve),
-        6 => (1u64..1_000, -6i32..=7).prop_map(|(m, e)| Size::Tokens(m, e)),
-        4 => (-2i8..=2).prop_map(Size::BackToOne),
-        1 => (0usize..=120, any::<[u64; 4]>()).prop_map(|(bits, limbs)| {
-            Size::Raw(U256::from_limbs(limbs) & ((U256::from(1u8) << bits) - U256::from(1u8)))
-        }),
-    ]
-}
-
-fn trade_strategy() -> impl Strategy<Value = Trade> {
-    (any::<bool>(), size_strategy(), prop_oneof![Just(0u64), 1u64..=86_400])
-        .prop_map(|(sell_base, size, wait)| Trade { sell_base, size, wait })
 }
 
 fn case_strategy() -> impl Strategy<Value = Case> {
@@ -289,19 +181,6 @@ impl Model {
         }
         Ok(())
     }
-}
-
-/// The revert reason the pool gives for a model error.
-fn revert_data_matches(data: &[u8], expected: DodoError) -> bool {
-    if expected == DodoError::TransferExceedsBalance {
-        return data.get(..4) == Some(&TestToken::ERC20InsufficientBalance::SELECTOR[..]);
-    }
-    Revert::abi_decode(data, true).is_ok_and(|r| r.reason == expected.reason())
-}
-
-fn describe(data: &[u8]) -> String {
-    Revert::abi_decode(data, true)
-        .map_or_else(|_| format!("0x{}", alloy_primitives::hex::encode(data)), |r| r.reason)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -446,57 +325,30 @@ impl Deployed {
         TestToken::balanceOfCall::abi_decode_returns(&out.return_data, true).expect("uint256")._0
     }
 
-    /// A pool result against the model's: equal values, or the same revert.
-    fn same<T: PartialEq + std::fmt::Debug>(
-        what: &str,
-        pool: Result<T, Vec<u8>>,
-        model: DodoResult<T>,
-    ) -> Result<(), TestCaseError> {
-        match (pool, model) {
-            (Ok(p), Ok(m)) => prop_assert_eq!(p, m, "{}", what),
-            (Err(data), Err(e)) => {
-                prop_assert!(
-                    revert_data_matches(&data, e),
-                    "{} reverts with {}, model {:?}",
-                    what,
-                    describe(&data),
-                    e
-                );
-            }
-            (Ok(p), Err(e)) => {
-                prop_assert!(false, "{}: pool returns {:?}, model refuses with {:?}", what, p, e);
-            }
-            (Err(data), Ok(m)) => {
-                prop_assert!(false, "{}: pool reverts with {}, model returns {:?}", what, describe(&data), m);
-            }
-        }
-        Ok(())
-    }
-
     /// Every view that must follow the model.
     fn check_views(&mut self) -> Result<(), TestCaseError> {
         let s = self.model.liquidity.state;
         let reserve =
             self.view(&DodoDspPool::getVaultReserveCall {}).map(|r| (r.baseReserve, r.quoteReserve));
-        Self::same("getVaultReserve", reserve, Ok((s.b, s.q)))?;
+        same("getVaultReserve", reserve, Ok((s.b, s.q)))?;
         let b0 = self.view(&DodoDspPool::_BASE_TARGET_Call {}).map(|r| U256::from(r._0));
         let q0 = self.view(&DodoDspPool::_QUOTE_TARGET_Call {}).map(|r| U256::from(r._0));
         let r = self.view(&DodoDspPool::_RState_Call {}).map(|r| r._0);
         let expected = (Ok(s.b0), Ok(s.q0), Ok(u32::from(dodo::r_state_code(s.r))));
-        Self::same("stored targets and R", Ok((b0, q0, r)), Ok(expected))?;
+        same("stored targets and R", Ok((b0, q0, r)), Ok(expected))?;
         let supply = self.view(&DodoDspPool::totalSupplyCall {}).map(|r| r._0);
-        Self::same("totalSupply", supply, Ok(self.model.liquidity.total_supply))?;
+        same("totalSupply", supply, Ok(self.model.liquidity.total_supply))?;
         let state =
             self.view(&DodoDspPool::getPMMStateForCallCall {}).map(|r| (r.i, r.K, r.B, r.Q, r.B0, r.Q0, r.R));
         let expected = dodo::pmm_state(&s)
             .map(|a| (a.i, a.k, a.b, a.q, a.b0, a.q0, U256::from(dodo::r_state_code(a.r))));
-        Self::same("getPMMStateForCall", state, expected)?;
+        same("getPMMStateForCall", state, expected)?;
         let mid = self.view(&DodoDspPool::getMidPriceCall {}).map(|r| r.midPrice);
-        Self::same("getMidPrice", mid, dodo::pool_mid_price(&s))?;
+        same("getMidPrice", mid, dodo::pool_mid_price(&s))?;
         let cumulative = self.view(&DodoDspPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).map(|r| r._0);
         let last = self.view(&DodoDspPool::_BLOCK_TIMESTAMP_LAST_Call {}).map(|r| r._0);
         let expected = (Ok(self.model.cumulative), Ok(self.model.timestamp_last));
-        Self::same("TWAP accumulator", Ok((cumulative, last)), Ok(expected))?;
+        same("TWAP accumulator", Ok((cumulative, last)), Ok(expected))?;
         self.stats.states += 1;
         Ok(())
     }
@@ -527,7 +379,7 @@ impl Deployed {
         } else {
             Err(out.return_data)
         };
-        Self::same("buyShares", got, expected)?;
+        same("buyShares", got, expected)?;
         if let Err(e) = expected {
             *self.stats.funding_refused.entry(e.reason()).or_default() += 1;
             return Ok(false);
@@ -544,40 +396,15 @@ impl Deployed {
             .map(|r| (r.receiveQuoteAmount, r.mtFee, r.newRState, r.newBaseTarget));
         let model = dodo::query_sell_base(&s, amount, self.lp, self.mt)
             .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        Self::same("querySellBase", pool, model)?;
+        same("querySellBase", pool, model)?;
         let pool = self
             .view(&DodoDspPool::querySellQuoteCall { trader: TRADER, payQuoteAmount: amount })
             .map(|r| (r.receiveBaseAmount, r.mtFee, r.newRState, r.newQuoteTarget));
         let model = dodo::query_sell_quote(&s, amount, self.lp, self.mt)
             .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        Self::same("querySellQuote", pool, model)?;
+        same("querySellQuote", pool, model)?;
         self.stats.queries += 2;
         Ok(())
-    }
-
-    fn resolve(&self, trade: &Trade) -> (bool, U256) {
-        let s = &self.model.liquidity.state;
-        let side = trade.sell_base;
-        let reserve = if side { s.b } else { s.q };
-        let decimals = if side { self.base_decimals } else { self.quote_decimals };
-        match trade.size {
-            Size::Zero => (side, U256::ZERO),
-            Size::OfReserve(ppm) => {
-                (side, qdiv(reserve * U256::from(ppm), U256::from(1_000_000u32)).max(U256::from(1u8)))
-            }
-            Size::Tokens(m, e) => (side, tokens(m, e, decimals)),
-            Size::Raw(x) => (side, x),
-            Size::BackToOne(offset) => {
-                let adjusted = dodo::pmm_state(s).unwrap_or(*s);
-                let (side, pay) = match s.r {
-                    RState::One => (side, U256::ZERO),
-                    RState::AboveOne => (true, adjusted.b0.saturating_sub(adjusted.b)),
-                    RState::BelowOne => (false, adjusted.q0.saturating_sub(adjusted.q)),
-                };
-                let delta = U256::from(offset.unsigned_abs());
-                (side, if offset < 0 { pay.saturating_sub(delta) } else { pay + delta })
-            }
-        }
     }
 
     /// The model of the pool's sell. Nothing is pending here: a refused
@@ -669,7 +496,7 @@ impl Deployed {
             next.twap(now, self.open_twap)
         };
         let out = self.world.call(TRADER, self.pool, &DodoDspPool::syncCall {}.abi_encode(), U256::ZERO);
-        Self::same("sync", if out.success { Ok(()) } else { Err(out.return_data) }, expected)?;
+        same("sync", if out.success { Ok(()) } else { Err(out.return_data) }, expected)?;
         if expected.is_err() {
             return Ok(false);
         }
@@ -681,9 +508,8 @@ impl Deployed {
     /// A later `buyShares` of millionths of each balance, then a
     /// `sellShares` of millionths of the trader's shares.
     fn shares(&mut self, deposit_ppm: (u64, u64), withdraw_ppm: u64) -> Result<(), TestCaseError> {
-        let ppm = |x: U256, p: u64| qdiv(x * U256::from(p), U256::from(1_000_000u32));
         let s = self.model.liquidity.state;
-        let (base_in, quote_in) = (ppm(s.b, deposit_ppm.0), ppm(s.q, deposit_ppm.1));
+        let (base_in, quote_in) = (ppm_of(s.b, deposit_ppm.0), ppm_of(s.q, deposit_ppm.1));
         for (token, amount) in [(self.base, base_in), (self.quote, quote_in)] {
             let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
             call_ok(&mut self.world, TRADER, token, &transfer, "transfer of the deposit");
@@ -703,7 +529,7 @@ impl Deployed {
         } else {
             Err(out.return_data)
         };
-        Self::same("second buyShares", got, expected)?;
+        same("second buyShares", got, expected)?;
         if expected.is_ok() {
             self.model = next;
             self.stats.share_ops.0 += 1;
@@ -717,7 +543,7 @@ impl Deployed {
         }
         self.check_views()?;
         let held = self.view(&DodoDspPool::balanceOfCall { owner: TRADER }).expect("balanceOf")._0;
-        let amount = ppm(held, withdraw_ppm);
+        let amount = ppm_of(held, withdraw_ppm);
         let mut next = self.model.clone();
         let expected =
             dodo::sell_shares(&self.model.liquidity, amount, U256::ZERO, U256::ZERO).and_then(|(b, q, l)| {
@@ -741,7 +567,7 @@ impl Deployed {
         } else {
             Err(out.return_data)
         };
-        Self::same("sellShares", got, expected)?;
+        same("sellShares", got, expected)?;
         if expected.is_ok() {
             self.model = next;
             self.stats.share_ops.0 += 1;
@@ -755,7 +581,8 @@ impl Deployed {
         if trade.wait > 0 {
             self.world.advance(trade.wait);
         }
-        let (sell_base, amount) = self.resolve(trade);
+        let (sell_base, amount) =
+            resolve(trade, &self.model.liquidity.state, self.base_decimals, self.quote_decimals);
         self.check_queries(amount)?;
         self.sell(sell_base, amount)?;
         if self.model.pending_base.is_zero() && self.model.pending_quote.is_zero() {
@@ -853,7 +680,8 @@ fn dodo_dsp_known_answers_on_the_fixture() {
 /// 1,000 quote): a DSP funded with the same reserves has the same targets
 /// (10 and 1,000) and prices alike. Selling 100 quote pays the trader
 /// 986174542266106307 base and the maintainer 989141968170618, and leaves
-/// 9012836315765723075 base in the pool.
+/// 9012836315765723075 base in the pool. (`dodo_dpp.rs` runs DODO's DPP
+/// tests on the DPP fixture itself, `DodoDppPool`.)
 #[test]
 fn dodo_dpp_known_answers_on_the_fixture() {
     let case = known_case(u(100 * E18), u(10 * E18), u(1_000 * E18), u(2 * E18 / 1_000), u(E18 / 1_000));
@@ -869,47 +697,6 @@ fn dodo_dpp_known_answers_on_the_fixture() {
 }
 
 // ------------------------------------------------------------------ ABI
-
-/// `type`, with tuples spelled out, as in a canonical signature.
-fn canonical(param: &serde_json::Value) -> String {
-    let ty = param["type"].as_str().expect("type");
-    match ty.strip_prefix("tuple") {
-        Some(suffix) => {
-            let parts: Vec<String> =
-                param["components"].as_array().expect("components").iter().map(canonical).collect();
-            format!("({}){suffix}", parts.join(","))
-        }
-        None => ty.to_owned(),
-    }
-}
-
-/// Name, input types, output types, read-only or not, and indexed flags.
-fn entry_shape(entry: &serde_json::Value) -> String {
-    let list = |key: &str| -> Vec<String> {
-        entry[key].as_array().map(|ps| ps.iter().map(canonical).collect()).unwrap_or_default()
-    };
-    let indexed: Vec<bool> = entry["inputs"]
-        .as_array()
-        .map(|ps| ps.iter().map(|p| p["indexed"].as_bool().unwrap_or(false)).collect())
-        .unwrap_or_default();
-    let read_only = matches!(entry["stateMutability"].as_str(), Some("view" | "pure"));
-    format!(
-        "{}({}) -> ({}) read-only {read_only} indexed {indexed:?}",
-        entry["name"],
-        list("inputs").join(","),
-        list("outputs").join(",")
-    )
-}
-
-fn abi_entries(value: &serde_json::Value, kind: &str) -> BTreeMap<String, String> {
-    value
-        .as_array()
-        .expect("an ABI array")
-        .iter()
-        .filter(|e| e["type"] == kind)
-        .map(|e| (e["name"].as_str().expect("name").to_owned(), entry_shape(e)))
-        .collect()
-}
 
 /// The fixture's functions and events have DODO's official DSP ABI
 /// (`abi/external/dodo/DSP.json`, npm `@dodoex/dodo-contract-request`

@@ -3,7 +3,7 @@
 //! (DODOEX/contractV2, `test/DSP/*.test.ts`, `test/DPP/*.test.ts`), replayed
 //! here on the model, wei for wei.
 
-use vault_math::pmm::dodo::{self, DodoError, DppParams, DspLiquidity, Sell, ONE};
+use vault_math::pmm::dodo::{self, DodoError, DppParams, DppReset, DspLiquidity, Sell, ONE};
 use vault_math::pmm::{PmmState, RState};
 use vault_math::U256;
 
@@ -278,4 +278,62 @@ fn dpp_reset_reverts_and_state() {
     // quote reserve is below the owner's minimum.
     let traded = dodo::sell_base(&s, d(1), LP, MT).unwrap().state;
     assert_eq!(dodo::dpp_reset(&traded, big_k, z, z, s.b, s.q), Err(DodoError::ReserveAmountIsNotEnough));
+}
+
+#[test]
+fn dpp_reset_with_asset_input_and_init() {
+    // DPP reset.test.ts, "reset with asset input": 10 base and 1,000 quote
+    // transferred in, then reset at lpFee 0.01, i 300, k 0.3: reserves and
+    // targets 20 and 2,000. The stored reserves (10 and 1,000) are what the
+    // minimums are checked against.
+    let s = dpp();
+    let params = DppParams {
+        lp_fee_rate: ONE / U256::from(100u8),
+        i: d(300),
+        k: ONE * U256::from(3u8) / U256::from(10u8),
+    };
+    let z = U256::ZERO;
+    let reset =
+        DppReset { params, base_out: z, quote_out: z, min_base_reserve: d(10), min_quote_reserve: d(1_000) };
+    let out = dodo::dpp_reset_from(&s, d(20), d(2_000), &reset).unwrap();
+    assert_eq!((out.i, out.k), (d(300), params.k));
+    assert_eq!((out.b, out.q, out.b0, out.q0, out.r), (d(20), d(2_000), d(20), d(2_000), RState::One));
+    let above = DppReset { min_base_reserve: d(10) + U256::from(1u8), ..reset };
+    assert_eq!(dodo::dpp_reset_from(&s, d(20), d(2_000), &above), Err(DodoError::ReserveAmountIsNotEnough));
+    let too_much = DppReset { quote_out: d(2_000) + U256::from(1u8), ..reset };
+    assert_eq!(dodo::dpp_reset_from(&s, d(20), d(2_000), &too_much), Err(DodoError::TransferExceedsBalance));
+    // `init` of a pool funded by transfers gives the state `reset` gives.
+    let init =
+        dodo::dpp_init(DppParams { lp_fee_rate: LP, i: d(100), k: ONE / U256::from(10u8) }, d(10), d(1_000));
+    assert_eq!(init, Ok(s));
+    let bad_fee = DppParams { lp_fee_rate: ONE + U256::from(1u8), ..params };
+    assert_eq!(dodo::dpp_init(bad_fee, d(10), d(1_000)), Err(DodoError::LpFeeRateOutOfRange));
+    assert_eq!(dodo::dpp_init(params, dodo::MAX_U112 + U256::from(1u8), z), Err(DodoError::Overflow));
+}
+
+#[test]
+fn dpp_advanced_tune_and_ratio_sync() {
+    // DPPAdvanced's tuneParameters / tunePrice keep reserves, targets and R;
+    // ratioSync scales each target with its balance.
+    let s = dpp();
+    let traded = dodo::sell_base(&s, d(1), LP, MT).unwrap().state;
+    let params = DppParams { lp_fee_rate: U256::ZERO, i: d(120), k: ONE / U256::from(2u8) };
+    let tuned = dodo::dpp_tune_parameters(&traded, params, traded.b, traded.q).unwrap();
+    assert_eq!(tuned, PmmState { i: d(120), k: params.k, ..traded });
+    let err = dodo::dpp_tune_parameters(&traded, params, s.b, s.q);
+    assert_eq!(err, Err(DodoError::ReserveAmountIsNotEnough));
+    assert_eq!(
+        dodo::dpp_tune_price(&traded, d(90), U256::ZERO, U256::ZERO),
+        Ok(PmmState { i: d(90), ..traded })
+    );
+    assert_eq!(
+        dodo::dpp_tune_price(&traded, U256::ZERO, U256::ZERO, U256::ZERO),
+        Err(DodoError::IOutOfRange)
+    );
+    // Doubling the base balance doubles the base target; the quote side is
+    // unchanged.
+    let synced = dodo::dpp_ratio_sync(&s, d(20), s.q).unwrap();
+    assert_eq!((synced.b, synced.b0, synced.q, synced.q0), (d(20), d(20), s.q, s.q0));
+    let empty = PmmState { b: U256::ZERO, ..s };
+    assert_eq!(dodo::dpp_ratio_sync(&empty, d(1), s.q), Err(DodoError::DividingError));
 }

@@ -56,7 +56,9 @@
 //!   on it, which a caller pricing many sales of one state runs alone),
 //!   [`pmm_state`] (`getPMMState`), [`pool_mid_price`]
 //!   (`getMidPrice`), [`twap_update`], DSP's [`buy_shares`] and
-//!   [`sell_shares`], and DPP's [`dpp_reset`].
+//!   [`sell_shares`], and DPP's owner functions ([`dpp_init`],
+//!   [`dpp_reset`] and [`dpp_reset_from`], `DPPAdvanced`'s
+//!   [`dpp_tune_parameters`] and [`dpp_tune_price`], [`dpp_ratio_sync`]).
 //!
 //! Every revert is a [`DodoError`] whose [`DodoError::reason`] is DODO's
 //! revert string. Where a step reverts in DODO it returns that error here,
@@ -948,15 +950,86 @@ pub struct DppParams {
     pub k: U256,
 }
 
-/// DPP `reset` by its owner, on a pool whose balances equal its reserves:
-/// checks the reserves against the owner's minimums and the new parameters,
-/// pays out `base_out` and `quote_out`, and sets both targets to the new
-/// reserves with R at one.
+/// What a DPP owner's `reset` asks for, beside the new parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DppReset {
+    /// The new LP fee rate, `i` and `k`.
+    pub params: DppParams,
+    /// Base paid out to the owner's `assetTo`.
+    pub base_out: U256,
+    /// Quote paid out to the owner's `assetTo`.
+    pub quote_out: U256,
+    /// The stored base reserve must be at least this (the owner's guard
+    /// against a trade landing before the reset).
+    pub min_base_reserve: U256,
+    /// The stored quote reserve must be at least this.
+    pub min_quote_reserve: U256,
+}
+
+/// DPP's range checks on new parameters, in DODO's order.
+fn dpp_check_params(params: DppParams) -> DodoResult<()> {
+    if params.lp_fee_rate > ONE {
+        return Err(DodoError::LpFeeRateOutOfRange);
+    }
+    if params.k > ONE {
+        return Err(DodoError::KOutOfRange);
+    }
+    dpp_check_i(params.i)
+}
+
+fn dpp_check_i(i: U256) -> DodoResult<()> {
+    if i.is_zero() || i > ONE2 {
+        return Err(DodoError::IOutOfRange);
+    }
+    Ok(())
+}
+
+/// DPP's guard on the stored reserves (`reset`, `tuneParameters`,
+/// `tunePrice`).
+fn dpp_check_reserves(stored: &PmmState, min_base_reserve: U256, min_quote_reserve: U256) -> DodoResult<()> {
+    if stored.b < min_base_reserve || stored.q < min_quote_reserve {
+        return Err(DodoError::ReserveAmountIsNotEnough);
+    }
+    Ok(())
+}
+
+/// `_resetTargetAndReserve`: the balances become both reserves and both
+/// targets, R one.
+fn dpp_reset_to(params: DppParams, base_balance: U256, quote_balance: U256) -> DodoResult<PmmState> {
+    if base_balance > MAX_U112 || quote_balance > MAX_U112 {
+        return Err(DodoError::Overflow);
+    }
+    Ok(PmmState {
+        i: params.i,
+        k: params.k,
+        b: base_balance,
+        q: quote_balance,
+        b0: base_balance,
+        q0: quote_balance,
+        r: RState::One,
+    })
+}
+
+/// DPP `init` of a pool holding `base_balance` and `quote_balance` (the
+/// owner transfers the tokens in first): the parameters checked, then the
+/// balances become the reserves and the targets, R one. (DODO's `init`
+/// first refuses a second call, `DODO_INITIALIZED`, and equal tokens,
+/// `BASE_QUOTE_CAN_NOT_BE_SAME`; those are the caller's to check.) The TWAP
+/// update that follows is [`twap_update`].
 ///
 /// # Errors
-/// `RESERVE_AMOUNT_IS_NOT_ENOUGH`, `LP_FEE_RATE_OUT_OF_RANGE`,
-/// `K_OUT_OF_RANGE`, `I_OUT_OF_RANGE` in that order;
-/// [`DodoError::TransferExceedsBalance`] for a payout above a reserve.
+/// `LP_FEE_RATE_OUT_OF_RANGE`, `K_OUT_OF_RANGE`, `I_OUT_OF_RANGE` in that
+/// order; `OVERFLOW` for a balance beyond 112 bits.
+pub fn dpp_init(params: DppParams, base_balance: U256, quote_balance: U256) -> DodoResult<PmmState> {
+    dpp_check_params(params)?;
+    dpp_reset_to(params, base_balance, quote_balance)
+}
+
+/// DPP `reset` by its owner, on a pool whose balances equal its reserves:
+/// [`dpp_reset_from`] with the reserves as the balances.
+///
+/// # Errors
+/// As [`dpp_reset_from`].
 pub fn dpp_reset(
     stored: &PmmState,
     params: DppParams,
@@ -965,21 +1038,94 @@ pub fn dpp_reset(
     min_base_reserve: U256,
     min_quote_reserve: U256,
 ) -> DodoResult<PmmState> {
-    if stored.b < min_base_reserve || stored.q < min_quote_reserve {
-        return Err(DodoError::ReserveAmountIsNotEnough);
+    let reset = DppReset { params, base_out, quote_out, min_base_reserve, min_quote_reserve };
+    dpp_reset_from(stored, stored.b, stored.q, &reset)
+}
+
+/// DPP `reset` by its owner, on a pool with the stored state `stored` that
+/// holds `base_balance` and `quote_balance`, which exceed the reserves by
+/// what was transferred in since they were last set (the owner's top-up, a
+/// refused sale's input): the *stored* reserves are checked against the
+/// owner's minimums, then the new parameters; the payouts leave, and the
+/// balances left become both reserves and both targets with R at one. The
+/// pool's LP fee rate becomes `reset.params.lp_fee_rate`; the TWAP update
+/// that follows is [`twap_update`].
+///
+/// # Errors
+/// `RESERVE_AMOUNT_IS_NOT_ENOUGH`, `LP_FEE_RATE_OUT_OF_RANGE`,
+/// `K_OUT_OF_RANGE`, `I_OUT_OF_RANGE` in that order;
+/// [`DodoError::TransferExceedsBalance`] for a payout above a balance;
+/// `OVERFLOW` for a balance left beyond 112 bits.
+pub fn dpp_reset_from(
+    stored: &PmmState,
+    base_balance: U256,
+    quote_balance: U256,
+    reset: &DppReset,
+) -> DodoResult<PmmState> {
+    dpp_check_reserves(stored, reset.min_base_reserve, reset.min_quote_reserve)?;
+    dpp_check_params(reset.params)?;
+    let b = base_balance.checked_sub(reset.base_out).ok_or(DodoError::TransferExceedsBalance)?;
+    let q = quote_balance.checked_sub(reset.quote_out).ok_or(DodoError::TransferExceedsBalance)?;
+    dpp_reset_to(reset.params, b, q)
+}
+
+/// `DPPAdvanced.tuneParameters`: the reserve guard and the range checks of
+/// [`dpp_reset_from`], then the new `i` and `k` (and LP fee rate, which the
+/// caller keeps); reserves, targets and R stay, and the TWAP is not
+/// updated.
+///
+/// # Errors
+/// `RESERVE_AMOUNT_IS_NOT_ENOUGH`, `LP_FEE_RATE_OUT_OF_RANGE`,
+/// `K_OUT_OF_RANGE`, `I_OUT_OF_RANGE` in that order.
+pub fn dpp_tune_parameters(
+    stored: &PmmState,
+    params: DppParams,
+    min_base_reserve: U256,
+    min_quote_reserve: U256,
+) -> DodoResult<PmmState> {
+    dpp_check_reserves(stored, min_base_reserve, min_quote_reserve)?;
+    dpp_check_params(params)?;
+    Ok(PmmState { i: params.i, k: params.k, ..*stored })
+}
+
+/// `DPPAdvanced.tunePrice`: the reserve guard, then the new `i` alone.
+///
+/// # Errors
+/// `RESERVE_AMOUNT_IS_NOT_ENOUGH`, then `I_OUT_OF_RANGE`.
+pub fn dpp_tune_price(
+    stored: &PmmState,
+    i: U256,
+    min_base_reserve: U256,
+    min_quote_reserve: U256,
+) -> DodoResult<PmmState> {
+    dpp_check_reserves(stored, min_base_reserve, min_quote_reserve)?;
+    dpp_check_i(i)?;
+    Ok(PmmState { i, ..*stored })
+}
+
+/// DPP `ratioSync` (owner only) on a pool holding `base_balance` and
+/// `quote_balance`: each reserve that differs from its balance becomes the
+/// balance, and its target becomes `floor(target · balance / reserve)`, cut
+/// to 112 bits as DODO's unchecked cast cuts it; R stays. The TWAP update
+/// that follows is [`twap_update`].
+///
+/// # Errors
+/// `OVERFLOW` for a balance beyond 112 bits (checked first);
+/// `DIVIDING_ERROR` when a zero reserve's balance is not zero.
+pub fn dpp_ratio_sync(stored: &PmmState, base_balance: U256, quote_balance: U256) -> DodoResult<PmmState> {
+    if base_balance > MAX_U112 || quote_balance > MAX_U112 {
+        return Err(DodoError::Overflow);
     }
-    if params.lp_fee_rate > ONE {
-        return Err(DodoError::LpFeeRateOutOfRange);
+    let mut s = *stored;
+    if base_balance != s.b {
+        s.b0 = div(mul(s.b0, base_balance)?, s.b)? & MAX_U112;
+        s.b = base_balance;
     }
-    if params.k > ONE {
-        return Err(DodoError::KOutOfRange);
+    if quote_balance != s.q {
+        s.q0 = div(mul(s.q0, quote_balance)?, s.q)? & MAX_U112;
+        s.q = quote_balance;
     }
-    if params.i.is_zero() || params.i > ONE2 {
-        return Err(DodoError::IOutOfRange);
-    }
-    let b = stored.b.checked_sub(base_out).ok_or(DodoError::TransferExceedsBalance)?;
-    let q = stored.q.checked_sub(quote_out).ok_or(DodoError::TransferExceedsBalance)?;
-    Ok(PmmState { i: params.i, k: params.k, b, q, b0: b, q0: q, r: RState::One })
+    Ok(s)
 }
 
 #[cfg(test)]
