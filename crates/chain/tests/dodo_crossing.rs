@@ -1,5 +1,5 @@
 //! The simulator's `PegOvershoot` with `sizing::dodo` sizes, from one
-//! BELOW_ONE cUSDT/XAU state (i = 3e26, k = 0.1, B = 1,004,837,000,000,
+//! `BELOW_ONE` cUSDT/XAU state (i = 3e26, k = 0.1, B = 1,004,837,000,000,
 //! Q = 298,550,039,740,151,653,257, B0 = 1e12, LP fee 0.03%), put on both
 //! Solidity fixtures:
 //!
@@ -152,7 +152,7 @@ fn from_code(c: u64) -> RState {
     dodo::r_state_from_code(c).expect("R")
 }
 
-/// PmmPool in the simulator's state: deposit the reserves at R = ONE, then
+/// `PmmPool` in the simulator's state: deposit the reserves at R = ONE, then
 /// the test hook writes the stored targets and R (the stored Q0 does not
 /// matter below one: both models recompute it from Q and B − B0).
 fn pmm_pool() -> (World, Address, Address, Address) {
@@ -261,7 +261,7 @@ fn pmm_pool_overshoots_with_the_dodo_size() {
     assert_eq!(mid, peg(), "the exact-curve size lands on the peg on PmmPool");
 }
 
-/// DodoDspPool in the same DODO-adjusted state: buyShares of 1e12 base and
+/// `DodoDspPool` in the same DODO-adjusted state: buyShares of 1e12 base and
 /// Q0 + extra quote (B0 = 1e12, Q0 = 3e20, R = ONE), a base sale of
 /// B − B0, then a quote transfer and `sync` bring the reserves to B and Q
 /// exactly (below one DODO recomputes Q0 from Q and B − B0 alone).
@@ -302,12 +302,11 @@ fn dsp_pool() -> (World, Address, Address, U256) {
     // the next sellQuote, so the sale transfers that much less.
     let surplus = adjusted.q - q();
     let slot = U256::from(3u8);
-    let word = U256::from_be_bytes(world.storage(pool, slot).0);
+    let stored = U256::from_be_bytes(world.storage(pool, slot).0);
     let mask: U256 = (U256::from(1u8) << 112usize) - U256::from(1u8);
     let shifted: U256 = mask << 112usize;
-    let cleared: U256 = word & !shifted;
-    let word: U256 = cleared | (q() << 112usize);
-    world.set_storage(pool, slot, word.to_be_bytes::<32>().into());
+    let lowered: U256 = (stored & !shifted) | (q() << 112usize);
+    world.set_storage(pool, slot, lowered.to_be_bytes::<32>().into());
     (world, pool, base, surplus)
 }
 
