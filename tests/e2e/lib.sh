@@ -27,7 +27,12 @@ e2e_cleanup() {
   local pid
   for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$E2E_TMP"
+  # E2E_KEEP=1 keeps the logs, configurations and chain files.
+  if [[ "${E2E_KEEP:-0}" == 1 ]]; then
+    echo "kept: $E2E_TMP" >&2
+  else
+    rm -rf "$E2E_TMP"
+  fi
 }
 trap e2e_cleanup EXIT
 

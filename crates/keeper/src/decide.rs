@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::Address;
 use alloy_sol_types::{SolCall, SolEvent};
 use vault_math::deviation::Bps;
-use vault_math::observation::pool_deviation_bps;
+use vault_math::observation::{pool_deviation_bps, sustain_span, SustainTracker};
 use vault_math::pmm::{PmmState, RState};
 use vault_math::sizing;
 
@@ -159,6 +159,27 @@ pub async fn poke<E: Endpoint>(
         }
     }
     Ok(observed)
+}
+
+/// The first block whose observation can count toward FlashContainment's
+/// sustain rule at `block`: the rule looks at the last `2N − 1` blocks.
+pub fn sustain_window_start(spec: &PoolSpec, block: u64) -> u64 {
+    block.saturating_sub(sustain_span(spec.sustain_blocks).saturating_sub(1))
+}
+
+/// Whether FlashContainment's sustain rule holds at `block`, given the
+/// pool's recorded observations `(block, deviationBps)` (its `Observed`
+/// events, oldest first, from [`sustain_window_start`] on): the rule of
+/// `vault_math::observation::SustainTracker` itself. A trade sent after
+/// the keeper's poke lands a block later than the poke; when the keeper's
+/// pokes fell on every other block, the rule holds in the poke's block
+/// and not in the next, and the trade reverts `SingleBlockSpike`.
+pub fn sustained_at(spec: &PoolSpec, observations: &[(u64, i32)], block: u64) -> bool {
+    let threshold = u32::try_from(spec.threshold_bps).unwrap_or(u32::MAX);
+    let tracker = observations
+        .iter()
+        .fold(SustainTracker::new(), |tracker, &(at, deviation)| tracker.observe(at, deviation, threshold));
+    tracker.is_sustained_at(block, spec.sustain_blocks)
 }
 
 /// `checkDeviation`, then `keeperTrade`, then the size lowered to the one

@@ -162,3 +162,20 @@ fn a_stabilized_event_is_read_from_the_logs() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].amountIn, U256::from(5u8));
 }
+
+#[test]
+fn a_trade_is_planned_only_for_a_block_where_the_sustain_rule_holds() {
+    let spec = spec();
+    // N = 2: the rule looks at the last 3 blocks.
+    assert_eq!(vault_keeper::decide::sustain_window_start(&spec, 120), 118);
+    // Pokes past θ in every other block (117, 119): sustained in 119, the
+    // poke's block, and not in 120, where a trade sent now lands.
+    let alternate = [(117, 41), (119, 41)];
+    assert!(vault_keeper::decide::sustained_at(&spec, &alternate, 119));
+    assert!(!vault_keeper::decide::sustained_at(&spec, &alternate, 120));
+    // Consecutive pokes (119, 120): sustained in 121.
+    assert!(vault_keeper::decide::sustained_at(&spec, &[(119, 41), (120, 41)], 121));
+    // In the band (|dev| ≤ θ) does not count; nor does a stale newest one.
+    assert!(!vault_keeper::decide::sustained_at(&spec, &[(119, 41), (120, 8)], 121));
+    assert!(!vault_keeper::decide::sustained_at(&spec, &[(118, -20), (119, -20)], 121));
+}

@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, Bytes, TxHash};
 use alloy_provider::{DynProvider, Provider};
-use alloy_rpc_types_eth::{BlockId, TransactionRequest};
+use alloy_rpc_types_eth::{BlockId, Filter, TransactionRequest};
+use alloy_sol_types::SolEvent;
 use alloy_transport::{RpcError, TransportError};
 
+use crate::abi::fc;
 use crate::endpoint::{CallResult, Endpoint, EndpointError, Sent};
 
 /// One transaction the endpoint sent, for the runner's logs and metrics.
@@ -232,8 +234,42 @@ impl RpcEndpoint {
         Ok(result)
     }
 
-    async fn head(&self) -> Result<u64, EndpointError> {
+    /// The latest block number.
+    ///
+    /// # Errors
+    /// The node cannot be reached.
+    pub async fn head(&self) -> Result<u64, EndpointError> {
         self.provider.get_block_number().await.map_err(|e| transport("eth_blockNumber", e))
+    }
+
+    /// `pool`'s recorded observations `(block, deviationBps)` from blocks
+    /// `from` to `to`, oldest first: FlashContainment's `Observed` events.
+    ///
+    /// # Errors
+    /// The node cannot be reached, or answers a log that does not decode.
+    pub async fn observations(
+        &self,
+        containment: Address,
+        pool: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, i32)>, EndpointError> {
+        let filter = Filter::new()
+            .address(containment)
+            .event_signature(fc::Observed::SIGNATURE_HASH)
+            .topic1(pool.into_word())
+            .from_block(from)
+            .to_block(to);
+        let logs = self.provider.get_logs(&filter).await.map_err(|e| transport("eth_getLogs", e))?;
+        logs.iter()
+            .map(|log| {
+                fc::Observed::decode_log(&log.inner, true)
+                    .map(|event| (event.data.blockNumber, event.data.deviationBps))
+                    .map_err(|e| {
+                        EndpointError(format!("an Observed log of {containment} does not decode: {e}"))
+                    })
+            })
+            .collect()
     }
 
     async fn call_pending(&self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {

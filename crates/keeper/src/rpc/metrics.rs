@@ -89,7 +89,8 @@ impl Metrics {
     }
 
     /// One pool turn in which the keeper sent nothing because of `reason`
-    /// (`paused`, `direction_disabled`, `balance_low`).
+    /// (`paused`, `direction_disabled`, `balance_low`,
+    /// `not_sustained_next_block`).
     pub fn skip(&self, reason: &str) {
         self.with(|s| *s.skips.entry(reason.to_owned()).or_default() += 1);
     }

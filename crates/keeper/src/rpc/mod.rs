@@ -59,6 +59,9 @@ const TRANSPORT_ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 /// The longest wait between block polls while the node is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a turn in progress may go on after a stop is asked (a
+/// receipt awaited from a node that went away would hold it for minutes).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The keeper, started: its endpoint and pools.
 #[derive(Debug)]
@@ -213,7 +216,8 @@ impl Keeper {
 
     /// Runs until `shutdown` turns true: polls `eth_blockNumber`, and for
     /// each new block takes every pool's turn. A turn in progress is
-    /// finished before stopping (a sent transaction's receipt is awaited).
+    /// finished before stopping (a sent transaction's receipt is awaited),
+    /// for [`SHUTDOWN_GRACE`] at most.
     pub async fn run(&mut self, mut shutdown: watch::Receiver<bool>) {
         let mut last_block = None;
         let mut wait = self.config.poll_interval();
@@ -253,7 +257,18 @@ impl Keeper {
                 if *shutdown.borrow() {
                     break;
                 }
-                self.keep_pool(n, block, seen).await;
+                let mut stop = shutdown.clone();
+                let finished = tokio::select! {
+                    () = self.keep_pool(n, block, seen) => true,
+                    () = async {
+                        let _ = stop.wait_for(|stopping| *stopping).await;
+                        tokio::time::sleep(SHUTDOWN_GRACE).await;
+                    } => false,
+                };
+                if !finished {
+                    tracing::warn!(block, grace = ?SHUTDOWN_GRACE, "stopping with a turn unfinished: its transaction, if sent, is left to the node");
+                    break;
+                }
                 let incidents = std::mem::take(&mut self.endpoint.incidents);
                 self.metrics.incidents(incidents.nonce_resyncs, incidents.fee_bumps, incidents.abandoned);
             }
@@ -398,6 +413,16 @@ impl Keeper {
         let poked = Instant::now();
         let streak = streak?;
         tracing::info!(stabilizer = %label, block, deviation_bps = deviation, ?streak, "poked");
+        if streak.is_some_and(|count| count >= spec.sustain_blocks)
+            && !self.sustained_next_block(spec).await?
+        {
+            self.metrics.skip("not_sustained_next_block");
+            tracing::info!(
+                stabilizer = %label, block,
+                "no trade: the sustain rule would not hold in the block it lands in; poking again"
+            );
+            return Ok(());
+        }
         match decide::plan(&mut self.endpoint, spec, streak, &mut self.gas).await? {
             Plan::Idle => Ok(()),
             Plan::Refused(error) => {
@@ -414,6 +439,17 @@ impl Keeper {
                 self.trade(spec, block, poked, &call).await
             }
         }
+    }
+
+    /// Whether FlashContainment's sustain rule will hold in the next
+    /// block, the one a trade sent now lands in, from the pool's recorded
+    /// observations.
+    async fn sustained_next_block(&self, spec: &PoolSpec) -> Result<bool, KeeperError> {
+        let head = self.endpoint.head().await?;
+        let landing = head + 1;
+        let from = decide::sustain_window_start(spec, landing);
+        let observations = self.endpoint.observations(spec.containment, spec.pool, from, head).await?;
+        Ok(decide::sustained_at(spec, &observations, landing))
     }
 
     async fn trade(
