@@ -4,7 +4,7 @@
 use alloy_primitives::U256;
 
 use crate::market::{Market, TRADER};
-use crate::record::{EventKind, EventRecord};
+use crate::record::{EventKind, EventRecord, ExternalTrade};
 use crate::rng::SplitMix64;
 use crate::scenario::{Flow, BLOCKS_PER_HOUR};
 use crate::SimError;
@@ -29,16 +29,20 @@ impl FlowGen {
     }
 
     /// This block's external trades and drains; returns the drained pools'
-    /// record indexes (`offset` + pool) and pushes them to `events`.
+    /// record indexes (`offset` + pool) and pushes them to `events`. Every
+    /// trade and drain is pushed to `external` with its size in USD and the
+    /// pool's deviation read (`getMidPrice` against the oracle peg, an
+    /// `eth_call`) just before it executes.
     ///
     /// # Errors
-    /// [`SimError::Chain`] when a trade fails.
+    /// [`SimError::Chain`] when a trade or the read fails.
     pub fn step(
         &mut self,
         market: &mut Market,
         block: u64,
         offset: usize,
         events: &mut Vec<EventRecord>,
+        external: &mut Vec<ExternalTrade>,
     ) -> Result<Vec<usize>, SimError> {
         let c = &self.config;
         for pool in 0..self.rngs.len() {
@@ -60,7 +64,9 @@ impl FlowGen {
                 let p = &market.pools[pool];
                 let amount = market.usd(if sells_base { p.base } else { p.quote }, usd);
                 if amount > U256::ZERO {
+                    let deviation_bps = market.deviation_bps(pool)?;
                     market.sell(TRADER, pool, sells_base, amount)?;
+                    external.push(ExternalTrade { pool: offset + pool, usd, deviation_bps, drain: false });
                 }
             }
         }
@@ -71,7 +77,14 @@ impl FlowGen {
             let p = &market.pools[pool];
             let token = if sells_base { p.base } else { p.quote };
             let amount = market.usd(token, c.drain_usd);
+            let deviation_bps = market.deviation_bps(pool)?;
             market.sell(TRADER, pool, sells_base, amount)?;
+            external.push(ExternalTrade {
+                pool: offset + pool,
+                usd: c.drain_usd,
+                deviation_bps,
+                drain: true,
+            });
             events.push(EventRecord {
                 block,
                 pool: offset + pool,

@@ -35,6 +35,30 @@ pub struct BlockRecord {
     /// `|P138 / PAlltra − 1|` of the two chains' mid prices, in bps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spread_bps: Vec<f64>,
+    /// The seeded external flow's trades in this block (`flow.rs`: its
+    /// trades and its drains; not the keeper's, an attacker's, the parity
+    /// bot's or the treasury's), in the order they executed, each with the
+    /// pool's deviation just before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external: Vec<ExternalTrade>,
+}
+
+/// One trade of the seeded external flow.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ExternalTrade {
+    /// Index into [`RunRecord::pools`].
+    pub pool: usize,
+    /// Its size in whole USD: what the flow drew, sold as that many USD of
+    /// the token at the oracle price.
+    pub usd: u64,
+    /// The pool's mid price (`getMidPrice`) against its oracle peg just
+    /// before the trade executed, in bps (as [`BlockRecord::deviation_bps`]
+    /// at the end of a block).
+    pub deviation_bps: f64,
+    /// The flow's drain (one large sale) rather than one of its ordinary
+    /// trades.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drain: bool,
 }
 
 /// Something that happened in a block, for the plots' markers.

@@ -46,14 +46,21 @@ pub fn markdown(summary: &Summary) -> String {
     }
     let _ = writeln!(
         md,
-        "\n## Pools\n\n| pool | share in ±0.10% | max abs deviation (bps) | excursions | open at end | corrections |\n|---|---:|---:|---:|---:|---:|"
+        "\n## Pools\n\n| pool | share of blocks in ±0.10% | blocks out of band | % of run out of band | longest excursion (blocks) | volume-weighted share in ±0.10% | external volume (USD, trades) | max abs deviation (bps) | excursions | open at end | corrections |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for p in &summary.pools {
+        let volume_share =
+            p.volume_share_in_band.map_or_else(|| "–".to_owned(), |share| format!("{:.3}%", share * 100.0));
         let _ = writeln!(
             md,
-            "| {} | {:.3}% | {:.2} | {} | {} | {} |",
+            "| {} | {:.3}% | {} | {:.3}% | {} | {volume_share} | {} ({}) | {:.2} | {} | {} | {} |",
             p.pool,
             p.share_in_band * 100.0,
+            p.blocks_out_of_band,
+            p.share_out_of_band * 100.0,
+            p.longest_excursion_blocks,
+            p.external_volume_usd,
+            p.external_trades,
             p.max_abs_deviation_bps,
             p.excursions,
             p.open_excursions,

@@ -124,8 +124,10 @@ pub fn run_scenario_with(
         let trades_before = facts.trades;
         attacker.before_keeper(&mut chains[0].market, block_no, &mut events, &mut facts)?;
         let mut drains = Vec::new();
+        let mut external = Vec::new();
         for (n, c) in chains.iter_mut().enumerate() {
-            drains.extend(c.flow.step(&mut c.market, block_no, n * pools_per_chain, &mut events)?);
+            let offset = n * pools_per_chain;
+            drains.extend(c.flow.step(&mut c.market, block_no, offset, &mut events, &mut external)?);
         }
         if let (Some(bot), [first, second]) = (bot.as_mut(), chains.as_mut_slice()) {
             bot.step(&mut first.market, &mut second.market, block_no, &mut events)?;
@@ -215,7 +217,7 @@ pub fn run_scenario_with(
             }
         }
         // The state at the end of the block.
-        let mut row = BlockRecord { block: block_no, ..BlockRecord::default() };
+        let mut row = BlockRecord { block: block_no, external, ..BlockRecord::default() };
         let acted = !events.is_empty();
         for c in &mut chains {
             // The required reserve moves with recorded outflows (refreshed

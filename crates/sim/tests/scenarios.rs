@@ -15,8 +15,10 @@ use vault_sim::{report, RunOptions, Scenario, Summary};
 const SHORT_BLOCKS: u64 = 240;
 
 /// Every row a report must have.
-const ROWS: [&str; 13] = [
+const ROWS: [&str; 15] = [
     "Peg stability",
+    "Volume-weighted peg share",
+    "Time out of band",
     "Rebalance latency p50",
     "Rebalance latency p99",
     "Flash drain recovery",
@@ -57,6 +59,16 @@ fn short(name: &str) -> (vault_sim::RunRecord, Summary) {
     for block in &record.blocks {
         assert_eq!(block.deviation_bps.len(), record.pools.len());
         assert_eq!(block.reserve_headroom.len(), record.reserves.len());
+        assert!(block.external.iter().all(|t| t.pool < record.pools.len() && t.usd > 0), "{block:?}");
+    }
+    // Every pool's external volume is the record's external trades on it.
+    for (pool, row) in summary.pools.iter().enumerate() {
+        let trades = record.blocks.iter().flat_map(|b| &b.external).filter(|t| t.pool == pool);
+        assert_eq!(row.external_volume_usd, trades.clone().map(|t| t.usd).sum::<u64>(), "{name}: {row:?}");
+        assert_eq!(row.external_trades, trades.count() as u64, "{name}: {row:?}");
+        let out =
+            record.blocks.iter().filter(|b| !vault_sim::metrics::within_band(b.deviation_bps[pool])).count();
+        assert_eq!(row.blocks_out_of_band, out as u64, "{name}: {row:?}");
     }
     (record, summary)
 }
@@ -102,6 +114,32 @@ fn the_same_seed_gives_the_same_record() {
     assert_eq!(serde_json::to_string(&first.0).unwrap(), serde_json::to_string(&second.0).unwrap());
     assert_eq!(first.1, second.1);
     assert!(first.0.events.iter().any(|e| e.kind == vault_sim::record::EventKind::Drain));
+    // The external flow's trades are recorded, its drains among them, each
+    // with the deviation before it.
+    let external: Vec<_> = first.0.blocks.iter().flat_map(|b| b.external.iter()).collect();
+    assert!(external.iter().any(|t| t.drain) && external.iter().any(|t| !t.drain));
+    let drains = first.0.events.iter().filter(|e| e.kind == vault_sim::record::EventKind::Drain).count();
+    assert_eq!(external.iter().filter(|t| t.drain).count(), drains);
+    // Each is read just before the trade: with no attacker, the first
+    // external trade on a pool in a block meets the pool as the previous
+    // block left it (its end-of-block deviation), not as the trade left it.
+    let mut firsts = 0;
+    for (previous, block) in first.0.blocks.iter().zip(&first.0.blocks[1..]) {
+        for pool in 0..first.0.pools.len() {
+            if let Some(trade) = block.external.iter().find(|t| t.pool == pool) {
+                // Exactly: the same read of the same state.
+                assert_eq!(
+                    trade.deviation_bps.to_bits(),
+                    previous.deviation_bps[pool].to_bits(),
+                    "block {}: {trade:?} after {:?}",
+                    block.block,
+                    previous.deviation_bps
+                );
+                firsts += 1;
+            }
+        }
+    }
+    assert!(firsts > 30, "{firsts} pool-blocks with an external trade");
     // Another seed: another flow.
     let other = RunOptions { seed: Some(scenario.seed + 1), ..options };
     let third = vault_sim::run_scenario(&scenario, &other).unwrap();
