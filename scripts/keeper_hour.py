@@ -120,7 +120,7 @@ def main():
     p.add_argument("--sell-quote", required=True, help="selector")
     p.add_argument("--blocks", type=int, default=3600)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--sim-gas", type=int, default=6_902_788)
+    p.add_argument("--sim-gas", type=int, default=6_155_514)
     a = p.parse_args()
 
     rpc = Rpc(a.rpc)
