@@ -19,67 +19,25 @@
 //! keeper sizing with it must trade a DODO-exact pool (the simulator now
 //! deploys `DodoDspPool`s).
 
-use std::sync::OnceLock;
-
-use alloy_primitives::{address, Address, U256};
-use alloy_sol_types::{sol, SolCall, SolConstructor};
-use vault_chain::artifacts::Artifact;
+use alloy_primitives::{uint, Address, U256};
+use alloy_sol_types::{sol, SolConstructor};
+use dodo_support::{
+    artifact, deploy_dsp, deploy_fee_model, deploy_token, send, view, DodoDspPool, DodoPool, TestToken,
+    MAINTAINER, OWNER, TRADER,
+};
 use vault_chain::World;
 use vault_math::pmm::{self, dodo, PmmState, RState};
 use vault_math::sizing::{self, FeeRates};
 
+mod dodo_support;
+
 sol! {
-    contract TestToken {
-        constructor(string name, string symbol, uint8 decimals, address initialHolder, uint256 initialSupply);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function approve(address spender, uint256 amount) external returns (bool);
-        function balanceOf(address account) external view returns (uint256);
-    }
-
-    contract DodoFeeRateModel {
-        constructor(address owner, uint256 defaultRate);
-    }
-
+    /// `PmmPool`'s own functions (the rest are `DodoPool`'s).
     contract PmmPool {
         constructor(address owner, address maintainer, address baseToken, address quoteToken, uint256 lpFeeRate, uint256 mtFeeRate, uint256 i, uint256 k, bool isOpenTWAP);
         function deposit(uint256 baseAmount, uint256 quoteAmount) external;
         function setTargets(uint256 baseTarget, uint256 quoteTarget, uint8 rState) external;
-        function sellQuote(address to) external returns (uint256 receiveBaseAmount);
-        function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
-        function getMidPrice() external view returns (uint256 midPrice);
-        function _BASE_TARGET_() external view returns (uint112);
-        function _QUOTE_TARGET_() external view returns (uint112);
-        function _RState_() external view returns (uint32);
-        function getVaultReserve() external view returns (uint256 baseReserve, uint256 quoteReserve);
     }
-
-    contract DodoDspPool {
-        constructor(address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 i, uint256 k, bool isOpenTWAP);
-        function buyShares(address to) external returns (uint256 shares, uint256 baseInput, uint256 quoteInput);
-        function sync() external;
-        function sellBase(address to) external returns (uint256 receiveQuoteAmount);
-        function sellQuote(address to) external returns (uint256 receiveBaseAmount);
-        function _QUOTE_TOKEN_() external view returns (address);
-    }
-}
-
-const OWNER: Address = address!("00000000000000000000000000000000000a11ce");
-const TRADER: Address = address!("0000000000000000000000000000000000007ade");
-const MAINTAINER: Address = address!("000000000000000000000000000000000000fee5");
-
-fn artifact(name: &'static str) -> &'static Artifact {
-    static TOKEN: OnceLock<Artifact> = OnceLock::new();
-    static MODEL: OnceLock<Artifact> = OnceLock::new();
-    static PMM: OnceLock<Artifact> = OnceLock::new();
-    static DSP: OnceLock<Artifact> = OnceLock::new();
-    let cell = match name {
-        "TestToken" => &TOKEN,
-        "DodoFeeRateModel" => &MODEL,
-        "PmmPool" => &PMM,
-        "DodoDspPool" => &DSP,
-        _ => unreachable!(),
-    };
-    cell.get_or_init(|| Artifact::load(name).unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn n(s: &str) -> U256 {
@@ -87,60 +45,28 @@ fn n(s: &str) -> U256 {
 }
 
 // The simulator's state (PmmPool's getPMMStateForCall).
-fn i() -> U256 {
-    n("300000000000000000000000000")
-}
-fn k() -> U256 {
-    n("100000000000000000")
-}
-fn b() -> U256 {
-    n("1004837000000")
-}
-fn q() -> U256 {
-    n("298550039740151653257")
-}
-fn b0() -> U256 {
-    n("1000000000000")
-}
-fn q0_read() -> U256 {
-    n("300000435118991063340")
-}
+const I: U256 = uint!(300_000_000_000_000_000_000_000_000_U256);
+const K: U256 = uint!(100_000_000_000_000_000_U256);
+const B: U256 = uint!(1_004_837_000_000_U256);
+const Q: U256 = uint!(298_550_039_740_151_653_257_U256);
+const B0: U256 = uint!(1_000_000_000_000_U256);
+const Q0_READ: U256 = uint!(300_000_435_118_991_063_340_U256);
+
 fn fees() -> FeeRates {
     FeeRates { lp: n("300000000000000"), mt: U256::ZERO }
 }
 fn peg() -> U256 {
-    i()
+    I
 }
 
 fn sim_state() -> PmmState {
-    PmmState { i: i(), k: k(), b: b(), q: q(), b0: b0(), q0: q0_read(), r: RState::BelowOne }
-}
-
-fn send<C: SolCall>(world: &mut World, from: Address, to: Address, call: &C) -> C::Return {
-    let out = world.call(from, to, &call.abi_encode(), U256::ZERO);
-    assert!(out.success, "{} failed: {out:?}", C::SIGNATURE);
-    C::abi_decode_returns(&out.return_data, true).expect("decode")
-}
-
-fn view<C: SolCall>(world: &mut World, to: Address, call: &C) -> C::Return {
-    let out = world.static_call(TRADER, to, &call.abi_encode());
-    assert!(out.success, "{} failed: {out:?}", C::SIGNATURE);
-    C::abi_decode_returns(&out.return_data, true).expect("decode")
+    PmmState { i: I, k: K, b: B, q: Q, b0: B0, q0: Q0_READ, r: RState::BelowOne }
 }
 
 fn tokens(world: &mut World) -> (Address, Address) {
     let funds = U256::from(1u8) << 200;
-    let mut token = |symbol: &str, decimals: u8| {
-        let args = TestToken::constructorCall {
-            name: symbol.to_owned(),
-            symbol: symbol.to_owned(),
-            decimals,
-            initialHolder: TRADER,
-            initialSupply: funds,
-        }
-        .abi_encode();
-        artifact("TestToken").deploy(world, OWNER, &args).expect("token deploys")
-    };
+    let mut token =
+        |symbol: &str, decimals: u8| deploy_token(world, symbol.to_owned(), symbol, decimals, TRADER, funds);
     (token("cUSDT", 6), token("XAU", 18))
 }
 
@@ -165,38 +91,38 @@ fn pmm_pool() -> (World, Address, Address, Address) {
         quoteToken: quote,
         lpFeeRate: fees().lp,
         mtFeeRate: U256::ZERO,
-        i: i(),
-        k: k(),
+        i: I,
+        k: K,
         isOpenTWAP: false,
     }
     .abi_encode();
     let pool = artifact("PmmPool").deploy(&mut world, OWNER, &args).expect("PmmPool deploys");
-    send(&mut world, TRADER, base, &TestToken::approveCall { spender: pool, amount: b() });
-    send(&mut world, TRADER, quote, &TestToken::approveCall { spender: pool, amount: q() });
-    send(&mut world, TRADER, pool, &PmmPool::depositCall { baseAmount: b(), quoteAmount: q() });
+    send(&mut world, TRADER, base, &TestToken::approveCall { spender: pool, amount: B });
+    send(&mut world, TRADER, quote, &TestToken::approveCall { spender: pool, amount: Q });
+    send(&mut world, TRADER, pool, &PmmPool::depositCall { baseAmount: B, quoteAmount: Q });
     send(
         &mut world,
         TRADER,
         pool,
-        &PmmPool::setTargetsCall { baseTarget: b0(), quoteTarget: q0_read(), rState: code(RState::BelowOne) },
+        &PmmPool::setTargetsCall { baseTarget: B0, quoteTarget: Q0_READ, rState: code(RState::BelowOne) },
     );
     (world, pool, base, quote)
 }
 
 fn pmm_read(world: &mut World, pool: Address) -> (PmmState, PmmState, U256) {
-    let s = view(world, pool, &PmmPool::getPMMStateForCallCall {});
+    let s = view(world, pool, &DodoPool::getPMMStateForCallCall {});
     let adjusted = PmmState { i: s.i, k: s.K, b: s.B, q: s.Q, b0: s.B0, q0: s.Q0, r: from_code(s.R.to()) };
-    let b0 = U256::from(view(world, pool, &PmmPool::_BASE_TARGET_Call {})._0);
-    let q0 = U256::from(view(world, pool, &PmmPool::_QUOTE_TARGET_Call {})._0);
-    let r = from_code(u64::from(view(world, pool, &PmmPool::_RState_Call {})._0));
+    let b0 = U256::from(view(world, pool, &DodoPool::_BASE_TARGET_Call {})._0);
+    let q0 = U256::from(view(world, pool, &DodoPool::_QUOTE_TARGET_Call {})._0);
+    let r = from_code(u64::from(view(world, pool, &DodoPool::_RState_Call {})._0));
     let stored = PmmState { b0, q0, r, ..adjusted };
-    let mid = view(world, pool, &PmmPool::getMidPriceCall {}).midPrice;
+    let mid = view(world, pool, &DodoPool::getMidPriceCall {}).midPrice;
     (stored, adjusted, mid)
 }
 
 fn sell_quote_on(world: &mut World, pool: Address, quote: Address, amount: U256) {
     send(world, TRADER, quote, &TestToken::transferCall { to: pool, amount });
-    send(world, TRADER, pool, &PmmPool::sellQuoteCall { to: TRADER });
+    send(world, TRADER, pool, &DodoPool::sellQuoteCall { to: TRADER });
 }
 
 #[test]
@@ -216,12 +142,12 @@ fn pmm_pool_overshoots_with_the_dodo_size() {
         exact_adj.q0,
         exact_adj.q0 - dodo_adj.q0
     );
-    println!("back-to-one pay: dodo {} exact {}", dodo_adj.q0 - q(), pmm::back_to_one_pay(&state).unwrap());
+    println!("back-to-one pay: dodo {} exact {}", dodo_adj.q0 - Q, pmm::back_to_one_pay(&state).unwrap());
     assert_eq!(n_dodo, n("1450395379139409053"), "the simulator's size");
     // DODO's regularised Q0 (floored square root) is 1,465 wei below the
     // exact model's upper bound, which PmmPool's getPMMStateForCall shows.
     assert_eq!(dodo_adj.q0, n("300000435118991061875"));
-    assert_eq!(exact_adj.q0, q0_read());
+    assert_eq!(exact_adj.q0, Q0_READ);
     // The exact-curve size is PmmPool's back-to-one amount exactly.
     assert_eq!(n_exact, pmm::back_to_one_pay(&state).unwrap());
     assert_eq!(n_dodo - n_exact, U256::from(299_998_970u32));
@@ -268,44 +194,32 @@ fn pmm_pool_overshoots_with_the_dodo_size() {
 fn dsp_pool() -> (World, Address, Address, U256) {
     let mut world = World::new();
     let (base, quote) = tokens(&mut world);
-    let args = DodoFeeRateModel::constructorCall { owner: OWNER, defaultRate: U256::ZERO }.abi_encode();
-    let model = artifact("DodoFeeRateModel").deploy(&mut world, OWNER, &args).expect("fee model");
-    let args = DodoDspPool::constructorCall {
-        maintainer: MAINTAINER,
-        baseTokenAddress: base,
-        quoteTokenAddress: quote,
-        lpFeeRate: fees().lp,
-        mtFeeRateModel: model,
-        i: i(),
-        k: k(),
-        isOpenTWAP: false,
-    }
-    .abi_encode();
-    let pool = artifact("DodoDspPool").deploy(&mut world, OWNER, &args).expect("DSP deploys");
-    let q0_start = dodo::mul_floor(b0(), i()).unwrap();
-    let one = PmmState { i: i(), k: k(), b: b0(), q: q0_start, b0: b0(), q0: q0_start, r: RState::One };
-    let sale = dodo::sell_base(&one, b() - b0(), fees().lp, fees().mt).unwrap();
+    let model = deploy_fee_model(&mut world, U256::ZERO);
+    let pool = deploy_dsp(&mut world, (base, quote), model, fees().lp, I, K, false);
+    let q0_start = dodo::mul_floor(B0, I).unwrap();
+    let one = PmmState { i: I, k: K, b: B0, q: q0_start, b0: B0, q0: q0_start, r: RState::One };
+    let sale = dodo::sell_base(&one, B - B0, fees().lp, fees().mt).unwrap();
     let paid = sale.query.receive + sale.query.mt_fee;
-    let quote_in = if q() + paid > q0_start { q() + paid } else { q0_start };
-    send(&mut world, TRADER, base, &TestToken::transferCall { to: pool, amount: b0() });
+    let quote_in = if Q + paid > q0_start { Q + paid } else { q0_start };
+    send(&mut world, TRADER, base, &TestToken::transferCall { to: pool, amount: B0 });
     send(&mut world, TRADER, quote, &TestToken::transferCall { to: pool, amount: quote_in });
     send(&mut world, TRADER, pool, &DodoDspPool::buySharesCall { to: TRADER });
-    send(&mut world, TRADER, base, &TestToken::transferCall { to: pool, amount: b() - b0() });
-    send(&mut world, TRADER, pool, &DodoDspPool::sellBaseCall { to: TRADER });
+    send(&mut world, TRADER, base, &TestToken::transferCall { to: pool, amount: B - B0 });
+    send(&mut world, TRADER, pool, &DodoPool::sellBaseCall { to: TRADER });
     let (_, adjusted, _) = pmm_read(&mut world, pool);
-    assert_eq!((adjusted.b, adjusted.b0, adjusted.r), (b(), b0(), RState::BelowOne));
+    assert_eq!((adjusted.b, adjusted.b0, adjusted.r), (B, B0, RState::BelowOne));
     // DODO pays less for this base sale than the exact curve did in the
     // simulator, so Q is above the simulator's Q here, and a reserve can
     // only be raised by transfer + sync. Lower `_QUOTE_RESERVE_` in its
     // storage slot (slot 3: base reserve | quote reserve << 112 | time <<
     // 224); the surplus balance stays in the pool and counts as input of
     // the next sellQuote, so the sale transfers that much less.
-    let surplus = adjusted.q - q();
+    let surplus = adjusted.q - Q;
     let slot = U256::from(3u8);
     let stored = U256::from_be_bytes(world.storage(pool, slot).0);
     let mask: U256 = (U256::from(1u8) << 112usize) - U256::from(1u8);
     let shifted: U256 = mask << 112usize;
-    let lowered: U256 = (stored & !shifted) | (q() << 112usize);
+    let lowered: U256 = (stored & !shifted) | (Q << 112usize);
     world.set_storage(pool, slot, lowered.to_be_bytes::<32>().into());
     (world, pool, base, surplus)
 }
@@ -322,10 +236,10 @@ fn dsp_lands_on_the_peg_with_the_dodo_size() {
         let (before, adjusted, mid) = pmm_read(&mut world, pool);
         println!("DSP stored   {before:?}");
         println!("DSP adjusted {adjusted:?}  mid {mid}");
-        assert_eq!((adjusted.b, adjusted.q, adjusted.b0, adjusted.r), (b(), q(), b0(), RState::BelowOne));
+        assert_eq!((adjusted.b, adjusted.q, adjusted.b0, adjusted.r), (B, Q, B0, RState::BelowOne));
         assert_eq!(adjusted, dodo::pmm_state(&state).unwrap(), "the DSP is in the DODO-adjusted state");
         send(&mut world, TRADER, quote, &TestToken::transferCall { to: pool, amount: amount - surplus });
-        send(&mut world, TRADER, pool, &DodoDspPool::sellQuoteCall { to: TRADER });
+        send(&mut world, TRADER, pool, &DodoPool::sellQuoteCall { to: TRADER });
         let (stored, adjusted, mid) = pmm_read(&mut world, pool);
         let dd = dodo::sell_quote(&before, amount, fees().lp, fees().mt).unwrap().state;
         println!("--- DSP sell {label} = {amount}");

@@ -27,20 +27,20 @@
 //!   `sync`): before the next trade the owner absorbs it with `ratioSync` or
 //!   a `reset` that keeps the parameters.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use alloy_primitives::{address, Address, Bytes, U256};
-use alloy_sol_types::{sol, SolCall, SolConstructor, SolEvent};
+use alloy_sol_types::{sol, SolCall, SolEvent};
 use dodo_support::{
-    abi_entries, decimals_strategy, describe, i_strategy, k_strategy, ppm_of, proptest_cases,
-    reserve_strategy, resolve, revert_data_matches, same, tokens, trade_strategy, u, wait_strategy, Trade,
-    E18,
+    abi_entries, add_counts, artifact, call_ok, check_queries, check_reserves_and_targets,
+    check_state_price_and_twap, decimals_strategy, deploy_fee_model, deploy_token, describe, i_strategy,
+    k_strategy, model_sell, outcome, ppm_of, proptest_cases, repo_json, reserve_strategy, resolve,
+    revert_data_matches, run_pools, same, sell_and_check, timestamp32, tokens, trade_strategy, u,
+    wait_strategy, DodoFeeRateModel, DodoPool, OnChain, Pending, TestToken, Trade, TradeCounts, Twap, E18,
+    MAINTAINER, OWNER, TRADER,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
-use vault_chain::artifacts::Artifact;
+use proptest::test_runner::TestCaseError;
 use vault_chain::{CallOutcome, World};
 use vault_math::pmm::dodo::{self, DodoError, DodoResult, DppParams, DppReset, ONE};
 use vault_math::pmm::{PmmState, RState};
@@ -48,21 +48,11 @@ use vault_math::pmm::{PmmState, RState};
 mod dodo_support;
 
 sol! {
-    contract TestToken {
-        constructor(string name, string symbol, uint8 decimals, address initialHolder, uint256 initialSupply);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function balanceOf(address account) external view returns (uint256);
-    }
-
-    contract DodoFeeRateModel {
-        constructor(address owner, uint256 defaultRate);
-        function setTraderRate(address trader, uint256 rate) external;
-    }
-
     contract CallProbe {
         function forward(address target, bytes data) external payable returns (bool ok, bytes ret);
     }
 
+    /// `DodoDppPool`'s own functions (the rest are `DodoPool`'s).
     contract DodoDppPool {
         event LpFeeRateChange(uint256 newLpFeeRate);
         function init(address owner, address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 k, uint256 i, bool isOpenTWAP) external;
@@ -74,45 +64,24 @@ sol! {
         function tunePrice(uint256 newI, uint256 minBaseReserve, uint256 minQuoteReserve) external returns (bool);
         function ratioSync() external;
         function retrieve(address to, address token, uint256 amount) external;
-        function sellBase(address to) external returns (uint256 receiveQuoteAmount);
-        function sellQuote(address to) external returns (uint256 receiveBaseAmount);
         function flashLoan(uint256 baseAmount, uint256 quoteAmount, address assetTo, bytes data) external;
-        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
-        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
-        function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
-        function getMidPrice() external view returns (uint256 midPrice);
-        function getVaultReserve() external view returns (uint256 baseReserve, uint256 quoteReserve);
         function getUserFeeRate(address user) external view returns (uint256 lpFeeRate, uint256 mtFeeRate);
         function _OWNER_() external view returns (address);
-        function _BASE_TARGET_() external view returns (uint112);
-        function _QUOTE_TARGET_() external view returns (uint112);
-        function _RState_() external view returns (uint32);
         function _I_() external view returns (uint128);
         function _K_() external view returns (uint64);
         function _LP_FEE_RATE_() external view returns (uint64);
-        function _BASE_PRICE_CUMULATIVE_LAST_() external view returns (uint256);
-        function _BLOCK_TIMESTAMP_LAST_() external view returns (uint32);
         function version() external pure returns (string);
     }
 }
 
-const OWNER: Address = address!("00000000000000000000000000000000000a11ce");
-const TRADER: Address = address!("0000000000000000000000000000000000007ade");
-const MAINTAINER: Address = address!("000000000000000000000000000000000000fee5");
 /// Where the owner's `reset` sends what it takes out.
 const ASSET_TO: Address = address!("00000000000000000000000000000000000a55e7");
 const STRANGER: Address = address!("0000000000000000000000000000000000005a11");
 
 /// Operations in one case (one pool) after its funding.
 const OPS_PER_CASE: usize = 10;
-/// Pools (proptest cases) per run at least.
-const MIN_POOLS: u32 = 1_500;
 /// What the owner and the trader each hold of each token.
 const FUNDS_BITS: usize = 249;
-
-fn pools_per_run() -> u32 {
-    (proptest_cases() / 8).max(MIN_POOLS)
-}
 
 /// `x · 1e18`, as DODO's tests' `decimalStr`.
 fn d(x: u64) -> U256 {
@@ -121,30 +90,6 @@ fn d(x: u64) -> U256 {
 
 fn n(s: &str) -> U256 {
     s.parse().expect("a decimal number")
-}
-
-fn artifact(name: &'static str) -> &'static Artifact {
-    static TOKEN: OnceLock<Artifact> = OnceLock::new();
-    static MODEL: OnceLock<Artifact> = OnceLock::new();
-    static PROBE: OnceLock<Artifact> = OnceLock::new();
-    static POOL: OnceLock<Artifact> = OnceLock::new();
-    let cell = match name {
-        "TestToken" => &TOKEN,
-        "DodoFeeRateModel" => &MODEL,
-        "CallProbe" => &PROBE,
-        "DodoDppPool" => &POOL,
-        _ => unreachable!("no artifact {name} here"),
-    };
-    cell.get_or_init(|| Artifact::load(name).unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn outcome<C: SolCall>(out: &CallOutcome) -> Result<C::Return, Vec<u8>> {
-    if out.success {
-        Ok(C::abi_decode_returns(&out.return_data, true).expect("returns decode"))
-    } else {
-        assert!(out.error.is_none(), "{} failed outside a revert: {out:?}", C::SIGNATURE);
-        Err(out.return_data.clone())
-    }
 }
 
 fn reason(out: &CallOutcome) -> String {
@@ -161,26 +106,18 @@ struct Model {
     lp: U256,
     /// Tokens in the pool beyond its reserves (a refused trade's input, a
     /// top-up whose `reset` was refused, a transfer before `ratioSync`).
-    pending_base: U256,
-    pending_quote: U256,
-    cumulative: U256,
-    timestamp_last: u32,
+    pending: Pending,
+    twap: Twap,
 }
 
 impl Model {
     /// `_twapUpdate` after the reserves were set (when the TWAP is open).
-    fn twap(&mut self, now: u64, open: bool) -> DodoResult<()> {
-        if open {
-            let now32 = u32::try_from(now % (1u64 << 32)).expect("fits");
-            let (c, t) = dodo::twap_update(&self.state, self.cumulative, self.timestamp_last, now32)?;
-            self.cumulative = c;
-            self.timestamp_last = t;
-        }
-        Ok(())
+    fn update_twap(&mut self, now: u64, open: bool) -> DodoResult<()> {
+        self.twap.update(&self.state, now, open)
     }
 
     fn balances(&self) -> (U256, U256) {
-        (self.state.b + self.pending_base, self.state.q + self.pending_quote)
+        (self.state.b + self.pending.base, self.state.q + self.pending.quote)
     }
 }
 
@@ -188,10 +125,7 @@ impl Model {
 struct Stats {
     pools: u64,
     init_refused: BTreeMap<&'static str, u64>,
-    trades: u64,
-    from_r: [u64; 3],
-    r_changes: u64,
-    trade_refused: BTreeMap<&'static str, u64>,
+    sells: TradeCounts,
     /// Trades accepted after the owner changed the parameters.
     trades_after_change: u64,
     queries: u64,
@@ -211,25 +145,12 @@ struct Stats {
 impl Stats {
     fn add(&mut self, other: &Stats) {
         self.pools += other.pools;
-        for (k, v) in &other.init_refused {
-            *self.init_refused.entry(k).or_default() += v;
-        }
-        self.trades += other.trades;
-        for (a, b) in self.from_r.iter_mut().zip(other.from_r) {
-            *a += b;
-        }
-        self.r_changes += other.r_changes;
-        for (k, v) in &other.trade_refused {
-            *self.trade_refused.entry(k).or_default() += v;
-        }
+        add_counts(&mut self.init_refused, &other.init_refused);
+        self.sells.add(&other.sells);
         self.trades_after_change += other.trades_after_change;
         self.queries += other.queries;
-        for (k, v) in &other.owner_ok {
-            *self.owner_ok.entry(k).or_default() += v;
-        }
-        for (k, v) in &other.owner_refused {
-            *self.owner_refused.entry(*k).or_default() += v;
-        }
+        add_counts(&mut self.owner_ok, &other.owner_ok);
+        add_counts(&mut self.owner_refused, &other.owner_refused);
         self.resets_from_off_one += other.resets_from_off_one;
         self.strangers += other.strangers;
         self.ended_early += other.ended_early;
@@ -255,10 +176,14 @@ struct Dpp {
     stats: Stats,
 }
 
-fn call_ok(world: &mut World, from: Address, to: Address, data: &[u8], what: &str) -> CallOutcome {
-    let out = world.call(from, to, data, U256::ZERO);
-    assert!(out.success, "{what} failed: {out:?}");
-    out
+impl OnChain for Dpp {
+    fn world(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn pool(&self) -> Address {
+        self.pool
+    }
 }
 
 impl Dpp {
@@ -269,24 +194,15 @@ impl Dpp {
         let mut world = World::new();
         let half = U256::from(1u8) << FUNDS_BITS;
         let mut token = |symbol: &str, decimals: u8| {
-            let args = TestToken::constructorCall {
-                name: format!("Test {symbol}"),
-                symbol: symbol.to_owned(),
-                decimals,
-                initialHolder: OWNER,
-                initialSupply: half + half,
-            }
-            .abi_encode();
-            let token = artifact("TestToken").deploy(&mut world, OWNER, &args).expect("TestToken deploys");
+            let token =
+                deploy_token(&mut world, format!("Test {symbol}"), symbol, decimals, OWNER, half + half);
             let transfer = TestToken::transferCall { to: TRADER, amount: half }.abi_encode();
             call_ok(&mut world, OWNER, token, &transfer, "funding the trader");
             token
         };
         let base = token("BASE", base_decimals);
         let quote = token("QUOTE", quote_decimals);
-        let args = DodoFeeRateModel::constructorCall { owner: OWNER, defaultRate: mt }.abi_encode();
-        let fee_model =
-            artifact("DodoFeeRateModel").deploy(&mut world, OWNER, &args).expect("fee model deploys");
+        let fee_model = deploy_fee_model(&mut world, mt);
         let pool = artifact("DodoDppPool").deploy(&mut world, OWNER, &[]).expect("DodoDppPool deploys");
         let empty = PmmState {
             i: U256::ZERO,
@@ -297,14 +213,8 @@ impl Dpp {
             q0: U256::ZERO,
             r: RState::One,
         };
-        let model = Model {
-            state: empty,
-            lp: U256::ZERO,
-            pending_base: U256::ZERO,
-            pending_quote: U256::ZERO,
-            cumulative: U256::ZERO,
-            timestamp_last: 0,
-        };
+        let model =
+            Model { state: empty, lp: U256::ZERO, pending: Pending::default(), twap: Twap::default() };
         Self {
             world,
             base,
@@ -321,18 +231,6 @@ impl Dpp {
         }
     }
 
-    fn view<C: SolCall>(&mut self, call: &C) -> Result<C::Return, Vec<u8>> {
-        let out = self.world.static_call(TRADER, self.pool, &call.abi_encode());
-        outcome::<C>(&out)
-    }
-
-    fn balance(&mut self, token: Address, holder: Address) -> U256 {
-        let out =
-            self.world.static_call(TRADER, token, &TestToken::balanceOfCall { account: holder }.abi_encode());
-        assert!(out.success, "balanceOf failed: {out:?}");
-        TestToken::balanceOfCall::abi_decode_returns(&out.return_data, true).expect("uint256")._0
-    }
-
     /// `from` transfers `amount` of `token` to the pool.
     fn transfer_in(&mut self, from: Address, token: Address, amount: U256) {
         let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
@@ -344,8 +242,8 @@ impl Dpp {
     fn top_up(&mut self, base: U256, quote: U256) {
         self.transfer_in(OWNER, self.base, base);
         self.transfer_in(OWNER, self.quote, quote);
-        self.model.pending_base += base;
-        self.model.pending_quote += quote;
+        self.model.pending.base += base;
+        self.model.pending.quote += quote;
     }
 
     fn send<C: SolCall>(&mut self, from: Address, call: &C) -> CallOutcome {
@@ -356,14 +254,7 @@ impl Dpp {
     fn check_views(&mut self) -> Result<(), TestCaseError> {
         let model = self.model.clone();
         let s = model.state;
-        let reserve =
-            self.view(&DodoDppPool::getVaultReserveCall {}).map(|r| (r.baseReserve, r.quoteReserve));
-        same("getVaultReserve", reserve, Ok((s.b, s.q)))?;
-        let b0 = self.view(&DodoDppPool::_BASE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let q0 = self.view(&DodoDppPool::_QUOTE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let r_state = self.view(&DodoDppPool::_RState_Call {}).map(|r| r._0);
-        let expected = (Ok(s.b0), Ok(s.q0), Ok(u32::from(dodo::r_state_code(s.r))));
-        same("stored targets and R", Ok((b0, q0, r_state)), Ok(expected))?;
+        check_reserves_and_targets(&mut self.world, self.pool, &s)?;
         let i = self.view(&DodoDppPool::_I_Call {}).map(|r| U256::from(r._0));
         let k = self.view(&DodoDppPool::_K_Call {}).map(|r| U256::from(r._0));
         let lp = self.view(&DodoDppPool::_LP_FEE_RATE_Call {}).map(|r| U256::from(r._0));
@@ -371,20 +262,7 @@ impl Dpp {
         let rates =
             self.view(&DodoDppPool::getUserFeeRateCall { user: TRADER }).map(|r| (r.lpFeeRate, r.mtFeeRate));
         same("getUserFeeRate", rates, Ok((model.lp, self.mt)))?;
-        let state =
-            self.view(&DodoDppPool::getPMMStateForCallCall {}).map(|r| (r.i, r.K, r.B, r.Q, r.B0, r.Q0, r.R));
-        let expected = dodo::pmm_state(&s)
-            .map(|a| (a.i, a.k, a.b, a.q, a.b0, a.q0, U256::from(dodo::r_state_code(a.r))));
-        same("getPMMStateForCall", state, expected)?;
-        let mid = self.view(&DodoDppPool::getMidPriceCall {}).map(|r| r.midPrice);
-        same("getMidPrice", mid, dodo::pool_mid_price(&s))?;
-        let cumulative = self.view(&DodoDppPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).map(|r| r._0);
-        let last = self.view(&DodoDppPool::_BLOCK_TIMESTAMP_LAST_Call {}).map(|r| r._0);
-        same(
-            "TWAP accumulator",
-            Ok((cumulative, last)),
-            Ok((Ok(model.cumulative), Ok(model.timestamp_last))),
-        )?;
+        check_state_price_and_twap(&mut self.world, self.pool, &s, model.twap)?;
         let balances = (self.balance(self.base, self.pool), self.balance(self.quote, self.pool));
         prop_assert_eq!(balances, model.balances(), "the pool's token balances");
         self.stats.states += 1;
@@ -400,12 +278,11 @@ impl Dpp {
         let expected = dodo::dpp_init(params, base, quote).and_then(|state| {
             next.state = state;
             next.lp = params.lp_fee_rate;
-            next.pending_base = U256::ZERO;
-            next.pending_quote = U256::ZERO;
+            next.pending = Pending::default();
             if self.open_twap {
-                next.timestamp_last = u32::try_from(now % (1u64 << 32)).expect("fits");
+                next.twap.timestamp_last = timestamp32(now);
             }
-            next.twap(now, self.open_twap)
+            next.update_twap(now, self.open_twap)
         });
         let call = DodoDppPool::initCall {
             owner: OWNER,
@@ -430,19 +307,8 @@ impl Dpp {
     }
 
     fn check_queries(&mut self, amount: U256) -> Result<(), TestCaseError> {
-        let (s, lp, mt) = (self.model.state, self.model.lp, self.mt);
-        let pool = self
-            .view(&DodoDppPool::querySellBaseCall { trader: TRADER, payBaseAmount: amount })
-            .map(|r| (r.receiveQuoteAmount, r.mtFee, r.newRState, r.newBaseTarget));
-        let model = dodo::query_sell_base(&s, amount, lp, mt)
-            .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        same("querySellBase", pool, model)?;
-        let pool = self
-            .view(&DodoDppPool::querySellQuoteCall { trader: TRADER, payQuoteAmount: amount })
-            .map(|r| (r.receiveBaseAmount, r.mtFee, r.newRState, r.newQuoteTarget));
-        let model = dodo::query_sell_quote(&s, amount, lp, mt)
-            .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        same("querySellQuote", pool, model)?;
+        let s = self.model.state;
+        check_queries(&mut self.world, self.pool, &s, amount, (self.model.lp, self.mt))?;
         self.stats.queries += 2;
         Ok(())
     }
@@ -450,15 +316,11 @@ impl Dpp {
     /// The model of the pool's sell, on a pool with nothing pending.
     fn expected_sell(&self, sell_base: bool, amount: U256, now: u64) -> DodoResult<(U256, U256, Model)> {
         let m = &self.model;
-        assert!(m.pending_base.is_zero() && m.pending_quote.is_zero(), "a trade with input pending");
-        let t = if sell_base {
-            dodo::sell_base(&m.state, amount, m.lp, self.mt)?
-        } else {
-            dodo::sell_quote(&m.state, amount, m.lp, self.mt)?
-        };
+        assert!(m.pending.is_zero(), "a trade with input pending");
+        let t = model_sell(&m.state, sell_base, amount, (m.lp, self.mt))?;
         let mut next = m.clone();
         next.state = t.state;
-        next.twap(now, self.open_twap)?;
+        next.update_twap(now, self.open_twap)?;
         Ok((t.query.receive, t.query.mt_fee, next))
     }
 
@@ -470,55 +332,18 @@ impl Dpp {
         let expected = self.expected_sell(sell_base, amount, now);
         let (token_in, token_out) = if sell_base { (self.base, self.quote) } else { (self.quote, self.base) };
         self.transfer_in(TRADER, token_in, amount);
-        let trader_before = self.balance(token_out, TRADER);
-        let maintainer_before = self.balance(token_out, MAINTAINER);
-        let out = if sell_base {
-            self.send(TRADER, &DodoDppPool::sellBaseCall { to: TRADER })
-        } else {
-            self.send(TRADER, &DodoDppPool::sellQuoteCall { to: TRADER })
-        };
-        let what = if sell_base { "sellBase" } else { "sellQuote" };
-        self.stats.trades += 1;
-        self.stats.from_r[usize::from(dodo::r_state_code(self.model.state.r))] += 1;
+        let after = expected.as_ref().map(|(_, _, next)| next.state.r).map_err(|e| *e);
+        self.stats.sells.count(self.model.state.r, after);
+        let paid = expected.as_ref().map(|(receive, mt_fee, _)| (*receive, *mt_fee)).map_err(|e| *e);
+        sell_and_check(&mut self.world, self.pool, token_out, sell_base, amount, paid)?;
         match expected {
-            Ok((receive, mt_fee, next)) => {
-                prop_assert!(
-                    out.success,
-                    "{} of {} reverts with {}",
-                    what,
-                    amount,
-                    describe(&out.return_data)
-                );
-                prop_assert_eq!(U256::from_be_slice(&out.return_data), receive, "{} returns", what);
-                let trader_after = self.balance(token_out, TRADER);
-                let maintainer_after = self.balance(token_out, MAINTAINER);
-                prop_assert_eq!(trader_after - trader_before, receive, "trader receives");
-                prop_assert_eq!(maintainer_after - maintainer_before, mt_fee, "maintainer receives");
-                if next.state.r != self.model.state.r {
-                    self.stats.r_changes += 1;
-                }
+            Ok((_, _, next)) => {
                 if self.changed {
                     self.stats.trades_after_change += 1;
                 }
                 self.model = next;
             }
-            Err(e) => {
-                prop_assert!(!out.success, "{} of {} succeeds; the model refuses with {:?}", what, amount, e);
-                prop_assert!(out.error.is_none(), "{} fails outside a revert: {:?}", what, out);
-                prop_assert!(
-                    revert_data_matches(&out.return_data, e),
-                    "{} reverts with {}, model {:?}",
-                    what,
-                    describe(&out.return_data),
-                    e
-                );
-                *self.stats.trade_refused.entry(e.reason()).or_default() += 1;
-                if sell_base {
-                    self.model.pending_base += amount;
-                } else {
-                    self.model.pending_quote += amount;
-                }
-            }
+            Err(_) => self.model.pending.add(sell_base, amount),
         }
         self.check_views()
     }
@@ -557,9 +382,8 @@ impl Dpp {
             dodo::dpp_reset_from(&self.model.state, base_balance, quote_balance, reset).and_then(|state| {
                 next.state = state;
                 next.lp = reset.params.lp_fee_rate;
-                next.pending_base = U256::ZERO;
-                next.pending_quote = U256::ZERO;
-                next.twap(now, self.open_twap)
+                next.pending = Pending::default();
+                next.update_twap(now, self.open_twap)
             });
         let before = (self.balance(self.base, ASSET_TO), self.balance(self.quote, ASSET_TO));
         let call = DodoDppPool::resetCall {
@@ -647,9 +471,8 @@ impl Dpp {
         let expected =
             dodo::dpp_ratio_sync(&self.model.state, base_balance, quote_balance).and_then(|state| {
                 next.state = state;
-                next.pending_base = U256::ZERO;
-                next.pending_quote = U256::ZERO;
-                next.twap(now, self.open_twap)
+                next.pending = Pending::default();
+                next.update_twap(now, self.open_twap)
             });
         let out = self.send(OWNER, &DodoDppPool::ratioSyncCall {});
         same("ratioSync", outcome::<DodoDppPool::ratioSyncCall>(&out).map(|_| ()), expected)?;
@@ -703,7 +526,7 @@ impl Dpp {
     /// `reset` keeping the parameters (the other when the first is refused).
     /// False when both are refused.
     fn absorb(&mut self, by_reset: bool) -> Result<bool, TestCaseError> {
-        if self.model.pending_base.is_zero() && self.model.pending_quote.is_zero() {
+        if self.model.pending.is_zero() {
             return Ok(true);
         }
         let s = self.model.state;
@@ -990,19 +813,10 @@ fn run_case(case: &Case) -> Result<Dpp, TestCaseError> {
 
 #[test]
 fn dpp_fixture_matches_dodo_model_to_the_wei() {
-    let cases = pools_per_run();
-    let config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
-    let total = RefCell::new(Stats::default());
-    let started = std::time::Instant::now();
-    let result = TestRunner::new(config).run(&case_strategy(), |case| {
-        let pool = run_case(&case)?;
-        total.borrow_mut().add(&pool.stats);
+    let (t, cases, elapsed) = run_pools("DodoDppPool", &case_strategy(), |total: &mut Stats, case| {
+        total.add(&run_case(&case)?.stats);
         Ok(())
     });
-    if let Err(e) = result {
-        panic!("DodoDppPool and vault_math::pmm::dodo disagree: {e}");
-    }
-    let t = total.into_inner();
     eprintln!(
         "{} pools ({:?} refused init), {} trades (from R one/above/below: {:?}; {} changed R; {} after the owner \
          changed the parameters; refused by both: {:?}), {} queries; owner operations accepted {:?}, refused by \
@@ -1010,11 +824,11 @@ fn dpp_fixture_matches_dodo_model_to_the_wei() {
          compared, in {:.1?}",
         t.pools,
         t.init_refused,
-        t.trades,
-        t.from_r,
-        t.r_changes,
+        t.sells.trades,
+        t.sells.from_r,
+        t.sells.r_changes,
         t.trades_after_change,
-        t.trade_refused,
+        t.sells.refused,
         t.queries,
         t.owner_ok,
         t.owner_refused,
@@ -1022,11 +836,11 @@ fn dpp_fixture_matches_dodo_model_to_the_wei() {
         t.strangers,
         t.ended_early,
         t.states,
-        started.elapsed()
+        elapsed
     );
     assert_eq!(t.pools, u64::from(cases));
     let cases = u64::from(cases);
-    assert!(t.from_r.iter().all(|&n| n > cases / 2), "every R state traded from: {:?}", t.from_r);
+    assert!(t.sells.from_r.iter().all(|&n| n > cases / 2), "every R state traded from: {:?}", t.sells.from_r);
     assert!(t.trades_after_change > cases, "{} trades after a parameter change", t.trades_after_change);
     assert!(t.resets_from_off_one > cases / 10, "{} resets from R off one", t.resets_from_off_one);
     for name in ["reset", "tuneParameters", "tunePrice", "ratioSync"] {
@@ -1143,7 +957,7 @@ fn dodo_dpp_first_buy_then_sell_on_the_fixture() {
             "303548920610173801",
         ];
         assert_eq!(balances(&mut pool), figures(want));
-        let state = pool.view(&DodoDppPool::getPMMStateForCallCall {}).unwrap();
+        let state = pool.view(&DodoPool::getPMMStateForCallCall {}).unwrap();
         assert_eq!((state.R, state.B0), (U256::from(2u8), n("10005950249348099200")));
     }
 }
@@ -1195,7 +1009,7 @@ fn dodo_dpp_first_sell_then_buy_on_the_fixture() {
             "195263018307678372",
         ];
         assert_eq!(balances(&mut pool), figures(want));
-        let state = pool.view(&DodoDppPool::getPMMStateForCallCall {}).unwrap();
+        let state = pool.view(&DodoPool::getPMMStateForCallCall {}).unwrap();
         assert_eq!((state.R, state.Q0), (U256::from(1u8), n("1000595024934809920179")));
     }
 }
@@ -1227,14 +1041,14 @@ fn dodo_dpp_flash_loan_on_the_fixture() {
 /// Everything a test can observe of the pool: its views and the token
 /// balances of the pool, the owner, `assetTo` and the stranger.
 fn observe(pool: &mut Dpp) -> Vec<U256> {
-    let s = pool.view(&DodoDppPool::getPMMStateForCallCall {}).unwrap();
+    let s = pool.view(&DodoPool::getPMMStateForCallCall {}).unwrap();
     let mut seen = vec![s.i, s.K, s.B, s.Q, s.B0, s.Q0, s.R];
-    seen.push(U256::from(pool.view(&DodoDppPool::_BASE_TARGET_Call {}).unwrap()._0));
-    seen.push(U256::from(pool.view(&DodoDppPool::_QUOTE_TARGET_Call {}).unwrap()._0));
-    seen.push(U256::from(pool.view(&DodoDppPool::_RState_Call {}).unwrap()._0));
+    seen.push(U256::from(pool.view(&DodoPool::_BASE_TARGET_Call {}).unwrap()._0));
+    seen.push(U256::from(pool.view(&DodoPool::_QUOTE_TARGET_Call {}).unwrap()._0));
+    seen.push(U256::from(pool.view(&DodoPool::_RState_Call {}).unwrap()._0));
     seen.push(U256::from(pool.view(&DodoDppPool::_LP_FEE_RATE_Call {}).unwrap()._0));
-    seen.push(pool.view(&DodoDppPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).unwrap()._0);
-    seen.push(U256::from(pool.view(&DodoDppPool::_BLOCK_TIMESTAMP_LAST_Call {}).unwrap()._0));
+    seen.push(pool.view(&DodoPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).unwrap()._0);
+    seen.push(U256::from(pool.view(&DodoPool::_BLOCK_TIMESTAMP_LAST_Call {}).unwrap()._0));
     for holder in [pool.pool, OWNER, ASSET_TO, STRANGER] {
         seen.push(pool.balance(pool.base, holder));
         seen.push(pool.balance(pool.quote, holder));
@@ -1319,12 +1133,12 @@ fn reset_resets_targets_and_prices_with_the_new_parameters() {
     assert!(pool.reset(&reset).unwrap());
     assert_eq!(pool.balance(pool.base, ASSET_TO) - asset_to.0, d(1));
     assert_eq!(pool.balance(pool.quote, ASSET_TO) - asset_to.1, d(100));
-    let after = pool.view(&DodoDppPool::getPMMStateForCallCall {}).unwrap();
+    let after = pool.view(&DodoPool::getPMMStateForCallCall {}).unwrap();
     assert_eq!((after.B, after.Q), (s.b - d(1), s.q - d(100)));
     assert_eq!((after.B0, after.Q0, after.R), (after.B, after.Q, U256::ZERO));
     assert_eq!((after.i, after.K), (d(300), u(3 * E18 / 10)));
     assert_eq!(pool.view(&DodoDppPool::getUserFeeRateCall { user: TRADER }).unwrap().lpFeeRate, u(E18 / 100));
-    assert_eq!(pool.view(&DodoDppPool::getMidPriceCall {}).unwrap().midPrice, d(300));
+    assert_eq!(pool.view(&DodoPool::getMidPriceCall {}).unwrap().midPrice, d(300));
     for (sell_base, amount) in [(false, d(30)), (false, d(30)), (true, d(1)), (true, d(1)), (false, d(500))] {
         pool.check_queries(amount).unwrap();
         pool.sell(sell_base, amount).unwrap();
@@ -1336,7 +1150,7 @@ fn reset_resets_targets_and_prices_with_the_new_parameters() {
     let z = U256::ZERO;
     let reset = DppReset { params, base_out: z, quote_out: z, min_base_reserve: z, min_quote_reserve: z };
     assert!(pool.reset(&reset).unwrap());
-    let after = pool.view(&DodoDppPool::getPMMStateForCallCall {}).unwrap();
+    let after = pool.view(&DodoPool::getPMMStateForCallCall {}).unwrap();
     assert_eq!((after.B, after.Q, after.B0, after.Q0, after.R), (b, q, b, q, U256::ZERO));
     // tunePrice keeps the targets; the trades follow the model again.
     pool.tune_price(d(310), (z, z)).unwrap();
@@ -1402,7 +1216,7 @@ fn maintainer_rate_is_looked_up_for_tx_origin() {
     let expected = dodo::sell_quote(&pool.model.state, d(100), pool.model.lp, rate).unwrap();
     pool.transfer_in(TRADER, pool.quote, d(100));
     let maintainer = pool.balance(pool.base, MAINTAINER);
-    let data = DodoDppPool::sellQuoteCall { to: TRADER }.abi_encode();
+    let data = DodoPool::sellQuoteCall { to: TRADER }.abi_encode();
     let out = call_ok(
         &mut pool.world,
         TRADER,
@@ -1426,10 +1240,7 @@ fn maintainer_rate_is_looked_up_for_tx_origin() {
 /// `tuneParameters` and `tunePrice` (in DODO's source, not in that file).
 #[test]
 fn dpp_fixture_has_dodo_abi() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = "abi/external/dodo/DPPAdvanced.json";
-    let official: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join(path)).expect(path)).expect(path);
+    let official = repo_json("abi/external/dodo/DPPAdvanced.json");
     let fixture = artifact("DodoDppPool").abi.clone();
     for kind in ["function", "event"] {
         let (dodo, ours) = (abi_entries(&official, kind), abi_entries(&fixture, kind));

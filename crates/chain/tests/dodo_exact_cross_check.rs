@@ -23,86 +23,29 @@
 //! trades: at the default `PROPTEST_CASES` of 10,000, about 12,700 pool
 //! states compared (the test requires 10,000).
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use alloy_primitives::{address, Address, U256};
-use alloy_sol_types::{sol, SolCall, SolConstructor};
-use dodo_support::abi_entries;
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolCall;
 use dodo_support::{
-    decimals_strategy, describe, fee_strategy, i_strategy, k_strategy, ppm_of, proptest_cases,
-    reserve_strategy, resolve, revert_data_matches, same, trade_strategy, u, Trade, E18,
+    abi_entries, add_counts, artifact, call_ok, check_queries, check_reserves_and_targets,
+    check_state_price_and_twap, decimals_strategy, deploy_dsp, deploy_fee_model, deploy_token, fee_strategy,
+    i_strategy, k_strategy, model_sell, ppm_of, proptest_cases, repo_json, reserve_strategy, resolve,
+    run_pools, same, sell_and_check, timestamp32, trade_strategy, u, DodoDspPool, OnChain, Pending,
+    TestToken, Trade, TradeCounts, Twap, E18, MAINTAINER, TRADER,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
-use vault_chain::artifacts::Artifact;
+use proptest::test_runner::TestCaseError;
 use vault_chain::World;
 use vault_math::pmm::dodo::{self, DodoError, DodoResult, DspLiquidity, ONE};
 use vault_math::pmm::{PmmState, RState};
 
 mod dodo_support;
 
-sol! {
-    contract TestToken {
-        constructor(string name, string symbol, uint8 decimals, address initialHolder, uint256 initialSupply);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function balanceOf(address account) external view returns (uint256);
-    }
-
-    contract DodoFeeRateModel {
-        constructor(address owner, uint256 defaultRate);
-    }
-
-    contract DodoDspPool {
-        constructor(address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 i, uint256 k, bool isOpenTWAP);
-        function buyShares(address to) external returns (uint256 shares, uint256 baseInput, uint256 quoteInput);
-        function sync() external;
-        function sellShares(uint256 shareAmount, address to, uint256 baseMinAmount, uint256 quoteMinAmount, bytes data, uint256 deadline) external returns (uint256 baseAmount, uint256 quoteAmount);
-        function sellBase(address to) external returns (uint256 receiveQuoteAmount);
-        function sellQuote(address to) external returns (uint256 receiveBaseAmount);
-        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
-        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
-        function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
-        function getMidPrice() external view returns (uint256 midPrice);
-        function getVaultReserve() external view returns (uint256 baseReserve, uint256 quoteReserve);
-        function totalSupply() external view returns (uint256);
-        function balanceOf(address owner) external view returns (uint256);
-        function _BASE_TARGET_() external view returns (uint112);
-        function _QUOTE_TARGET_() external view returns (uint112);
-        function _RState_() external view returns (uint32);
-        function _BASE_PRICE_CUMULATIVE_LAST_() external view returns (uint256);
-        function _BLOCK_TIMESTAMP_LAST_() external view returns (uint32);
-    }
-}
-
-const OWNER: Address = address!("00000000000000000000000000000000000a11ce");
-const TRADER: Address = address!("0000000000000000000000000000000000007ade");
-const MAINTAINER: Address = address!("000000000000000000000000000000000000fee5");
-
 /// Trades in one case (one pool).
 const TRADES_PER_CASE: u32 = 8;
-/// Pools (proptest cases) per run at least.
-const MIN_POOLS: u32 = 1_500;
 /// What the trader holds of each token.
 const TRADER_FUNDS_BITS: usize = 250;
-
-fn pools_per_run() -> u32 {
-    (proptest_cases() / 8).max(MIN_POOLS)
-}
-
-fn artifact(name: &'static str) -> &'static Artifact {
-    static TOKEN: OnceLock<Artifact> = OnceLock::new();
-    static MODEL: OnceLock<Artifact> = OnceLock::new();
-    static POOL: OnceLock<Artifact> = OnceLock::new();
-    let cell = match name {
-        "TestToken" => &TOKEN,
-        "DodoFeeRateModel" => &MODEL,
-        "DodoDspPool" => &POOL,
-        _ => unreachable!("no artifact {name} here"),
-    };
-    cell.get_or_init(|| Artifact::load(name).unwrap_or_else(|e| panic!("{e}")))
-}
 
 // ------------------------------------------------------------------ cases
 
@@ -163,33 +106,21 @@ fn case_strategy() -> impl Strategy<Value = Case> {
 struct Model {
     liquidity: DspLiquidity,
     /// Input left in the pool by refused sells (balance − reserve).
-    pending_base: U256,
-    pending_quote: U256,
-    cumulative: U256,
-    timestamp_last: u32,
+    pending: Pending,
+    twap: Twap,
 }
 
 impl Model {
     /// `_twapUpdate` after the reserves were set (when the TWAP is open).
-    fn twap(&mut self, now: u64, open: bool) -> DodoResult<()> {
-        if open {
-            let now32 = u32::try_from(now % (1u64 << 32)).expect("fits");
-            let (c, t) =
-                dodo::twap_update(&self.liquidity.state, self.cumulative, self.timestamp_last, now32)?;
-            self.cumulative = c;
-            self.timestamp_last = t;
-        }
-        Ok(())
+    fn update_twap(&mut self, now: u64, open: bool) -> DodoResult<()> {
+        self.twap.update(&self.liquidity.state, now, open)
     }
 }
 
 #[derive(Clone, Debug, Default)]
 struct Stats {
     pools: u64,
-    trades: u64,
-    from_r: [u64; 3],
-    r_changes: u64,
-    refused: BTreeMap<&'static str, u64>,
+    sells: TradeCounts,
     funding_refused: BTreeMap<&'static str, u64>,
     queries: u64,
     states: u64,
@@ -200,17 +131,8 @@ struct Stats {
 impl Stats {
     fn add(&mut self, other: &Stats) {
         self.pools += other.pools;
-        self.trades += other.trades;
-        for (a, b) in self.from_r.iter_mut().zip(other.from_r) {
-            *a += b;
-        }
-        self.r_changes += other.r_changes;
-        for (k, v) in &other.refused {
-            *self.refused.entry(k).or_default() += v;
-        }
-        for (k, v) in &other.funding_refused {
-            *self.funding_refused.entry(k).or_default() += v;
-        }
+        self.sells.add(&other.sells);
+        add_counts(&mut self.funding_refused, &other.funding_refused);
         self.queries += other.queries;
         self.states += other.states;
         self.share_ops.0 += other.share_ops.0;
@@ -234,9 +156,14 @@ struct Deployed {
     stats: Stats,
 }
 
-fn call_ok(world: &mut World, from: Address, to: Address, data: &[u8], what: &str) {
-    let out = world.call(from, to, data, U256::ZERO);
-    assert!(out.success, "{what} failed: {out:?}");
+impl OnChain for Deployed {
+    fn world(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn pool(&self) -> Address {
+        self.pool
+    }
 }
 
 impl Deployed {
@@ -244,39 +171,13 @@ impl Deployed {
     fn deploy(case: &Case) -> Self {
         let mut world = World::new();
         let funds = U256::from(1u8) << TRADER_FUNDS_BITS;
-        let mut token = |symbol: &str, decimals: u8| {
-            let args = TestToken::constructorCall {
-                name: format!("Test {symbol}"),
-                symbol: symbol.to_owned(),
-                decimals,
-                initialHolder: TRADER,
-                initialSupply: funds,
-            }
-            .abi_encode();
-            artifact("TestToken").deploy(&mut world, OWNER, &args).expect("TestToken deploys")
-        };
-        let base = token("BASE", case.base_decimals);
-        let quote = token("QUOTE", case.quote_decimals);
-        let args = DodoFeeRateModel::constructorCall { owner: OWNER, defaultRate: case.mt_fee }.abi_encode();
-        let fee_model =
-            artifact("DodoFeeRateModel").deploy(&mut world, OWNER, &args).expect("fee model deploys");
-        let args = DodoDspPool::constructorCall {
-            maintainer: MAINTAINER,
-            baseTokenAddress: base,
-            quoteTokenAddress: quote,
-            lpFeeRate: case.lp_fee,
-            mtFeeRateModel: fee_model,
-            i: case.i,
-            k: case.k,
-            isOpenTWAP: case.open_twap,
-        }
-        .abi_encode();
-        let pool = artifact("DodoDspPool").deploy(&mut world, OWNER, &args).expect("DodoDspPool deploys");
-        let timestamp_last = if case.open_twap {
-            u32::try_from(world.block().timestamp % (1u64 << 32)).expect("fits")
-        } else {
-            0
-        };
+        let base = deploy_token(&mut world, "Test BASE".into(), "BASE", case.base_decimals, TRADER, funds);
+        let quote =
+            deploy_token(&mut world, "Test QUOTE".into(), "QUOTE", case.quote_decimals, TRADER, funds);
+        let fee_model = deploy_fee_model(&mut world, case.mt_fee);
+        let pool =
+            deploy_dsp(&mut world, (base, quote), fee_model, case.lp_fee, case.i, case.k, case.open_twap);
+        let timestamp_last = if case.open_twap { timestamp32(world.block().timestamp) } else { 0 };
         let empty = PmmState {
             i: case.i,
             k: case.k,
@@ -288,10 +189,8 @@ impl Deployed {
         };
         let model = Model {
             liquidity: DspLiquidity { state: empty, total_supply: U256::ZERO },
-            pending_base: U256::ZERO,
-            pending_quote: U256::ZERO,
-            cumulative: U256::ZERO,
-            timestamp_last,
+            pending: Pending::default(),
+            twap: Twap { cumulative: U256::ZERO, timestamp_last },
         };
         Self {
             world,
@@ -308,101 +207,69 @@ impl Deployed {
         }
     }
 
-    fn view<C: SolCall>(&mut self, call: &C) -> Result<C::Return, Vec<u8>> {
-        let out = self.world.static_call(TRADER, self.pool, &call.abi_encode());
-        if out.success {
-            Ok(C::abi_decode_returns(&out.return_data, true).expect("returns decode"))
-        } else {
-            assert!(out.error.is_none(), "{} failed outside a revert: {out:?}", C::SIGNATURE);
-            Err(out.return_data)
-        }
-    }
-
-    fn balance(&mut self, token: Address, holder: Address) -> U256 {
-        let out =
-            self.world.static_call(TRADER, token, &TestToken::balanceOfCall { account: holder }.abi_encode());
-        assert!(out.success, "balanceOf failed: {out:?}");
-        TestToken::balanceOfCall::abi_decode_returns(&out.return_data, true).expect("uint256")._0
-    }
-
     /// Every view that must follow the model.
     fn check_views(&mut self) -> Result<(), TestCaseError> {
         let s = self.model.liquidity.state;
-        let reserve =
-            self.view(&DodoDspPool::getVaultReserveCall {}).map(|r| (r.baseReserve, r.quoteReserve));
-        same("getVaultReserve", reserve, Ok((s.b, s.q)))?;
-        let b0 = self.view(&DodoDspPool::_BASE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let q0 = self.view(&DodoDspPool::_QUOTE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let r = self.view(&DodoDspPool::_RState_Call {}).map(|r| r._0);
-        let expected = (Ok(s.b0), Ok(s.q0), Ok(u32::from(dodo::r_state_code(s.r))));
-        same("stored targets and R", Ok((b0, q0, r)), Ok(expected))?;
+        check_reserves_and_targets(&mut self.world, self.pool, &s)?;
         let supply = self.view(&DodoDspPool::totalSupplyCall {}).map(|r| r._0);
         same("totalSupply", supply, Ok(self.model.liquidity.total_supply))?;
-        let state =
-            self.view(&DodoDspPool::getPMMStateForCallCall {}).map(|r| (r.i, r.K, r.B, r.Q, r.B0, r.Q0, r.R));
-        let expected = dodo::pmm_state(&s)
-            .map(|a| (a.i, a.k, a.b, a.q, a.b0, a.q0, U256::from(dodo::r_state_code(a.r))));
-        same("getPMMStateForCall", state, expected)?;
-        let mid = self.view(&DodoDspPool::getMidPriceCall {}).map(|r| r.midPrice);
-        same("getMidPrice", mid, dodo::pool_mid_price(&s))?;
-        let cumulative = self.view(&DodoDspPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).map(|r| r._0);
-        let last = self.view(&DodoDspPool::_BLOCK_TIMESTAMP_LAST_Call {}).map(|r| r._0);
-        let expected = (Ok(self.model.cumulative), Ok(self.model.timestamp_last));
-        same("TWAP accumulator", Ok((cumulative, last)), Ok(expected))?;
+        check_state_price_and_twap(&mut self.world, self.pool, &s, self.model.twap)?;
         self.stats.states += 1;
         Ok(())
     }
 
-    /// The first `buyShares` of `base` and `quote`; false when refused (as
-    /// the model refuses it).
-    fn fund(&mut self, base: U256, quote: U256) -> Result<bool, TestCaseError> {
-        for (token, amount) in [(self.base, base), (self.quote, quote)] {
+    /// Transfers `base_in` and `quote_in` to the pool, then `buyShares`:
+    /// the shares minted must be the model's for the balances (reserves plus
+    /// input), or the revert its refusal. The model after it, or the
+    /// refusal.
+    fn buy_shares(
+        &mut self,
+        what: &str,
+        base_in: U256,
+        quote_in: U256,
+    ) -> Result<DodoResult<Model>, TestCaseError> {
+        let s = self.model.liquidity.state;
+        for (token, amount) in [(self.base, base_in), (self.quote, quote_in)] {
             let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
             call_ok(&mut self.world, TRADER, token, &transfer, "transfer of the deposit");
         }
         let now = self.world.block().timestamp;
         let mut next = self.model.clone();
-        let expected =
-            dodo::buy_shares(&self.model.liquidity, base, quote).and_then(|(shares, liquidity)| {
+        let expected = dodo::buy_shares(&self.model.liquidity, s.b + base_in, s.q + quote_in).and_then(
+            |(shares, liquidity)| {
                 next.liquidity = liquidity;
-                next.twap(now, self.open_twap)?;
+                next.update_twap(now, self.open_twap)?;
                 Ok(shares)
-            });
-        let out = self.world.call(
-            TRADER,
-            self.pool,
-            &DodoDspPool::buySharesCall { to: TRADER }.abi_encode(),
-            U256::ZERO,
+            },
         );
+        let data = DodoDspPool::buySharesCall { to: TRADER }.abi_encode();
+        let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
         let got = if out.success {
             Ok(DodoDspPool::buySharesCall::abi_decode_returns(&out.return_data, true).expect("decode").shares)
         } else {
             Err(out.return_data)
         };
-        same("buyShares", got, expected)?;
-        if let Err(e) = expected {
-            *self.stats.funding_refused.entry(e.reason()).or_default() += 1;
-            return Ok(false);
+        same(what, got, expected)?;
+        Ok(expected.map(|_| next))
+    }
+
+    /// The first `buyShares` of `base` and `quote`; false when refused (as
+    /// the model refuses it).
+    fn fund(&mut self, base: U256, quote: U256) -> Result<bool, TestCaseError> {
+        match self.buy_shares("buyShares", base, quote)? {
+            Ok(next) => self.model = next,
+            Err(e) => {
+                *self.stats.funding_refused.entry(e.reason()).or_default() += 1;
+                return Ok(false);
+            }
         }
-        self.model = next;
         self.check_views()?;
         Ok(true)
     }
 
     fn check_queries(&mut self, amount: U256) -> Result<(), TestCaseError> {
         let s = self.model.liquidity.state;
-        let pool = self
-            .view(&DodoDspPool::querySellBaseCall { trader: TRADER, payBaseAmount: amount })
-            .map(|r| (r.receiveQuoteAmount, r.mtFee, r.newRState, r.newBaseTarget));
-        let model = dodo::query_sell_base(&s, amount, self.lp, self.mt)
-            .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        same("querySellBase", pool, model)?;
-        let pool = self
-            .view(&DodoDspPool::querySellQuoteCall { trader: TRADER, payQuoteAmount: amount })
-            .map(|r| (r.receiveBaseAmount, r.mtFee, r.newRState, r.newQuoteTarget));
-        let model = dodo::query_sell_quote(&s, amount, self.lp, self.mt)
-            .map(|q| (q.receive, q.mt_fee, dodo::r_state_code(q.new_r), q.new_target));
-        same("querySellQuote", pool, model)?;
+        check_queries(&mut self.world, self.pool, &s, amount, (self.lp, self.mt))?;
         self.stats.queries += 2;
         Ok(())
     }
@@ -411,16 +278,11 @@ impl Deployed {
     /// sell is followed by `sync` (or ends the case).
     fn expected_sell(&self, sell_base: bool, amount: U256, now: u64) -> DodoResult<(U256, U256, Model)> {
         let m = &self.model;
-        assert!(m.pending_base.is_zero() && m.pending_quote.is_zero());
-        let s = &m.liquidity.state;
-        let t = if sell_base {
-            dodo::sell_base(s, amount, self.lp, self.mt)?
-        } else {
-            dodo::sell_quote(s, amount, self.lp, self.mt)?
-        };
+        assert!(m.pending.is_zero());
+        let t = model_sell(&m.liquidity.state, sell_base, amount, (self.lp, self.mt))?;
         let mut next = m.clone();
         next.liquidity.state = t.state;
-        next.twap(now, self.open_twap)?;
+        next.update_twap(now, self.open_twap)?;
         Ok((t.query.receive, t.query.mt_fee, next))
     }
 
@@ -430,53 +292,15 @@ impl Deployed {
         let (token_in, token_out) = if sell_base { (self.base, self.quote) } else { (self.quote, self.base) };
         let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
         call_ok(&mut self.world, TRADER, token_in, &transfer, "transfer of the input");
-        let trader_before = self.balance(token_out, TRADER);
-        let maintainer_before = self.balance(token_out, MAINTAINER);
-        let data = if sell_base {
-            DodoDspPool::sellBaseCall { to: TRADER }.abi_encode()
-        } else {
-            DodoDspPool::sellQuoteCall { to: TRADER }.abi_encode()
-        };
-        let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
-        let what = if sell_base { "sellBase" } else { "sellQuote" };
-        self.stats.trades += 1;
-        self.stats.from_r[usize::from(dodo::r_state_code(self.model.liquidity.state.r))] += 1;
+        let after = expected.as_ref().map(|(_, _, next)| next.liquidity.state.r).map_err(|e| *e);
+        self.stats.sells.count(self.model.liquidity.state.r, after);
+        let paid = expected.as_ref().map(|(receive, mt_fee, _)| (*receive, *mt_fee)).map_err(|e| *e);
+        sell_and_check(&mut self.world, self.pool, token_out, sell_base, amount, paid)?;
         match expected {
-            Ok((receive, mt_fee, next)) => {
-                prop_assert!(
-                    out.success,
-                    "{} of {} reverts with {}",
-                    what,
-                    amount,
-                    describe(&out.return_data)
-                );
-                prop_assert_eq!(U256::from_be_slice(&out.return_data), receive, "{} returns", what);
-                let trader_after = self.balance(token_out, TRADER);
-                let maintainer_after = self.balance(token_out, MAINTAINER);
-                prop_assert_eq!(trader_after - trader_before, receive, "trader receives");
-                prop_assert_eq!(maintainer_after - maintainer_before, mt_fee, "maintainer receives");
-                if next.liquidity.state.r != self.model.liquidity.state.r {
-                    self.stats.r_changes += 1;
-                }
+            Ok((_, _, next)) => {
                 self.model = next;
             }
-            Err(e) => {
-                prop_assert!(!out.success, "{} of {} succeeds; the model refuses with {:?}", what, amount, e);
-                prop_assert!(out.error.is_none(), "{} fails outside a revert: {:?}", what, out);
-                prop_assert!(
-                    revert_data_matches(&out.return_data, e),
-                    "{} reverts with {}, model {:?}",
-                    what,
-                    describe(&out.return_data),
-                    e
-                );
-                *self.stats.refused.entry(e.reason()).or_default() += 1;
-                if sell_base {
-                    self.model.pending_base += amount;
-                } else {
-                    self.model.pending_quote += amount;
-                }
-            }
+            Err(_) => self.model.pending.add(sell_base, amount),
         }
         self.check_views()
     }
@@ -485,15 +309,14 @@ impl Deployed {
     fn sync(&mut self) -> Result<bool, TestCaseError> {
         let now = self.world.block().timestamp;
         let mut next = self.model.clone();
-        next.liquidity.state.b += next.pending_base;
-        next.liquidity.state.q += next.pending_quote;
-        next.pending_base = U256::ZERO;
-        next.pending_quote = U256::ZERO;
+        next.liquidity.state.b += next.pending.base;
+        next.liquidity.state.q += next.pending.quote;
+        next.pending = Pending::default();
         let max = dodo::MAX_U112;
         let expected = if next.liquidity.state.b > max || next.liquidity.state.q > max {
             Err(DodoError::Overflow)
         } else {
-            next.twap(now, self.open_twap)
+            next.update_twap(now, self.open_twap)
         };
         let out = self.world.call(TRADER, self.pool, &DodoDspPool::syncCall {}.abi_encode(), U256::ZERO);
         same("sync", if out.success { Ok(()) } else { Err(out.return_data) }, expected)?;
@@ -510,32 +333,13 @@ impl Deployed {
     fn shares(&mut self, deposit_ppm: (u64, u64), withdraw_ppm: u64) -> Result<(), TestCaseError> {
         let s = self.model.liquidity.state;
         let (base_in, quote_in) = (ppm_of(s.b, deposit_ppm.0), ppm_of(s.q, deposit_ppm.1));
-        for (token, amount) in [(self.base, base_in), (self.quote, quote_in)] {
-            let transfer = TestToken::transferCall { to: self.pool, amount }.abi_encode();
-            call_ok(&mut self.world, TRADER, token, &transfer, "transfer of the deposit");
-        }
         let now = self.world.block().timestamp;
-        let mut next = self.model.clone();
-        let expected =
-            dodo::buy_shares(&self.model.liquidity, s.b + base_in, s.q + quote_in).and_then(|(n, l)| {
-                next.liquidity = l;
-                next.twap(now, self.open_twap)?;
-                Ok(n)
-            });
-        let data = DodoDspPool::buySharesCall { to: TRADER }.abi_encode();
-        let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
-        let got = if out.success {
-            Ok(DodoDspPool::buySharesCall::abi_decode_returns(&out.return_data, true).expect("decode").shares)
-        } else {
-            Err(out.return_data)
-        };
-        same("second buyShares", got, expected)?;
-        if expected.is_ok() {
+        if let Ok(next) = self.buy_shares("second buyShares", base_in, quote_in)? {
             self.model = next;
             self.stats.share_ops.0 += 1;
         } else {
-            self.model.pending_base += base_in;
-            self.model.pending_quote += quote_in;
+            self.model.pending.base += base_in;
+            self.model.pending.quote += quote_in;
             self.stats.share_ops.1 += 1;
             if !self.sync()? {
                 return Ok(());
@@ -548,7 +352,7 @@ impl Deployed {
         let expected =
             dodo::sell_shares(&self.model.liquidity, amount, U256::ZERO, U256::ZERO).and_then(|(b, q, l)| {
                 next.liquidity = l;
-                next.twap(now, self.open_twap)?;
+                next.update_twap(now, self.open_twap)?;
                 Ok((b, q))
             });
         let data = DodoDspPool::sellSharesCall {
@@ -585,7 +389,7 @@ impl Deployed {
             resolve(trade, &self.model.liquidity.state, self.base_decimals, self.quote_decimals);
         self.check_queries(amount)?;
         self.sell(sell_base, amount)?;
-        if self.model.pending_base.is_zero() && self.model.pending_quote.is_zero() {
+        if self.model.pending.is_zero() {
             return Ok(true);
         }
         self.sync()
@@ -609,35 +413,30 @@ fn run_case(case: &Case) -> Result<Deployed, TestCaseError> {
 
 #[test]
 fn dsp_fixture_matches_dodo_model_to_the_wei() {
-    let cases = pools_per_run();
-    let config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
-    let total = RefCell::new(Stats::default());
-    let started = std::time::Instant::now();
-    let result = TestRunner::new(config).run(&case_strategy(), |case| {
-        let pool = run_case(&case)?;
-        total.borrow_mut().add(&pool.stats);
+    let (t, cases, elapsed) = run_pools("DodoDspPool", &case_strategy(), |total: &mut Stats, case| {
+        total.add(&run_case(&case)?.stats);
         Ok(())
     });
-    if let Err(e) = result {
-        panic!("DodoDspPool and vault_math::pmm::dodo disagree: {e}");
-    }
-    let t = total.into_inner();
     eprintln!(
         "{} pools ({:?} refused funding), {} trades (from R one/above/below: {:?}; {} changed R; refused by both: \
          {:?}), {} queries, {:?} later deposits and withdrawals (accepted, refused), {} states compared, in {:.1?}",
         t.pools,
         t.funding_refused,
-        t.trades,
-        t.from_r,
-        t.r_changes,
-        t.refused,
+        t.sells.trades,
+        t.sells.from_r,
+        t.sells.r_changes,
+        t.sells.refused,
         t.queries,
         t.share_ops,
         t.states,
-        started.elapsed()
+        elapsed
     );
     assert_eq!(t.pools, u64::from(cases));
-    assert!(t.from_r.iter().all(|&n| n > u64::from(cases)), "every R state visited: {:?}", t.from_r);
+    assert!(
+        t.sells.from_r.iter().all(|&n| n > u64::from(cases)),
+        "every R state visited: {:?}",
+        t.sells.from_r
+    );
     assert!(t.states >= 10_000 || proptest_cases() < 10_000, "{} states", t.states);
 }
 
@@ -705,11 +504,7 @@ fn dodo_dpp_known_answers_on_the_fixture() {
 /// Every function the project calls on DODO pools is there.
 #[test]
 fn dsp_fixture_has_dodo_abi() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let read = |path: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(root.join(path)).expect(path)).expect(path)
-    };
-    let official = read("abi/external/dodo/DSP.json");
+    let official = repo_json("abi/external/dodo/DSP.json");
     let fixture = artifact("DodoDspPool").abi.clone();
     for kind in ["function", "event"] {
         let (dodo, ours) = (abi_entries(&official, kind), abi_entries(&fixture, kind));
@@ -721,7 +516,7 @@ fn dsp_fixture_has_dodo_abi() {
             }
         }
     }
-    let called = read("tests/solidity/conformance.json");
+    let called = repo_json("tests/solidity/conformance.json");
     let ours = abi_entries(&fixture, "function");
     for name in called["functions"].as_array().expect("functions") {
         let name = name.as_str().expect("name");

@@ -38,12 +38,14 @@
 //! Needs the four contracts' wasm (`scripts/build-wasm`) and the committed
 //! artifacts in `tests/solidity/artifacts`.
 
+mod dodo_support;
 mod support;
 
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{sol, SolConstructor, SolError};
+use alloy_sol_types::{SolConstructor, SolError};
+use dodo_support::{qdiv, DodoDspPool, DodoFeeRateModel, MAINTAINER};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use support::*;
@@ -51,41 +53,13 @@ use vault_chain::World;
 use vault_math::pmm::dodo as model;
 use vault_math::sizing::{self, FeeRates};
 
-sol! {
-    contract DodoFeeRateModel {
-        constructor(address owner, uint256 defaultRate);
-    }
-
-    contract DodoDspPool {
-        constructor(address maintainer, address baseTokenAddress, address quoteTokenAddress, uint256 lpFeeRate, address mtFeeRateModel, uint256 i, uint256 k, bool isOpenTWAP);
-        function buyShares(address to) external returns (uint256 shares, uint256 baseInput, uint256 quoteInput);
-    }
-}
-
 /// Pools per run unless `DODO_SIZING_POOLS` says otherwise.
 const DEFAULT_POOLS: u32 = 24;
 /// Correction rounds per pool (the first from the fresh pool).
 const ROUNDS: u32 = 8;
-/// Where the pool's fees go.
-const MAINTAINER: Address = alloy_primitives::address!("000000000000000000000000000000000000fee5");
 
 fn pools() -> u32 {
     std::env::var("DODO_SIZING_POOLS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_POOLS)
-}
-
-/// `floor(a / d)` by shift-and-subtract (`d > 0`): ruint's `/` is not
-/// trusted in optimised builds (see the math crate's division tests).
-fn qdiv(a: U256, d: U256) -> U256 {
-    let mut q = U256::ZERO;
-    let mut r = U256::ZERO;
-    for bit in (0..256).rev() {
-        r = (r << 1) | U256::from(u8::from(a.bit(bit)));
-        if r >= d {
-            r -= d;
-            q.set_bit(bit, true);
-        }
-    }
-    q
 }
 
 /// `x · (10,000 + bps) / 10,000`, floored.
