@@ -6,7 +6,7 @@ use alloy_primitives::U256;
 use crate::market::{Market, TRADER};
 use crate::record::{EventKind, EventRecord, ExternalTrade};
 use crate::rng::SplitMix64;
-use crate::scenario::{Flow, BLOCKS_PER_HOUR};
+use crate::scenario::{Flow, Shock, Side, BLOCKS_PER_HOUR};
 use crate::SimError;
 
 /// The flow generator of one chain.
@@ -95,4 +95,45 @@ impl FlowGen {
         }
         Ok(drains)
     }
+}
+
+/// Applies one [`Shock`] (a one-off drain) in L2 block `block`: sells its
+/// USD of its side into its pool as the flow's trader, pushes it to
+/// `external` (a drain, with the pool's deviation just before it) and a
+/// [`EventKind::Drain`] event labelled `shock: …` to `events`, and returns
+/// the pool's record index (`offset` + pool).
+///
+/// # Errors
+/// [`SimError::Scenario`] when the market has no pool of that label;
+/// [`SimError::Chain`] when the sale or the read fails.
+pub fn shock(
+    market: &mut Market,
+    shock: &Shock,
+    block: u64,
+    offset: usize,
+    events: &mut Vec<EventRecord>,
+    external: &mut Vec<ExternalTrade>,
+) -> Result<usize, SimError> {
+    let pool = market
+        .pools
+        .iter()
+        .position(|p| p.label == shock.pool)
+        .ok_or_else(|| SimError::Scenario(format!("shock: no public pool {}", shock.pool)))?;
+    let sells_base = shock.side == Side::SellBase;
+    let p = &market.pools[pool];
+    let token = if sells_base { p.base } else { p.quote };
+    let amount = market.usd(token, shock.usd);
+    let deviation_bps = market.deviation_bps(pool)?;
+    market.sell(TRADER, pool, sells_base, amount)?;
+    external.push(ExternalTrade { pool: offset + pool, usd: shock.usd, deviation_bps, drain: true });
+    events.push(EventRecord {
+        block,
+        pool: offset + pool,
+        kind: EventKind::Drain,
+        label: format!(
+            "shock: sell {} USD of {} into {}",
+            shock.usd, market.tokens[token].symbol, shock.pool
+        ),
+    });
+    Ok(offset + pool)
 }

@@ -76,6 +76,9 @@ pub struct Facts {
     /// `(record pool index, block)` of every drain (flow drains, flash
     /// loans, reserve outflows are not pool drains).
     pub drains: Vec<(usize, u64)>,
+    /// `(record pool index, block, USD)` of every scenario shock (a
+    /// one-off drain, `[[shocks]]`); each is in `drains` too.
+    pub shocks: Vec<(usize, u64, u64)>,
     /// Trades the attacker caused: inside a multi-block hold, or after a
     /// flash loan with no organic deviation FlashContainment could act on
     /// (the flash-loan scenario requires 0).
@@ -217,6 +220,20 @@ fn percentile<T: Copy>(sorted: &[T], pct: usize) -> Option<T> {
     }
     let rank = (pct * sorted.len()).div_ceil(100).max(1);
     sorted.get(rank - 1).copied()
+}
+
+/// L2 blocks from `record.blocks[start]` (a drain's block) until `pool`
+/// ends a block within the band: 0 when it ends that block within, the
+/// blocks left in the run when it never does.
+fn recovery(record: &RunRecord, pool: usize, start: usize) -> u64 {
+    let back =
+        record.blocks[start..].iter().position(|b| b.deviation_bps.get(pool).is_none_or(|d| within_band(*d)));
+    back.map_or((record.blocks.len() - start) as u64, |n| n as u64)
+}
+
+/// `a, b, c`.
+fn join(values: &[u64]) -> String {
+    values.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
 }
 
 fn status(pass: bool) -> String {
@@ -419,12 +436,31 @@ pub fn summarize(
             already_out += 1;
             continue;
         }
-        let back =
-            record.blocks[start..].iter().position(|b| b.deviation_bps.get(pool).is_none_or(|d| in_band(*d)));
-        recoveries.push(back.map_or((blocks - start) as u64, |n| n as u64));
+        recoveries.push(recovery(record, pool, start));
     }
     recoveries.sort_unstable();
     let recovery_max = recoveries.last().copied();
+    // Each shock's own recovery, from its block, whether or not its pool
+    // was already out of the band.
+    let mut shock_recoveries = Vec::new();
+    let mut shock_notes = Vec::new();
+    for &(pool, block, usd) in &facts.shocks {
+        let Some(start) = record.blocks.iter().position(|b| b.block == block) else { continue };
+        let back = recovery(record, pool, start);
+        let before = if start > 0 { record.blocks[start - 1].deviation_bps.get(pool).copied() } else { None };
+        let worst = record.blocks
+            [start..=start.saturating_add(usize::try_from(back).unwrap_or(usize::MAX)).min(blocks - 1)]
+            .iter()
+            .filter_map(|b| b.deviation_bps.get(pool))
+            .fold(0.0f64, |m, d| if d.abs() > m.abs() { *d } else { m });
+        let pool_name = record.pools.get(pool).map_or("?", String::as_str);
+        shock_notes.push(format!(
+            "Shock: {usd} USD sold into {pool_name} in L2 block {block} (the pool ended the block before at {} bps); it ended {back} L2 blocks out of the band from the shock's block (0: none), at worst {worst:.2} bps{}.",
+            before.map_or_else(|| "n/a".to_owned(), |d| format!("{d:.2}")),
+            if before.is_some_and(|d| !in_band(d)) { "; the pool was already out of the band, so the drain row leaves it out" } else { "" }
+        ));
+        shock_recoveries.push(back);
+    }
     let metric = "Flash drain recovery (L2 blocks from a drain back to the band, max)";
     match recoveries.last() {
         None => rows.push(na(
@@ -436,9 +472,14 @@ pub fn summarize(
             metric: metric.to_owned(),
             target: "< 3 blocks".to_owned(),
             value: format!(
-                "max {max}, p50 {} ({} drains; {already_out} more on pools already out of the band, left out)",
+                "max {max}, p50 {} ({} drains; {already_out} more on pools already out of the band, left out){}",
                 percentile(&recoveries, 50).unwrap_or(0),
-                recoveries.len()
+                recoveries.len(),
+                if shock_recoveries.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the shocks' own: {}", join(&shock_recoveries))
+                }
             ),
             status: status(max < RECOVERY_TARGET),
         }),
@@ -537,6 +578,10 @@ pub fn summarize(
     fact_map.insert("attack_triggered_trades".to_owned(), facts.attack_triggered_trades.to_string());
     fact_map.insert("sold_depegged_token".to_owned(), facts.sold_depegged.to_string());
     fact_map.insert("drains".to_owned(), facts.drains.len().to_string());
+    if !facts.shocks.is_empty() {
+        fact_map.insert("shocks".to_owned(), facts.shocks.len().to_string());
+        fact_map.insert("shock_recovery_blocks".to_owned(), join(&shock_recoveries));
+    }
     for (name, value) in
         [("latency_p50", latency[0]), ("latency_p99", latency[1]), ("recovery_max", recovery_max)]
     {
@@ -581,6 +626,7 @@ pub fn summarize(
     }
     notes.extend(facts.attack_episodes.iter().map(|e| format!("attack episode: {e}")));
     notes.extend(facts.notes.iter().cloned());
+    notes.extend(shock_notes);
     Summary {
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),

@@ -44,6 +44,49 @@ pub struct Scenario {
     /// A second chain (Alltra) and its parity bot, if any.
     #[serde(default)]
     pub cross_chain: Option<CrossChain>,
+    /// One-off drains at stated blocks (`[[shocks]]`), on top of the flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<Shock>,
+}
+
+/// The public pools' labels, in record order (§4).
+pub const POOL_LABELS: [&str; POOLS] = ["cUSDT/cUSDC", "cUSDT/XAU", "cUSDC/XAU", "cEURT/XAU"];
+
+/// A one-off drain (`[[shocks]]`): in L2 block `block` an external seller
+/// sells `usd` USD (at the oracle price) of one side of one public pool
+/// into it, once, after the block's ordinary external flow and before the
+/// keeper. It is external flow (in the volume-weighted share, recorded
+/// under the block's `external` as a drain) and a drain (in the drain
+/// recovery, and reported on its own as the shock's recovery). In the
+/// cross-chain scenario it hits the first chain (138).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// The L2 block it lands in (1 is the run's first).
+    pub block: u64,
+    /// The public pool's label, one of [`POOL_LABELS`] (`cUSDT/cUSDC`).
+    pub pool: String,
+    /// Its size, USD.
+    pub usd: u64,
+    /// Which side it sells into the pool.
+    pub side: Side,
+}
+
+impl Shock {
+    /// The pool's index in [`POOL_LABELS`] (`None`: no such pool).
+    pub fn pool_index(&self) -> Option<usize> {
+        POOL_LABELS.iter().position(|l| *l == self.pool)
+    }
+}
+
+/// The side a [`Shock`] sells into its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Sells the base token (the pool's mid price falls).
+    SellBase,
+    /// Sells the quote token (the pool's mid price rises).
+    SellQuote,
 }
 
 /// The market: depths in USD terms (§11).
@@ -409,6 +452,14 @@ impl Scenario {
         if self.market.depth_usd == 0 || self.market.mesh_depth_usd == 0 {
             return bad("market depths must be positive");
         }
+        for shock in &self.shocks {
+            if shock.pool_index().is_none() {
+                return bad(&format!("shocks: pool {:?} is not one of {POOL_LABELS:?}", shock.pool));
+            }
+            if shock.block == 0 || shock.usd == 0 {
+                return bad("shocks: block and usd must be positive");
+            }
+        }
         match &self.attack {
             Some(Attack::FirstPokeSuppress { variants, .. }) => {
                 if variants.is_empty() || variants.iter().any(|v| v.spike_every == 0) {
@@ -433,5 +484,39 @@ impl Scenario {
             _ => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, SimError> {
+        let mut scenario: Scenario = toml::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))?;
+        scenario.name = "synthetic".to_owned();
+        scenario.check()?;
+        Ok(scenario)
+    }
+
+    #[test]
+    fn shocks_parse_and_are_checked() {
+        let base = "seed = 1\nblocks = 10\n";
+        assert!(parse(base).expect("no shocks").shocks.is_empty());
+        let one = format!(
+            "{base}[[shocks]]\nblock = 1000\npool = \"cUSDT/cUSDC\"\nusd = 50000\nside = \"sell_base\"\n"
+        );
+        let scenario = parse(&one).expect("one shock");
+        assert_eq!(
+            scenario.shocks,
+            [Shock { block: 1000, pool: "cUSDT/cUSDC".to_owned(), usd: 50_000, side: Side::SellBase }]
+        );
+        assert_eq!(scenario.shocks[0].pool_index(), Some(0));
+        assert!(parse(&one.replace("cUSDT/cUSDC", "cUSDT/DAI")).is_err(), "unknown pool");
+        assert!(parse(&one.replace("50000", "0")).is_err(), "no size");
+        assert!(parse(&one.replace("block = 1000", "block = 0")).is_err(), "block 0");
+        assert!(parse(&one.replace("sell_base", "buy_base")).is_err(), "unknown side");
+        let quote =
+            parse(&one.replace("sell_base", "sell_quote").replace("cUSDT/cUSDC", "cEURT/XAU")).unwrap();
+        assert_eq!((quote.shocks[0].pool_index(), quote.shocks[0].side), (Some(3), Side::SellQuote));
     }
 }

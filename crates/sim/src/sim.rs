@@ -129,6 +129,14 @@ pub fn run_scenario_with(
             let offset = n * pools_per_chain;
             drains.extend(c.flow.step(&mut c.market, block_no, offset, &mut events, &mut external)?);
         }
+        // The scenario's one-off drains land on the first chain, after its
+        // ordinary flow.
+        for shock in scenario.shocks.iter().filter(|s| s.block == block_no) {
+            let pool =
+                crate::flow::shock(&mut chains[0].market, shock, block_no, 0, &mut events, &mut external)?;
+            drains.push(pool);
+            facts.shocks.push((pool, block_no, shock.usd));
+        }
         if let (Some(bot), [first, second]) = (bot.as_mut(), chains.as_mut_slice()) {
             bot.step(&mut first.market, &mut second.market, block_no, &mut events)?;
         }

@@ -392,6 +392,7 @@ pub fn probe_scenario(combo: &Combo, episodes: u64) -> Scenario {
         parameters,
         attack: Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks, release_on_trade: true }),
         cross_chain: None,
+        shocks: Vec::new(),
     }
 }
 

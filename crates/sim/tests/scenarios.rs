@@ -43,9 +43,15 @@ fn scenario(name: &str) -> Scenario {
 }
 
 fn short(name: &str) -> (vault_sim::RunRecord, Summary) {
+    short_of(&scenario(name))
+}
+
+/// [`short`] of a scenario changed from its file.
+fn short_of(scenario: &Scenario) -> (vault_sim::RunRecord, Summary) {
     setup();
+    let name = &scenario.name;
     let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
-    let (record, summary) = vault_sim::run_scenario(&scenario(name), &options).expect("the run completes");
+    let (record, summary) = vault_sim::run_scenario(scenario, &options).expect("the run completes");
     assert_eq!(record.blocks.len() as u64, SHORT_BLOCKS);
     assert_eq!(summary.blocks, SHORT_BLOCKS);
     for row in ROWS {
@@ -93,6 +99,8 @@ fn every_scenario_file_is_shipped_and_parses() {
             "multi-block",
             "reserve-exhaustion",
             "sandwich",
+            "shock-10pct",
+            "shock-5pct",
             "sign-alternation",
             "stress-10x",
             "stress-5x"
@@ -279,4 +287,59 @@ fn cross_chain_short() {
     assert_eq!(record.pools.len(), 8);
     assert!(record.blocks.iter().all(|b| b.spread_bps.len() == 4));
     assert_ne!(summary.row("Cross-chain spread max").unwrap().status, "N/A");
+}
+
+/// A shock file's run, shortened: its shock moved to block `at`.
+fn shock_short(name: &str, at: u64) -> (vault_sim::RunRecord, Summary, vault_sim::scenario::Shock) {
+    let mut scenario = scenario(name);
+    assert_eq!(scenario.shocks.len(), 1, "{name}: one shock");
+    scenario.shocks[0].block = at;
+    let shock = scenario.shocks[0].clone();
+    let (record, summary) = short_of(&scenario);
+    (record, summary, shock)
+}
+
+#[test]
+fn a_shock_is_applied_once_at_its_block_and_its_recovery_counted() {
+    const AT: u64 = 120;
+    for name in ["shock-5pct", "shock-10pct"] {
+        let (record, summary, shock) = shock_short(name, AT);
+        let pool = shock.pool_index().expect("a public pool");
+        assert_eq!(record.pools[pool], shock.pool);
+        // Once, at its block, its size, as a drain of the external flow
+        // (the flow's own drains are 20,000 USD).
+        let sales: Vec<(u64, vault_sim::record::ExternalTrade)> = record
+            .blocks
+            .iter()
+            .flat_map(|b| b.external.iter().map(move |t| (b.block, *t)))
+            .filter(|(_, t)| t.usd == shock.usd)
+            .collect();
+        assert_eq!(sales.len(), 1, "{name}: {sales:?}");
+        assert_eq!((sales[0].0, sales[0].1.pool, sales[0].1.drain), (AT, pool, true), "{name}");
+        let events: Vec<_> = record.events.iter().filter(|e| e.label.starts_with("shock:")).collect();
+        assert_eq!(events.len(), 1, "{name}: {events:?}");
+        assert_eq!((events[0].block, events[0].pool), (AT, pool));
+        assert_eq!(events[0].kind, vault_sim::record::EventKind::Drain);
+        // It sold base: the pool ends its block far below the peg (5% of a
+        // side's depth moves a k = 0.1 pool by about 1%).
+        let at = &record.blocks[usize::try_from(AT).unwrap() - 1];
+        assert!(at.deviation_bps[pool] < -50.0, "{name}: {at:?}");
+        // Its recovery is counted, in the drain row too.
+        assert_eq!(summary.facts["shocks"], "1");
+        let back: u64 = summary.facts["shock_recovery_blocks"].parse().unwrap();
+        let max: u64 = summary.facts["recovery_max"].parse().unwrap();
+        assert!(max >= back, "{name}: {:?}", summary.facts);
+        assert!(summary.row("Flash drain recovery").unwrap().value.contains("the shocks' own"));
+        // One correction a block, each at most the per-block cap: no faster
+        // than usd / cap blocks.
+        let cap = summary.parameters.cap_usd;
+        assert_eq!(cap, 25_000);
+        assert!(back >= shock.usd.div_ceil(cap), "{name}: {back} blocks for {} USD", shock.usd);
+        if shock.usd >= 100_000 {
+            // The claim: a 25,000 USD cap recovers a 10% drain in
+            // more than the < 3 blocks of the target.
+            assert!(back > 2, "{name}: {back}");
+            assert_eq!(summary.row("Flash drain recovery").unwrap().status, "FAIL");
+        }
+    }
 }
