@@ -272,10 +272,6 @@ impl RpcEndpoint {
             .collect()
     }
 
-    async fn call_pending(&self, to: Address, calldata: Bytes) -> Result<CallResult, EndpointError> {
-        self.call_at(to, calldata, BlockId::pending()).await
-    }
-
     async fn call_at(
         &self,
         to: Address,
@@ -311,7 +307,7 @@ impl RpcEndpoint {
                 head,
                 "blocks were mined since the simulation: simulating again on the next block"
             );
-            let again = self.call_pending(to, calldata.clone()).await?;
+            let again = self.call_at(to, calldata.clone(), BlockId::pending()).await?;
             if !again.success {
                 return Ok(Some(again.data));
             }
