@@ -34,6 +34,9 @@ use vault_chain::World;
 use vault_math::pmm::{self, PmmState, RState};
 use vault_math::{MathError, MathResult};
 
+mod dodo_support;
+use dodo_support::DodoPool;
+
 sol! {
     contract TestToken {
         constructor(string name, string symbol, uint8 decimals, address initialHolder, uint256 initialSupply);
@@ -48,18 +51,6 @@ sol! {
         function deposit(uint256 baseAmount, uint256 quoteAmount) external;
         function sync() external;
         function setTargets(uint256 baseTarget, uint256 quoteTarget, uint8 rState) external;
-        function sellBase(address to) external returns (uint256 receiveQuoteAmount);
-        function sellQuote(address to) external returns (uint256 receiveBaseAmount);
-        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
-        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
-        function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
-        function getMidPrice() external view returns (uint256 midPrice);
-        function getVaultReserve() external view returns (uint256 baseReserve, uint256 quoteReserve);
-        function _BASE_TARGET_() external view returns (uint112);
-        function _QUOTE_TARGET_() external view returns (uint112);
-        function _RState_() external view returns (uint32);
-        function _BASE_PRICE_CUMULATIVE_LAST_() external view returns (uint256);
-        function _BLOCK_TIMESTAMP_LAST_() external view returns (uint32);
 
         error MathOverflow();
         error MathUnderflow();
@@ -613,27 +604,27 @@ impl Deployed {
     /// Every view that must follow the model.
     fn check_views(&mut self) -> Result<(), TestCaseError> {
         let s = self.model.state;
-        let reserve = self.view(&PmmPool::getVaultReserveCall {}).map(|r| (r.baseReserve, r.quoteReserve));
+        let reserve = self.view(&DodoPool::getVaultReserveCall {}).map(|r| (r.baseReserve, r.quoteReserve));
         Self::same("getVaultReserve", reserve, Ok((s.b, s.q)))?;
-        let b0 = self.view(&PmmPool::_BASE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let q0 = self.view(&PmmPool::_QUOTE_TARGET_Call {}).map(|r| U256::from(r._0));
-        let r = self.view(&PmmPool::_RState_Call {}).map(|r| r._0);
+        let b0 = self.view(&DodoPool::_BASE_TARGET_Call {}).map(|r| U256::from(r._0));
+        let q0 = self.view(&DodoPool::_QUOTE_TARGET_Call {}).map(|r| U256::from(r._0));
+        let r = self.view(&DodoPool::_RState_Call {}).map(|r| r._0);
         Self::same(
             "stored targets and R",
             Ok((b0, q0, r)),
             Ok((Ok(s.b0), Ok(s.q0), Ok(u32::from(r_code(s.r))))),
         )?;
         let state =
-            self.view(&PmmPool::getPMMStateForCallCall {}).map(|r| (r.i, r.K, r.B, r.Q, r.B0, r.Q0, r.R));
+            self.view(&DodoPool::getPMMStateForCallCall {}).map(|r| (r.i, r.K, r.B, r.Q, r.B0, r.Q0, r.R));
         let expected = expected_pmm_state(&s)
             .map(|a| (a.i, a.k, a.b, a.q, a.b0, a.q0, U256::from(r_code(a.r))))
             .map_err(Refusal::Math);
         Self::same("getPMMStateForCall", state, expected)?;
-        let mid = self.view(&PmmPool::getMidPriceCall {}).map(|r| r.midPrice);
+        let mid = self.view(&DodoPool::getMidPriceCall {}).map(|r| r.midPrice);
         Self::same("getMidPrice", mid, pmm::mid_price(&s).map_err(Refusal::Math))?;
         self.stats.states += 1;
-        let cumulative = self.view(&PmmPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).map(|r| r._0);
-        let last = self.view(&PmmPool::_BLOCK_TIMESTAMP_LAST_Call {}).map(|r| r._0);
+        let cumulative = self.view(&DodoPool::_BASE_PRICE_CUMULATIVE_LAST_Call {}).map(|r| r._0);
+        let last = self.view(&DodoPool::_BLOCK_TIMESTAMP_LAST_Call {}).map(|r| r._0);
         Self::same(
             "TWAP accumulator",
             Ok((cumulative, last)),
@@ -645,12 +636,12 @@ impl Deployed {
     fn check_queries(&mut self, amount: U256) -> Result<(), TestCaseError> {
         let s = self.model.state;
         let base = self
-            .view(&PmmPool::querySellBaseCall { trader: TRADER, payBaseAmount: amount })
+            .view(&DodoPool::querySellBaseCall { trader: TRADER, payBaseAmount: amount })
             .map(|r| (r.receiveQuoteAmount, r.mtFee, r.newRState, r.newBaseTarget));
         let rust = expected_query(&s, true, amount, self.lp, self.mt).map_err(Refusal::Math);
         Self::same("querySellBase", base, rust)?;
         let quote = self
-            .view(&PmmPool::querySellQuoteCall { trader: TRADER, payQuoteAmount: amount })
+            .view(&DodoPool::querySellQuoteCall { trader: TRADER, payQuoteAmount: amount })
             .map(|r| (r.receiveBaseAmount, r.mtFee, r.newRState, r.newQuoteTarget));
         let rust = expected_query(&s, false, amount, self.lp, self.mt).map_err(Refusal::Math);
         Self::same("querySellQuote", quote, rust)?;
@@ -693,9 +684,9 @@ impl Deployed {
         let trader_before = self.balance(token_out, TRADER);
         let maintainer_before = self.balance(token_out, MAINTAINER);
         let data = if sell_base {
-            PmmPool::sellBaseCall { to: TRADER }.abi_encode()
+            DodoPool::sellBaseCall { to: TRADER }.abi_encode()
         } else {
-            PmmPool::sellQuoteCall { to: TRADER }.abi_encode()
+            DodoPool::sellQuoteCall { to: TRADER }.abi_encode()
         };
         let out = self.world.call(TRADER, self.pool, &data, U256::ZERO);
         let what = if sell_base { "sellBase" } else { "sellQuote" };
@@ -842,7 +833,7 @@ fn worked_example_from_r_one() {
     let mut pool = Deployed::open(&case);
     pool.check_queries(u(100 * E18)).unwrap();
     let q = pool
-        .view(&PmmPool::querySellBaseCall { trader: TRADER, payBaseAmount: u(100 * E18) })
+        .view(&DodoPool::querySellBaseCall { trader: TRADER, payBaseAmount: u(100 * E18) })
         .expect("query");
     assert_eq!(q.receiveQuoteAmount, u(58_344_329_187_639_733_138));
     assert_eq!(q.mtFee, u(58_578_643_762_690_495));
