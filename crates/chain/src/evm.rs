@@ -128,15 +128,16 @@ pub(crate) fn call(
             let time = Backend::block(state).timestamp;
             // With Nitro's rules on, the program must be active and the
             // call pays its entry cost (cached or not) before it starts.
-            match state.programs.as_ref().map(|p| p.call_gas(keccak256(&code), time)) {
+            let hash = crate::world::code_hash(&code);
+            match state.programs.as_ref().map(|p| p.call_gas(hash, time)) {
                 Some(Err(e)) => FrameResult::failure(ChainError::Program(e.render())),
                 Some(Ok(entry)) if entry > request.gas => FrameResult::failure(ChainError::OutOfGas),
                 Some(Ok(entry)) => {
                     let mut request = request;
                     request.gas -= entry;
-                    runtime.run(state, request, &code)
+                    runtime.run_hashed(state, request, &code, hash)
                 }
-                None => runtime.run(state, request, &code),
+                None => runtime.run_hashed(state, request, &code, hash),
             }
         } else {
             let bytecode = analysed(state, code);
@@ -220,7 +221,7 @@ pub(crate) fn create(
 }
 
 fn analysed(state: &mut WorldState, code: Bytes) -> Bytecode {
-    let hash = keccak256(&code);
+    let hash = crate::world::code_hash(&code);
     state.evm.analysed.entry(hash).or_insert_with(|| to_analysed(Bytecode::new_raw(code))).clone()
 }
 

@@ -150,7 +150,14 @@ impl<B: Backend> Runtime<B> {
     /// [`ChainError::UnknownImport`], [`ChainError::Instantiate`] when wasmi
     /// refuses the module.
     pub fn program(&self, code: &[u8]) -> Result<Module, ChainError> {
-        let hash = keccak256(code);
+        self.program_hashed(code, keccak256(code))
+    }
+
+    /// [`Runtime::program`] of code whose hash the caller has.
+    ///
+    /// # Errors
+    /// As [`Runtime::program`].
+    pub fn program_hashed(&self, code: &[u8], hash: B256) -> Result<Module, ChainError> {
         if let Some(module) = self.programs.borrow().get(&hash) {
             return Ok(module.clone());
         }
@@ -185,7 +192,12 @@ impl<B: Backend> Runtime<B> {
     /// status 0 is success and 1 a revert. Does not checkpoint or transfer
     /// value: [`Backend::call`] does, around this.
     pub fn run(self: &Rc<Self>, backend: &mut B, frame: CallRequest, code: &[u8]) -> FrameResult {
-        let module = match self.program(code) {
+        self.run_hashed(backend, frame, code, keccak256(code))
+    }
+
+    /// [`Runtime::run`] of code whose hash the caller has.
+    pub fn run_hashed(self: &Rc<Self>, backend: &mut B, frame: CallRequest, code: &[u8], hash: B256) -> FrameResult {
+        let module = match self.program_hashed(code, hash) {
             Ok(module) => module,
             Err(e) => return FrameResult::failure(e),
         };

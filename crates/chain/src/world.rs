@@ -21,6 +21,30 @@ pub const L1_BLOCK_SECONDS: u64 = 12;
 /// Gas limit of every transaction the world runs.
 pub const TX_GAS: u64 = 30_000_000;
 
+/// `keccak256(code)`, memoised by the code's buffer: every call hashes its
+/// account's code (the EVM's analysis cache, the program lookup, the entry
+/// cost), and an account's code is one shared [`Bytes`] buffer. The memo
+/// keeps a clone of each buffer it keys, so a key's allocation cannot be
+/// freed and reused for other bytes while its entry lives.
+pub fn code_hash(code: &Bytes) -> B256 {
+    thread_local! {
+        static MEMO: std::cell::RefCell<HashMap<(usize, usize), (Bytes, B256)>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if code.len() < 256 {
+        return keccak256(code);
+    }
+    let key = (code.as_ptr() as usize, code.len());
+    MEMO.with(|memo| {
+        if let Some((_, hash)) = memo.borrow().get(&key) {
+            return *hash;
+        }
+        let hash = keccak256(code);
+        memo.borrow_mut().insert(key, (code.clone(), hash));
+        hash
+    })
+}
+
 /// One account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Account {
@@ -316,7 +340,7 @@ impl Backend for WorldState {
         if self.is_empty(address) {
             return B256::ZERO;
         }
-        self.accounts.get(&address).map_or(B256::ZERO, |a| keccak256(&a.code))
+        self.accounts.get(&address).map_or(B256::ZERO, |a| code_hash(&a.code))
     }
 
     fn log(&mut self, log: Log) {

@@ -69,6 +69,8 @@ pub mod fx {
         function sellBase(address to) external returns (uint256);
         function sellQuote(address to) external returns (uint256);
         function getMidPrice() external view returns (uint256 midPrice);
+        function querySellBase(address trader, uint256 payBaseAmount) external view returns (uint256 receiveQuoteAmount, uint256 mtFee, uint8 newRState, uint256 newBaseTarget);
+        function querySellQuote(address trader, uint256 payQuoteAmount) external view returns (uint256 receiveBaseAmount, uint256 mtFee, uint8 newRState, uint256 newQuoteTarget);
         function getPMMStateForCall() external view returns (uint256 i, uint256 K, uint256 B, uint256 Q, uint256 B0, uint256 Q0, uint256 R);
         function oracleConstructor(address owner, uint256 initialPrice);
         function setPrice(uint256 price);

@@ -119,6 +119,41 @@ pub fn poke(
         .map_err(sim_error)
 }
 
+/// Whether the pool's deviation, read as FlashContainment reads it (free
+/// views), is past `θ` ([`vault_keeper::decide::can_matter`]).
+///
+/// # Errors
+/// As [`turn`].
+pub fn past_threshold(market: &mut Market, pool: usize, params: &Parameters) -> Result<bool, SimError> {
+    let spec = spec(market, pool, params);
+    let deviation =
+        run_ready(vault_keeper::decide::read_deviation(&mut InProcess { world: &mut market.world, sender: KEEPER }, &spec))
+            .map_err(sim_error)?;
+    Ok(vault_keeper::decide::can_matter(deviation, spec.threshold_bps))
+}
+
+/// The keeper's plan after its poke logged `streak`
+/// ([`vault_keeper::decide::plan`]), on the state it sees.
+///
+/// # Errors
+/// As [`turn`].
+pub fn plan(
+    market: &mut Market,
+    pool: usize,
+    params: &Parameters,
+    streak: Option<u64>,
+    gas: &mut GasStats,
+) -> Result<Plan, SimError> {
+    let spec = spec(market, pool, params);
+    run_ready(vault_keeper::decide::plan(
+        &mut InProcess { world: &mut market.world, sender: KEEPER },
+        &spec,
+        streak,
+        gas,
+    ))
+    .map_err(sim_error)
+}
+
 /// Sends the planned trade ([`vault_keeper::execute`]).
 pub fn execute(
     market: &mut Market,

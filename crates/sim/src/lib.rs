@@ -4,12 +4,14 @@
 #![allow(clippy::cast_precision_loss)]
 
 pub mod abi;
+pub mod arbitrage;
 pub mod bridge;
 pub mod flow;
 pub mod keeper;
 pub mod market;
 pub mod metrics;
 pub mod plot;
+pub mod price;
 pub mod record;
 pub mod report;
 pub mod rng;

@@ -28,6 +28,8 @@ pub const REPORTER: Address = Address::new([0xbe; 20]);
 pub const TRADER: Address = Address::new([0x7a; 20]);
 /// The attacker.
 pub const ATTACKER: Address = Address::new([0xba; 20]);
+/// The arbitrageurs (informed flow).
+pub const ARBITRAGEUR: Address = Address::new([0xab; 20]);
 /// The cross-chain parity bot.
 pub const BOT: Address = Address::new([0xb0; 20]);
 /// Views are sent from here.
@@ -99,6 +101,11 @@ pub struct Market {
     pub sizer: Address,
     /// The public pools' fees.
     pub fees: FeeRates,
+    /// XAU per USD as the XAU/USD feed last reported it, 1e18: what the
+    /// oracles say and what [`Market::usd`] and [`Market::to_usd`] use.
+    pub feed_xau_per_usd: U256,
+    /// XAU per USD at gold's true price, 1e18 ([`Market::to_usd_true`]).
+    pub true_xau_per_usd: U256,
 }
 
 /// The wasm of the four contracts, packed once.
@@ -243,23 +250,109 @@ fn construct<C: SolCall>(world: &mut World, address: Address, code: &[u8], call:
 }
 
 impl Market {
-    /// Amount of `token` worth `usd` dollars, raw units (rounded down).
+    /// Amount of `token` worth `usd` dollars at the oracle, raw units
+    /// (rounded down).
     pub fn usd(&self, token: usize, usd: u64) -> U256 {
-        usd_to_raw(&self.tokens[token], usd)
+        usd_to_raw_at(&self.tokens[token], usd, self.feed_xau_per_usd)
     }
 
-    /// USD value of a signed raw amount of `token`, for reporting.
+    /// USD value of a signed raw amount of `token` at the oracle, for
+    /// reporting.
     pub fn to_usd(&self, token: usize, raw: I256) -> f64 {
+        self.value_usd(token, raw, self.feed_xau_per_usd)
+    }
+
+    /// USD value of a signed raw amount of `token` at gold's true price:
+    /// XAU at the true price, a stablecoin at its oracle (its peg, or its
+    /// depeg), for reporting.
+    pub fn to_usd_true(&self, token: usize, raw: I256) -> f64 {
+        if self.is_xau(token) {
+            self.value_usd(token, raw, self.true_xau_per_usd)
+        } else {
+            self.to_usd(token, raw)
+        }
+    }
+
+    fn value_usd(&self, token: usize, raw: I256, xau_per_usd: U256) -> f64 {
         let t = &self.tokens[token];
         let magnitude: f64 = raw.unsigned_abs().to::<u128>() as f64;
         let whole = magnitude / 10f64.powi(i32::from(t.decimals));
         let xau_per_token = t.xau_per_token.to::<u128>() as f64 / 1e18;
-        let usd = whole * xau_per_token / (XAU_PER_USD_E18 as f64 / 1e18);
+        let usd = whole * xau_per_token / (xau_per_usd.to::<u128>() as f64 / 1e18);
         if raw.is_negative() {
             -usd
         } else {
             usd
         }
+    }
+
+    /// Whether `token` is XAU (the last token).
+    pub fn is_xau(&self, token: usize) -> bool {
+        token + 1 == self.tokens.len()
+    }
+
+    /// XAU per whole `token` at gold's true price, 1e18.
+    fn true_xau_per_token(&self, token: usize) -> Result<U256, SimError> {
+        let t = &self.tokens[token];
+        if self.is_xau(token) {
+            return Ok(t.xau_per_token);
+        }
+        vault_math::fixed::mul_div_floor(t.xau_per_token, self.true_xau_per_usd, self.feed_xau_per_usd)
+            .map_err(|e| SimError::Math(format!("{e:?}")))
+    }
+
+    /// The pool's price at gold's true price, raw units (quote raw per base
+    /// raw, 1e18, rounded down): where informed flow takes it.
+    ///
+    /// # Errors
+    /// [`SimError::Math`].
+    pub fn true_peg(&self, pool: usize) -> Result<U256, SimError> {
+        let p = &self.pools[pool];
+        let math = |e: vault_math::MathError| SimError::Math(format!("{e:?}"));
+        let price = vault_math::fixed::mul_div_floor(
+            self.true_xau_per_token(p.base)?,
+            e18(),
+            self.true_xau_per_token(p.quote)?,
+        )
+        .map_err(math)?;
+        vault_math::stabilizer::raw_peg(price, self.tokens[p.base].decimals, self.tokens[p.quote].decimals, false)
+            .map_err(|e| SimError::Math(format!("{e:?}")))
+    }
+
+    /// Gold's true price moved to `ratio` times the run's start.
+    pub fn set_true_gold(&mut self, ratio: f64) {
+        self.true_xau_per_usd = xau_per_usd_at(ratio);
+    }
+
+    /// The XAU/USD feed reports gold at `ratio` times the run's start:
+    /// every stablecoin's XAU price (the mesh's oracles) and every pool
+    /// oracle are set from it, each report refreshing its timestamp; a
+    /// stablecoin keeps its USD price (its peg, or its depeg).
+    ///
+    /// # Errors
+    /// [`SimError::Chain`], [`SimError::Math`].
+    pub fn report_gold(&mut self, ratio: f64) -> Result<(), SimError> {
+        let feed = xau_per_usd_at(ratio);
+        let math = |e: vault_math::MathError| SimError::Math(format!("{e:?}"));
+        for t in 0..self.tokens.len() {
+            if !self.is_xau(t) {
+                let price = vault_math::fixed::mul_div_floor(self.tokens[t].xau_per_token, feed, self.feed_xau_per_usd)
+                    .map_err(math)?;
+                self.set_mesh_oracle(t, price)?;
+            }
+        }
+        self.feed_xau_per_usd = feed;
+        for pool in 0..self.pools.len() {
+            let p = &self.pools[pool];
+            let price = vault_math::fixed::mul_div_floor(
+                self.tokens[p.base].xau_per_token,
+                e18(),
+                self.tokens[p.quote].xau_per_token,
+            )
+            .map_err(math)?;
+            self.set_pool_oracle(pool, price)?;
+        }
+        Ok(())
     }
 
     /// Index of the token with `symbol`.
@@ -380,23 +473,6 @@ impl Market {
         Ok(())
     }
 
-    /// The oracle heartbeat: every oracle re-reports its price.
-    ///
-    /// # Errors
-    /// [`SimError::Chain`].
-    pub fn heartbeat(&mut self) -> Result<(), SimError> {
-        for pool in 0..self.pools.len() {
-            let price = self.pools[pool].oracle_price;
-            self.set_pool_oracle(pool, price)?;
-        }
-        for i in 0..self.mesh_oracles.len() {
-            let token = self.mesh_oracles[i].0;
-            let price = self.tokens[token].xau_per_token;
-            self.set_mesh_oracle(token, price)?;
-        }
-        Ok(())
-    }
-
     /// Mines one L2 block (`index` counts the run's blocks from 0).
     pub fn next_block(&mut self, index: u64) {
         self.world.advance(block_seconds(index));
@@ -449,6 +525,8 @@ impl Market {
             mesh: MESH_ADDRESS,
             sizer: SIZER_ADDRESS,
             fees,
+            feed_xau_per_usd: xau_usd,
+            true_xau_per_usd: xau_usd,
         };
         // §4's public pools.
         for (n, (base, quote)) in [(0usize, 1usize), (0, 3), (1, 3), (2, 3)].into_iter().enumerate() {
@@ -472,7 +550,7 @@ impl Market {
         for t in 0..market.tokens.len() {
             let amount = market.usd(t, 1_000_000_000);
             let token = market.tokens[t].address;
-            for account in [TRADER, ATTACKER, BOT] {
+            for account in [TRADER, ATTACKER, BOT, ARBITRAGEUR] {
                 send(&mut market.world, OWNER, token, &fx::transferCall { to: account, amount })?;
             }
         }
@@ -731,9 +809,23 @@ pub fn mesh_oracle_price(token: &Token, xau: &Token) -> Result<U256, SimError> {
         .map_err(|e| SimError::Math(format!("{e:?}")))
 }
 
-/// Raw units of `token` worth `usd` dollars.
+/// Raw units of `token` worth `usd` dollars at the run's starting gold
+/// price.
 pub fn usd_to_raw(token: &Token, usd: u64) -> U256 {
-    U256::from(usd) * pow10(token.decimals) * U256::from(XAU_PER_USD_E18) / token.xau_per_token
+    usd_to_raw_at(token, usd, U256::from(XAU_PER_USD_E18))
+}
+
+/// Raw units of `token` worth `usd` dollars when a dollar buys
+/// `xau_per_usd` XAU (1e18), rounded down.
+pub fn usd_to_raw_at(token: &Token, usd: u64, xau_per_usd: U256) -> U256 {
+    vault_math::fixed::mul_div_floor(U256::from(usd) * pow10(token.decimals), xau_per_usd, token.xau_per_token)
+        .unwrap_or(U256::ZERO)
+}
+
+/// XAU per USD, 1e18, when gold is at `ratio` times the run's start.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn xau_per_usd_at(ratio: f64) -> U256 {
+    U256::from((XAU_PER_USD_E18 as f64 / ratio).round() as u128)
 }
 
 /// `(value / reference − 1)` in bps, for reporting.

@@ -44,12 +44,13 @@ fn pct_label(share: f64) -> String {
 }
 
 /// A pool's external volume: `(USD in all, USD traded while the pool was
-/// within the band, trades)` over the trades of `pool` in `trades`.
+/// within the band, trades)` over the users' (not the arbitrageurs')
+/// trades of `pool` in `trades`.
 pub fn external_volume<'a>(
     trades: impl IntoIterator<Item = &'a ExternalTrade>,
     pool: usize,
 ) -> (u64, u64, u64) {
-    trades.into_iter().filter(|t| t.pool == pool).fold((0, 0, 0), |(all, inside, n), t| {
+    trades.into_iter().filter(|t| t.pool == pool && !t.informed).fold((0, 0, 0), |(all, inside, n), t| {
         let add = if within_band(t.deviation_bps) { t.usd } else { 0 };
         (all.saturating_add(t.usd), inside.saturating_add(add), n + 1)
     })
@@ -603,7 +604,7 @@ pub fn summarize(
             "Peg stability: a block is within the band when the public pool's mid price (getMidPrice) at the end of the block is within ±{PEG_BAND_BPS} bps of its oracle peg (inclusive); PASS when every pool has at least {goal}% of its blocks within. The bar is the project's goal: spec §16 gives the band and states no share."
         ),
         format!(
-            "Volume-weighted peg share: the USD volume of the seeded external flow (its ordinary trades and its drains, src/flow.rs; not the keeper's corrections, an attacker's trades, first-poke-suppress's scripted seller, the parity bot's or the treasury's), each trade weighted by its size in USD (what the flow drew, sold as that many USD of the token at the oracle price). A trade is within the band when the pool's mid price (getMidPrice, an eth_call) against its oracle peg, read just before the trade executes (after the block's attacker and the block's earlier external trades, before the keeper), is within ±{PEG_BAND_BPS} bps, as the end-of-block share reads it. Per pool: USD traded within over all its external USD; PASS when every pool with external volume has at least {goal}%. record.json keeps every such trade (block, pool, USD, deviation before it, drain or not) under each block's `external`."
+            "Volume-weighted peg share: the USD volume of the seeded external flow (its ordinary trades and its drains, src/flow.rs; not the arbitrageurs' trades toward the true price, src/arbitrage.rs, which trade because the pool is off; not the keeper's corrections, an attacker's trades, first-poke-suppress's scripted seller, the parity bot's or the treasury's), each trade weighted by its size in USD (what the flow drew, sold as that many USD of the token at the oracle price). A trade is within the band when the pool's mid price (getMidPrice, an eth_call) against its oracle peg, read just before the trade executes (after the block's attacker and the block's earlier external trades, before the keeper), is within ±{PEG_BAND_BPS} bps, as the end-of-block share reads it. Per pool: USD traded within over all its external USD; PASS when every pool with external volume has at least {goal}%. record.json keeps every such trade (block, pool, USD, deviation before it, drain or not) under each block's `external`."
         ),
         "Time out of band: per pool, the L2 blocks it ended out of the band (every excursion's length, one still open at the end included) and their share of the run's blocks (1 − its end-of-block share); the row gives the worst pool, its longest excursion and every pool's share.".to_owned(),
         "Rebalance latency: for each excursion, the L2 blocks from the first block a pool ends out of the band to the first block it ends back in it (nearest-rank percentiles over all pools' excursions). An excursion still open at the end of the run is counted at its length so far (the row says how many, and their lengths); an excursion that ends without a correction counts like one that is corrected. Latency is per excursion: many short excursions give a low latency however much of the run a pool spends out of the band, which the time out of band gives.".to_owned(),
@@ -750,7 +751,7 @@ mod tests {
     }
 
     fn trade(pool: usize, usd: u64, deviation_bps: f64, drain: bool) -> ExternalTrade {
-        ExternalTrade { pool, usd, deviation_bps, drain }
+        ExternalTrade { pool, usd, deviation_bps, drain, informed: false }
     }
 
     #[test]

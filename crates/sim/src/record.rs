@@ -59,6 +59,10 @@ pub struct ExternalTrade {
     /// trades.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drain: bool,
+    /// An arbitrageur's trade toward the true price (informed flow), not a
+    /// user's: out of the volume-weighted peg share.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub informed: bool,
 }
 
 /// Something that happened in a block, for the plots' markers.

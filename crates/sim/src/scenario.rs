@@ -111,6 +111,16 @@ pub struct Market {
     /// program is activated either way, so each entry into one pays
     /// Nitro's entry cost: `cachedGas`, plus `initGas` when uncached.
     pub programs_cached: bool,
+    /// Gold's annualised volatility, bps: the true XAU/USD price follows a
+    /// seeded driftless log random walk with this volatility (0: fixed).
+    /// The default, 16%, is the LBMA PM gold price's realised volatility
+    /// over the 5 to 20 years to April 2024 (14-17%).
+    pub xau_vol_annual_bps: u64,
+    /// The gas price the keeper's and the arbitrageurs' gas is valued at,
+    /// wei (Arbitrum One's minimum base fee, 0.01 gwei).
+    pub gas_price_wei: u64,
+    /// ETH's price for that valuation, USD.
+    pub eth_usd: u64,
 }
 
 impl Default for Market {
@@ -123,6 +133,9 @@ impl Default for Market {
             float_usd: 200_000,
             lender_depth_usd: 5_000_000,
             programs_cached: true,
+            xau_vol_annual_bps: 1_600,
+            gas_price_wei: 10_000_000,
+            eth_usd: 3_000,
         }
     }
 }
@@ -147,6 +160,16 @@ pub struct Flow {
     pub drain_every_blocks: u64,
     /// Size of a drain, USD.
     pub drain_usd: u64,
+    /// Informed flow: once per L2 block an arbitrageur trades each public
+    /// pool toward its true price (the moving XAU, not the oracle) when the
+    /// trade pays after the pool's fees and its own gas.
+    pub arbitrage: bool,
+    /// Gas an arbitrage trade costs, for its profitability test.
+    pub arbitrage_gas: u64,
+    /// The edge an arbitrageur requires beyond the pool's fees, bps: what
+    /// hedging its position elsewhere costs it (a centralised exchange's
+    /// taker fee, about 2 bps).
+    pub arbitrage_edge_bps: u64,
 }
 
 impl Default for Flow {
@@ -158,6 +181,9 @@ impl Default for Flow {
             regime_blocks: BLOCKS_PER_HOUR,
             drain_every_blocks: 3_600,
             drain_usd: 20_000,
+            arbitrage: true,
+            arbitrage_gas: 150_000,
+            arbitrage_edge_bps: 2,
         }
     }
 }
@@ -197,8 +223,19 @@ pub struct Parameters {
     /// block in which either of its reserves has drifted more than this
     /// from that deposit, bps (0: never).
     pub mesh_rebalance_bps: u64,
-    /// Oracle heartbeat: the reporter refreshes every oracle this often, s.
+    /// The XAU/USD feed's heartbeat, s: it reports at least this often.
     pub oracle_heartbeat_s: u64,
+    /// The XAU/USD feed's deviation threshold, bps: it reports when the true
+    /// price has moved this far from its last report. Every XAU oracle (the
+    /// pools' and the mesh's) follows the feed; the stablecoins' stay at
+    /// their peg. The defaults (0.25%, 24 h) are a published push-feed tier
+    /// (API3's dAPIs).
+    pub oracle_deviation_bps: u64,
+    /// L2 blocks between the block the keeper sees and the block its
+    /// transactions land in (1: the next block, at a random position
+    /// among that block's transactions; 0: the old model, the keeper last
+    /// in the block it observed).
+    pub keeper_latency_blocks: u64,
     /// ReserveSizer window `T`, minutes.
     pub reserve_window_minutes: u64,
     /// ReserveSizer safety factor, bps (15,000 = 1.5×).
@@ -220,9 +257,11 @@ impl Default for Parameters {
             pool_k_e18: 100_000_000_000_000_000,
             lp_fee_e18: 300_000_000_000_000,
             mesh_k_e18: 10_000_000_000_000_000,
-            max_oracle_age: 3_600,
+            max_oracle_age: 86_400,
             mesh_rebalance_bps: 200,
-            oracle_heartbeat_s: 600,
+            oracle_heartbeat_s: 86_400,
+            oracle_deviation_bps: 25,
+            keeper_latency_blocks: 1,
             reserve_window_minutes: 15,
             reserve_safety_bps: 15_000,
             initial_peak_usd_per_minute: 10_000,
@@ -451,6 +490,23 @@ impl Scenario {
         }
         if self.market.depth_usd == 0 || self.market.mesh_depth_usd == 0 {
             return bad("market depths must be positive");
+        }
+        if self.flow.arbitrage_edge_bps >= 10_000 {
+            return bad("flow.arbitrage_edge_bps is below 10000");
+        }
+        if self.market.xau_vol_annual_bps > 20_000 {
+            return bad("market.xau_vol_annual_bps is at most 20000 (200%)");
+        }
+        if self.parameters.oracle_heartbeat_s == 0 {
+            return bad("parameters.oracle_heartbeat_s must be positive");
+        }
+        if self.parameters.oracle_deviation_bps >= 50 {
+            // The mesh refuses an oracle jump of more than 50 bps
+            // (registerPool's maxJumpBps).
+            return bad("parameters.oracle_deviation_bps is below 50 (the mesh's maxJumpBps)");
+        }
+        if self.parameters.keeper_latency_blocks > 10 {
+            return bad("parameters.keeper_latency_blocks is at most 10");
         }
         for shock in &self.shocks {
             if shock.pool_index().is_none() {

@@ -11,11 +11,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::abi::{fc, fx, mesh, sizer, stab};
 use crate::flow::FlowGen;
 use crate::keeper::{self, GasStats, Plan};
+use crate::arbitrage::Arbitrage;
 use crate::market::{args, send, view, Codes, Fixtures, Market, ATTACKER, LP, OWNER, REPORTER, TRADER};
+use crate::price::{GoldPrice, Report};
 use crate::metrics::{self, Facts, Summary};
 use crate::record::{BlockRecord, EventKind, EventRecord, RunRecord};
 use crate::rng::SplitMix64;
-use crate::scenario::{Attack, RunOptions, Scenario, SuppressVariant};
+use crate::scenario::{Attack, Parameters, RunOptions, Scenario, SuppressVariant};
 use crate::treasury::Treasury;
 use crate::SimError;
 
@@ -32,6 +34,39 @@ struct ChainSim {
     required: Vec<U256>,
     /// The treasury's rebalancing of this chain's mesh.
     treasury: Treasury,
+    /// The keeper's transactions waiting for their block, by
+    /// `(block, pool)`.
+    pending: BTreeMap<(u64, usize), Pending>,
+    /// The pools the keeper's poke landed on this block, and the streak
+    /// each logged.
+    poked: BTreeMap<usize, Option<u64>>,
+    /// Per pool: its recent `Observed` events `(block, deviationBps)`,
+    /// oldest first (what the keeper reads with `eth_getLogs`).
+    observed: Vec<Vec<(u64, i32)>>,
+}
+
+impl ChainSim {
+    /// Reads the block's `Observed` events into [`ChainSim::observed`],
+    /// keeping the last `keep` blocks', and forgets the chain's logs.
+    fn observe_logs(&mut self, keep: u64) {
+        let containment = self.market.containment;
+        for log in self.market.world.logs() {
+            if log.address != containment {
+                continue;
+            }
+            if let Ok(event) = fc::Observed::decode_log(log, true) {
+                if let Some(pool) = self.market.pools.iter().position(|p| p.address == event.pool) {
+                    self.observed[pool].push((event.blockNumber, event.deviationBps));
+                }
+            }
+        }
+        self.market.world.clear_logs();
+        let block = self.market.world.block().number;
+        let horizon = block.saturating_sub(2 * keep + 1);
+        for list in &mut self.observed {
+            list.retain(|&(at, _)| at >= horizon);
+        }
+    }
 }
 
 /// Runs a scenario with the contracts' wasm from `target/stylus`.
@@ -72,7 +107,17 @@ pub fn run_scenario_with(
             scenario.market.treasury_usd,
             params.mesh_rebalance_bps,
         );
-        chains.push(ChainSim { name, market, flow, required: Vec::new(), treasury });
+        let observed = vec![Vec::new(); market.pools.len()];
+        chains.push(ChainSim {
+            name,
+            market,
+            flow,
+            required: Vec::new(),
+            treasury,
+            pending: BTreeMap::new(),
+            poked: BTreeMap::new(),
+            observed,
+        });
     }
     let mut attacker = AttackState::new(scenario, &mut chains[0].market, fixtures, &mut rng)?;
     let mut bot = match (scenario.cross_chain.as_ref(), chains.as_slice()) {
@@ -111,117 +156,140 @@ pub fn run_scenario_with(
         ProgressBar::hidden()
     };
     let pools_per_chain = chains[0].market.pools.len();
-    let heartbeat_blocks = params.oracle_heartbeat_s.max(1) * 4;
+    let latency = params.keeper_latency_blocks;
+    // Streams of their own, forked after the flow's and the attacker's so
+    // theirs are what they were before gold moved.
+    let mut order_rng = rng.fork();
+    let now = chains[0].market.world.block().timestamp;
+    let mut gold = GoldPrice::new(
+        scenario.market.xau_vol_annual_bps,
+        params.oracle_deviation_bps,
+        params.oracle_heartbeat_s,
+        now,
+        rng.fork(),
+    );
+    let gas_usd = |gas: u64| gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
+    let mut arbitrage: Vec<Arbitrage> =
+        chains.iter().map(|_| Arbitrage::new(gas_usd(scenario.flow.arbitrage_gas), scenario.flow.arbitrage_edge_bps)).collect();
+    let books_before: Vec<Books> = chains.iter_mut().map(|c| Books::read(&mut c.market)).collect::<Result<_, _>>()?;
     for index in 0..blocks {
         let block_no = index + 1;
         for c in &mut chains {
             c.market.next_block(index + WARM_UP_BLOCKS);
-            if index > 0 && index % heartbeat_blocks == 0 {
-                c.market.heartbeat()?;
+        }
+        let now = chains[0].market.world.block().timestamp;
+        let report = gold.step(now);
+        for c in &mut chains {
+            c.market.set_true_gold(gold.true_ratio);
+            if let Report::Price(ratio) = report {
+                c.market.report_gold(ratio)?;
             }
         }
         let mut events = Vec::new();
         let trades_before = facts.trades;
+        // The attacks assume the block's first transactions are theirs.
         attacker.before_keeper(&mut chains[0].market, block_no, &mut events, &mut facts)?;
         let mut drains = Vec::new();
         let mut external = Vec::new();
-        for (n, c) in chains.iter_mut().enumerate() {
-            let offset = n * pools_per_chain;
-            drains.extend(c.flow.step(&mut c.market, block_no, offset, &mut events, &mut external)?);
-        }
-        // The scenario's one-off drains land on the first chain, after its
-        // ordinary flow.
-        for shock in scenario.shocks.iter().filter(|s| s.block == block_no) {
-            let pool =
-                crate::flow::shock(&mut chains[0].market, shock, block_no, 0, &mut events, &mut external)?;
-            drains.push(pool);
-            facts.shocks.push((pool, block_no, shock.usd));
-        }
-        if let (Some(bot), [first, second]) = (bot.as_mut(), chains.as_mut_slice()) {
-            bot.step(&mut first.market, &mut second.market, block_no, &mut events)?;
-        }
-        for (n, c) in chains.iter_mut().enumerate() {
-            let offset = n * pools_per_chain;
-            for pool in 0..c.market.pools.len() {
-                match keeper::turn(&mut c.market, pool, params, options.poke_every_block, &mut gas)? {
-                    Plan::Idle => {}
-                    Plan::Refused(name) => {
-                        *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
+        // The rest of the block: the external flow, the arbitrageurs and the
+        // keeper's transactions; the keeper's fall at a random position
+        // among them, unless it acts in the block it observed (latency 0,
+        // the old model: last).
+        let order = if latency == 0 {
+            [Actor::Flow, Actor::Arbitrage, Actor::Keeper]
+        } else {
+            Actor::ORDERS[usize::try_from(order_rng.below(6)).unwrap_or(0)]
+        };
+        for actor in order {
+            match actor {
+                Actor::Flow => {
+                    for (n, c) in chains.iter_mut().enumerate() {
+                        let offset = n * pools_per_chain;
+                        drains.extend(c.flow.step(&mut c.market, block_no, offset, &mut events, &mut external)?);
                     }
-                    Plan::Send(call) => {
-                        let front = if n == 0 {
-                            attacker.front_run(&mut c.market, pool, &call, block_no, &mut events)?
-                        } else {
-                            None
-                        };
-                        let outcome = keeper::execute(&mut c.market, pool, params, &call, &mut gas);
-                        if let Some(front) = front {
-                            AttackState::back_run(&mut c.market, pool, front)?;
+                    // The scenario's one-off drains land on the first chain,
+                    // after its ordinary flow.
+                    for shock in scenario.shocks.iter().filter(|s| s.block == block_no) {
+                        let pool = crate::flow::shock(
+                            &mut chains[0].market,
+                            shock,
+                            block_no,
+                            0,
+                            &mut events,
+                            &mut external,
+                        )?;
+                        drains.push(pool);
+                        facts.shocks.push((pool, block_no, shock.usd));
+                    }
+                }
+                Actor::Arbitrage => {
+                    if scenario.flow.arbitrage {
+                        for (n, c) in chains.iter_mut().enumerate() {
+                            arbitrage[n].step(&mut c.market, n * pools_per_chain, &mut external)?;
                         }
-                        if outcome.success {
-                            for event in keeper::stabilized(&outcome) {
-                                let token_in = c
-                                    .market
-                                    .tokens
-                                    .iter()
-                                    .position(|t| t.address == event.tokenIn)
-                                    .unwrap_or(0);
-                                let symbol = c.market.tokens[token_in].symbol.clone();
-                                events.push(EventRecord {
-                                    block: block_no,
-                                    pool: offset + pool,
-                                    kind: EventKind::Trade,
-                                    label: format!(
-                                        "sell {:.0} USD of {symbol}",
-                                        c.market.to_usd(token_in, signed(event.amountIn))
-                                    ),
-                                });
-                                facts.trades += 1;
-                                if Some(token_in) == facts.depegged_token && block_no >= facts.depeg_block {
-                                    facts.sold_depegged += 1;
+                    }
+                }
+                Actor::Keeper => {
+                    for (n, c) in chains.iter_mut().enumerate() {
+                        for pool in 0..c.market.pools.len() {
+                            let action = if latency == 0 {
+                                match keeper::turn(&mut c.market, pool, params, options.poke_every_block, &mut gas)? {
+                                    Plan::Idle => None,
+                                    Plan::Refused(name) => {
+                                        *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
+                                        None
+                                    }
+                                    Plan::Send(call) => Some(Pending::Trade(call)),
                                 }
-                                if n == 0
-                                    && attacker.caused(pool, block_no, &record.blocks, params.threshold_bps)
-                                {
-                                    facts.attack_triggered_trades += 1;
+                            } else {
+                                c.pending.remove(&(block_no, pool))
+                            };
+                            let mut landing = Landing {
+                                chain: n,
+                                offset: n * pools_per_chain,
+                                pool,
+                                block: block_no,
+                                params,
+                                events: &mut events,
+                                facts: &mut facts,
+                                gas: &mut gas,
+                                history: &record.blocks,
+                            };
+                            match action {
+                                None => {}
+                                Some(Pending::Poke) => {
+                                    let streak = keeper::poke(&mut c.market, pool, params, landing.gas)?;
+                                    c.poked.insert(pool, streak);
                                 }
-                                if n == 0 {
-                                    attacker.on_correction(pool, block_no);
-                                }
-                                // The mesh released `meshReturned` of tokenIn. A
-                                // Stabilizer that records it on chain
-                                // (`ReleaseRecorded`, not counted in P) leaves the
-                                // reporter nothing to do; before that, the reporter
-                                // recorded it as an outflow.
-                                if !released_on_chain(&outcome.logs, c.market.sizer) {
-                                    let record = sizer::recordOutflowCall {
-                                        asset: event.tokenIn,
-                                        amount: event.meshReturned,
-                                    };
-                                    let sizer_address = c.market.sizer;
-                                    let out = c.market.world.call(
-                                        REPORTER,
-                                        sizer_address,
-                                        &record.abi_encode(),
-                                        U256::ZERO,
-                                    );
-                                    gas.add("recordOutflow", out.gas_used);
-                                }
-                                c.required = required(&mut c.market)?;
+                                Some(Pending::Trade(call)) => landing.trade(c, &mut attacker, &call)?,
                             }
-                        } else {
-                            let name = crate::abi::error_name(&outcome.output);
-                            *facts.refusals.entry(format!("executePrivateSwap: {name}")).or_default() += 1;
                         }
                     }
                 }
             }
+        }
+        if let (Some(bot), [first, second]) = (bot.as_mut(), chains.as_mut_slice()) {
+            bot.step(&mut first.market, &mut second.market, block_no, &mut events)?;
         }
         // The mesh's reserves move only with a correction (and with the
         // treasury's own transactions), so it looks only after one.
         if facts.trades > trades_before {
             for c in &mut chains {
                 c.treasury.step(&mut c.market, &mut gas)?;
+            }
+        }
+        // The keeper sees the block, and decides what lands `latency`
+        // blocks later.
+        if latency > 0 {
+            for c in &mut chains {
+                c.observe_logs(params.sustain_blocks + latency);
+                // Pending transactions are keyed by the run's block; the
+                // sustain rule counts the chain's.
+                let landing = (block_no + latency, c.market.world.block().number + latency);
+                for pool in 0..c.market.pools.len() {
+                    decide_after_block(c, pool, params, landing, options.poke_every_block, &mut gas, &mut facts)?;
+                }
+                c.poked.clear();
             }
         }
         // The state at the end of the block.
@@ -261,11 +329,13 @@ pub fn run_scenario_with(
     attacker.finish(&chains[0].market, blocks, &mut facts);
     let pnl_after = holdings(&mut chains[0].market, &attackers)?;
     if !attackers.is_empty() {
-        let mut pnl = 0.0;
-        for t in 0..chains[0].market.tokens.len() {
-            pnl += chains[0].market.to_usd(t, signed(pnl_after[t]) - signed(pnl_before[t]));
-        }
+        // At gold's true price at the end: the oracle's may lag it.
+        let pnl = pnl_true(&chains[0].market, &pnl_before, &pnl_after, &[]);
+        let at_oracle: f64 = (0..chains[0].market.tokens.len())
+            .map(|t| chains[0].market.to_usd(t, signed(pnl_after[t]) - signed(pnl_before[t])))
+            .sum();
         facts.attacker_pnl_usd = Some(pnl);
+        facts.extra.insert("attacker_pnl_at_oracle_usd".to_owned(), format!("{at_oracle:.2}"));
         if attacker.attack_blocks > 0 {
             facts.extra.insert(
                 "attacker_pnl_per_attack_block_usd".to_owned(),
@@ -276,6 +346,35 @@ pub fn run_scenario_with(
     if let Some(bot) = &bot {
         facts.notes.push(bot.describe());
     }
+    cost_of_stabilizing(scenario, &mut chains, &books_before, &gas, &record, &mut facts)?;
+    for (n, arb) in arbitrage.iter().enumerate() {
+        let prefix = if chains.len() > 1 { format!("{}: ", chains[n].name) } else { String::new() };
+        facts.notes.push(format!("{prefix}{}", arb.describe()));
+    }
+    facts.extra.insert("arbitrage_trades".to_owned(), arbitrage.iter().map(|a| a.trades).sum::<u64>().to_string());
+    facts.extra.insert(
+        "arbitrage_volume_usd".to_owned(),
+        format!("{:.0}", arbitrage.iter().map(|a| a.volume_usd).sum::<f64>()),
+    );
+    facts.extra.insert("arbitrage_pnl_usd".to_owned(), format!("{:.2}", arbitrage.iter().map(|a| a.pnl_usd).sum::<f64>()));
+    let bps = |ratio: f64| (ratio - 1.0) * 10_000.0;
+    facts.extra.insert("xau_move_bps".to_owned(), format!("{:+.1}", bps(gold.true_ratio)));
+    facts.extra.insert("xau_range_bps".to_owned(), format!("{:+.1}..{:+.1}", bps(gold.range.0), bps(gold.range.1)));
+    facts.extra.insert("feed_reports".to_owned(), format!("{} on deviation, {} on heartbeat", gold.reports[0], gold.reports[1]));
+    facts.extra.insert("feed_max_lag_bps".to_owned(), format!("{:.1}", gold.max_lag_bps));
+    facts.notes.push(format!(
+        "Gold: a seeded random walk at {:.0}% a year moved {:+.1} bps over the run (range {:+.1} to {:+.1}); the XAU/USD feed ({} bps deviation, {} s heartbeat) reported {} times, lagging the true price by at most {:.1} bps. The keeper's transactions land {} L2 block(s) after the block it saw{}.",
+        gold.vol_annual_pct(),
+        bps(gold.true_ratio),
+        bps(gold.range.0),
+        bps(gold.range.1),
+        params.oracle_deviation_bps,
+        params.oracle_heartbeat_s,
+        gold.reports[0] + gold.reports[1],
+        gold.max_lag_bps,
+        latency,
+        if latency > 0 { ", at a random position among its transactions" } else { ", last in it" }
+    ));
     for c in &chains {
         let prefix = if chains.len() > 1 { format!("{}: ", c.name) } else { String::new() };
         facts.notes.push(format!("{prefix}{}", c.treasury.describe(&c.market)));
@@ -307,6 +406,209 @@ pub fn run_scenario_with(
     }
     let summary = metrics::summarize(scenario, seed, &record, &gas, &facts);
     Ok((record, summary))
+}
+
+/// Who acts in a block after the attacker.
+#[derive(Debug, Clone, Copy)]
+enum Actor {
+    Flow,
+    Arbitrage,
+    Keeper,
+}
+
+impl Actor {
+    /// Every order of the three, one drawn per block.
+    const ORDERS: [[Self; 3]; 6] = [
+        [Self::Flow, Self::Arbitrage, Self::Keeper],
+        [Self::Flow, Self::Keeper, Self::Arbitrage],
+        [Self::Arbitrage, Self::Flow, Self::Keeper],
+        [Self::Arbitrage, Self::Keeper, Self::Flow],
+        [Self::Keeper, Self::Flow, Self::Arbitrage],
+        [Self::Keeper, Self::Arbitrage, Self::Flow],
+    ];
+}
+
+/// A keeper transaction decided in one block, landing in a later one.
+#[derive(Debug, Clone)]
+enum Pending {
+    Poke,
+    Trade(stab::executePrivateSwapCall),
+}
+
+/// The keeper's decision for one pool after it has seen a block, for the
+/// block `landing` its transactions land in; the order of the `vault-keeper`
+/// program's turn: after its poke's receipt, a trade only when the sustain
+/// rule holds in the landing block (`decide::sustained_at` over the pool's
+/// `Observed` events), planned on the state it sees (`decide::plan`);
+/// otherwise a poke when the deviation it reads is past `θ`.
+#[allow(clippy::too_many_arguments)]
+fn decide_after_block(
+    c: &mut ChainSim,
+    pool: usize,
+    params: &Parameters,
+    (landing, landing_on_chain): (u64, u64),
+    every_block: bool,
+    gas: &mut GasStats,
+    facts: &mut Facts,
+) -> Result<(), SimError> {
+    let spec = keeper::spec(&c.market, pool, params);
+    if let Some(&streak) = c.poked.get(&pool) {
+        let ready = streak.is_none_or(|count| count < spec.sustain_blocks)
+            || vault_keeper::decide::sustained_at(&spec, &c.observed[pool], landing_on_chain);
+        if ready {
+            match keeper::plan(&mut c.market, pool, params, streak, gas)? {
+                Plan::Idle => {}
+                Plan::Refused(name) => {
+                    *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
+                }
+                Plan::Send(call) => {
+                    c.pending.insert((landing, pool), Pending::Trade(call));
+                    return Ok(());
+                }
+            }
+        } else {
+            *facts.refusals.entry("keeper: not sustained in the landing block (poked again)".to_owned()).or_default() +=
+                1;
+        }
+    }
+    if every_block || keeper::past_threshold(&mut c.market, pool, params)? {
+        c.pending.insert((landing, pool), Pending::Poke);
+    }
+    Ok(())
+}
+
+/// A keeper trade landing in a block, and what it touches.
+struct Landing<'a> {
+    chain: usize,
+    offset: usize,
+    pool: usize,
+    block: u64,
+    params: &'a Parameters,
+    events: &'a mut Vec<EventRecord>,
+    facts: &'a mut Facts,
+    gas: &'a mut GasStats,
+    history: &'a [BlockRecord],
+}
+
+impl Landing<'_> {
+    /// Sends the trade (between the sandwich's two legs, if one runs) and
+    /// books its outcome.
+    fn trade(
+        &mut self,
+        c: &mut ChainSim,
+        attacker: &mut AttackState,
+        call: &stab::executePrivateSwapCall,
+    ) -> Result<(), SimError> {
+        let (pool, block) = (self.pool, self.block);
+        let first_chain = self.chain == 0;
+        let front =
+            if first_chain { attacker.front_run(&mut c.market, pool, call, block, self.events)? } else { None };
+        let outcome = keeper::execute(&mut c.market, pool, self.params, call, self.gas);
+        if let Some(front) = front {
+            AttackState::back_run(&mut c.market, pool, front)?;
+        }
+        if !outcome.success {
+            let name = crate::abi::error_name(&outcome.output);
+            *self.facts.refusals.entry(format!("executePrivateSwap: {name}")).or_default() += 1;
+            return Ok(());
+        }
+        for event in keeper::stabilized(&outcome) {
+            let token_in = c.market.tokens.iter().position(|t| t.address == event.tokenIn).unwrap_or(0);
+            let symbol = c.market.tokens[token_in].symbol.clone();
+            self.events.push(EventRecord {
+                block,
+                pool: self.offset + pool,
+                kind: EventKind::Trade,
+                label: format!("sell {:.0} USD of {symbol}", c.market.to_usd(token_in, signed(event.amountIn))),
+            });
+            self.facts.trades += 1;
+            if Some(token_in) == self.facts.depegged_token && block >= self.facts.depeg_block {
+                self.facts.sold_depegged += 1;
+            }
+            if first_chain && attacker.caused(pool, block, self.history, self.params.threshold_bps) {
+                self.facts.attack_triggered_trades += 1;
+            }
+            if first_chain {
+                attacker.on_correction(pool, block);
+            }
+            // The mesh released `meshReturned` of tokenIn. A Stabilizer that
+            // records it on chain (`ReleaseRecorded`, not counted in P)
+            // leaves the reporter nothing to do; before that, the reporter
+            // recorded it as an outflow.
+            if !released_on_chain(&outcome.logs, c.market.sizer) {
+                let record = sizer::recordOutflowCall { asset: event.tokenIn, amount: event.meshReturned };
+                let sizer_address = c.market.sizer;
+                let out = c.market.world.call(REPORTER, sizer_address, &record.abi_encode(), U256::ZERO);
+                self.gas.add("recordOutflow", out.gas_used);
+            }
+            c.required = required(&mut c.market)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the protocol (the mesh and the Stabilizers' floats) and the public
+/// pools' LPs hold, per token, raw: their P&L is the change.
+struct Books {
+    protocol: Vec<U256>,
+    pools: Vec<U256>,
+}
+
+impl Books {
+    fn read(market: &mut Market) -> Result<Self, SimError> {
+        let protocol: Vec<Address> =
+            std::iter::once(market.mesh).chain(market.pools.iter().map(|p| p.stabilizer)).collect();
+        let pools: Vec<Address> = market.pools.iter().map(|p| p.address).collect();
+        Ok(Self { protocol: holdings(market, &protocol)?, pools: holdings(market, &pools)? })
+    }
+}
+
+/// `Σ (after − before − put_in)` per token, valued at the true price.
+fn pnl_true(market: &Market, before: &[U256], after: &[U256], put_in: &[I256]) -> f64 {
+    (0..market.tokens.len())
+        .map(|t| {
+            let change = signed(after[t]) - signed(before[t]) - put_in.get(t).copied().unwrap_or(I256::ZERO);
+            market.to_usd_true(t, change)
+        })
+        .sum()
+}
+
+/// The cost of stabilizing, at gold's true price at the end: the
+/// protocol's P&L (the mesh and the Stabilizers' floats, without what the
+/// treasury put in or took out), the public pools' LPs' P&L, and the
+/// keeper's gas at the scenario's gas price; each also per hour and per
+/// 1 M USD of external volume.
+fn cost_of_stabilizing(
+    scenario: &Scenario,
+    chains: &mut [ChainSim],
+    before: &[Books],
+    gas: &GasStats,
+    record: &RunRecord,
+    facts: &mut Facts,
+) -> Result<(), SimError> {
+    let (mut mesh, mut lps) = (0.0, 0.0);
+    for (c, before) in chains.iter_mut().zip(before) {
+        let after = Books::read(&mut c.market)?;
+        mesh += pnl_true(&c.market, &before.protocol, &after.protocol, &c.treasury.net);
+        lps += pnl_true(&c.market, &before.pools, &after.pools, &[]);
+    }
+    let keeper_gas: u128 = crate::metrics::KEEPER_TRANSACTIONS
+        .iter().filter_map(|name| gas.calls.get(*name)).map(|&(_, sum, _)| sum).sum();
+    let keeper_usd = keeper_gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
+    let volume: f64 = record.blocks.iter().flat_map(|b| &b.external).map(|t| t.usd as f64).sum();
+    let hours = record.blocks.len() as f64 / crate::scenario::BLOCKS_PER_HOUR as f64;
+    for (name, usd) in [("mesh_pnl", mesh), ("lp_pnl", lps), ("keeper_gas", keeper_usd)] {
+        facts.extra.insert(format!("{name}_usd"), format!("{usd:.2}"));
+        facts.extra.insert(format!("{name}_usd_per_hour"), format!("{:.2}", usd / hours.max(f64::MIN_POSITIVE)));
+        let per_million = if volume > 0.0 { format!("{:.2}", usd / (volume / 1e6)) } else { "n/a".to_owned() };
+        facts.extra.insert(format!("{name}_usd_per_million_volume"), per_million);
+    }
+    facts.extra.insert("external_volume_usd".to_owned(), format!("{volume:.0}"));
+    facts.notes.push(format!(
+        "Cost of stabilizing, at gold's true price: the mesh and the Stabilizers {mesh:+.2} USD, the public pools' LPs {lps:+.2} USD, the keeper's gas {keeper_usd:.4} USD ({keeper_gas} gas at {} wei and {} USD/ETH), over {volume:.0} USD of external volume",
+        scenario.market.gas_price_wei, scenario.market.eth_usd
+    ));
+    Ok(())
 }
 
 /// Whether a trade's release was recorded on chain by the Stabilizer
