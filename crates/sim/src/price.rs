@@ -124,8 +124,8 @@ mod tests {
         gold.true_ratio = 1.0024;
         assert_eq!(gold.step(601), Report::None);
         assert!((gold.max_lag_bps - 24.0).abs() < 1e-6);
-        gold.true_ratio = 0.9975;
-        assert_eq!(gold.step(602), Report::Price(0.9975));
+        gold.true_ratio = 0.997;
+        assert_eq!(gold.step(602), Report::Price(0.997));
         assert_eq!(gold.reports, [1, 1]);
     }
 
