@@ -196,7 +196,13 @@ impl<B: Backend> Runtime<B> {
     }
 
     /// [`Runtime::run`] of code whose hash the caller has.
-    pub fn run_hashed(self: &Rc<Self>, backend: &mut B, frame: CallRequest, code: &[u8], hash: B256) -> FrameResult {
+    pub fn run_hashed(
+        self: &Rc<Self>,
+        backend: &mut B,
+        frame: CallRequest,
+        code: &[u8],
+        hash: B256,
+    ) -> FrameResult {
         let module = match self.program_hashed(code, hash) {
             Ok(module) => module,
             Err(e) => return FrameResult::failure(e),

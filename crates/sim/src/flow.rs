@@ -66,7 +66,13 @@ impl FlowGen {
                 if amount > U256::ZERO {
                     let deviation_bps = market.deviation_bps(pool)?;
                     market.sell(TRADER, pool, sells_base, amount)?;
-                    external.push(ExternalTrade { pool: offset + pool, usd, deviation_bps, drain: false, informed: false });
+                    external.push(ExternalTrade {
+                        pool: offset + pool,
+                        usd,
+                        deviation_bps,
+                        drain: false,
+                        informed: false,
+                    });
                 }
             }
         }
@@ -126,7 +132,13 @@ pub fn shock(
     let amount = market.usd(token, shock.usd);
     let deviation_bps = market.deviation_bps(pool)?;
     market.sell(TRADER, pool, sells_base, amount)?;
-    external.push(ExternalTrade { pool: offset + pool, usd: shock.usd, deviation_bps, drain: true, informed: false });
+    external.push(ExternalTrade {
+        pool: offset + pool,
+        usd: shock.usd,
+        deviation_bps,
+        drain: true,
+        informed: false,
+    });
     events.push(EventRecord {
         block,
         pool: offset + pool,

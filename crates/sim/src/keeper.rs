@@ -126,9 +126,11 @@ pub fn poke(
 /// As [`turn`].
 pub fn past_threshold(market: &mut Market, pool: usize, params: &Parameters) -> Result<bool, SimError> {
     let spec = spec(market, pool, params);
-    let deviation =
-        run_ready(vault_keeper::decide::read_deviation(&mut InProcess { world: &mut market.world, sender: KEEPER }, &spec))
-            .map_err(sim_error)?;
+    let deviation = run_ready(vault_keeper::decide::read_deviation(
+        &mut InProcess { world: &mut market.world, sender: KEEPER },
+        &spec,
+    ))
+    .map_err(sim_error)?;
     Ok(vault_keeper::decide::can_matter(deviation, spec.threshold_bps))
 }
 

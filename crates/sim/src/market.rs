@@ -315,8 +315,13 @@ impl Market {
             self.true_xau_per_token(p.quote)?,
         )
         .map_err(math)?;
-        vault_math::stabilizer::raw_peg(price, self.tokens[p.base].decimals, self.tokens[p.quote].decimals, false)
-            .map_err(|e| SimError::Math(format!("{e:?}")))
+        vault_math::stabilizer::raw_peg(
+            price,
+            self.tokens[p.base].decimals,
+            self.tokens[p.quote].decimals,
+            false,
+        )
+        .map_err(|e| SimError::Math(format!("{e:?}")))
     }
 
     /// Gold's true price moved to `ratio` times the run's start.
@@ -336,8 +341,12 @@ impl Market {
         let math = |e: vault_math::MathError| SimError::Math(format!("{e:?}"));
         for t in 0..self.tokens.len() {
             if !self.is_xau(t) {
-                let price = vault_math::fixed::mul_div_floor(self.tokens[t].xau_per_token, feed, self.feed_xau_per_usd)
-                    .map_err(math)?;
+                let price = vault_math::fixed::mul_div_floor(
+                    self.tokens[t].xau_per_token,
+                    feed,
+                    self.feed_xau_per_usd,
+                )
+                .map_err(math)?;
                 self.set_mesh_oracle(t, price)?;
             }
         }
@@ -818,8 +827,12 @@ pub fn usd_to_raw(token: &Token, usd: u64) -> U256 {
 /// Raw units of `token` worth `usd` dollars when a dollar buys
 /// `xau_per_usd` XAU (1e18), rounded down.
 pub fn usd_to_raw_at(token: &Token, usd: u64, xau_per_usd: U256) -> U256 {
-    vault_math::fixed::mul_div_floor(U256::from(usd) * pow10(token.decimals), xau_per_usd, token.xau_per_token)
-        .unwrap_or(U256::ZERO)
+    vault_math::fixed::mul_div_floor(
+        U256::from(usd) * pow10(token.decimals),
+        xau_per_usd,
+        token.xau_per_token,
+    )
+    .unwrap_or(U256::ZERO)
 }
 
 /// XAU per USD, 1e18, when gold is at `ratio` times the run's start.

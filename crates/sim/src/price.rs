@@ -99,16 +99,16 @@ mod tests {
     fn an_hour_moves_by_the_stated_volatility() {
         // 16% a year is 0.171% an hour; the sample deviation of 400
         // one-hour log returns is within 10% of it.
-        let hours = 400;
+        let hours: u32 = 400;
         let mut returns = Vec::new();
-        for seed in 0..hours {
+        for seed in 0..u64::from(hours) {
             let mut gold = GoldPrice::new(1_600, 10_000 - 1, u64::MAX, 0, SplitMix64::new(seed));
             for _ in 0..BLOCKS_PER_HOUR {
                 gold.step(0);
             }
             returns.push(gold.true_ratio.ln());
         }
-        let n = f64::from(hours as u32);
+        let n = f64::from(hours);
         let mean = returns.iter().sum::<f64>() / n;
         let sd = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
         let expected = 0.16 / (24.0f64 * 365.25).sqrt();

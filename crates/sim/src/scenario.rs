@@ -166,6 +166,9 @@ pub struct Flow {
     pub arbitrage: bool,
     /// Gas an arbitrage trade costs, for its profitability test.
     pub arbitrage_gas: u64,
+    /// L2 blocks between the block an arbitrageur sizes its trade on and
+    /// the block it lands in (0: at once, at its position in the block).
+    pub arbitrage_latency_blocks: u64,
     /// The edge an arbitrageur requires beyond the pool's fees, bps: what
     /// hedging its position elsewhere costs it (a centralised exchange's
     /// taker fee, about 2 bps).
@@ -183,6 +186,7 @@ impl Default for Flow {
             drain_usd: 20_000,
             arbitrage: true,
             arbitrage_gas: 150_000,
+            arbitrage_latency_blocks: 1,
             arbitrage_edge_bps: 2,
         }
     }

@@ -9,12 +9,12 @@ use alloy_sol_types::{SolCall, SolEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::abi::{fc, fx, mesh, sizer, stab};
+use crate::arbitrage::Arbitrage;
 use crate::flow::FlowGen;
 use crate::keeper::{self, GasStats, Plan};
-use crate::arbitrage::Arbitrage;
 use crate::market::{args, send, view, Codes, Fixtures, Market, ATTACKER, LP, OWNER, REPORTER, TRADER};
-use crate::price::{GoldPrice, Report};
 use crate::metrics::{self, Facts, Summary};
+use crate::price::{GoldPrice, Report};
 use crate::record::{BlockRecord, EventKind, EventRecord, RunRecord};
 use crate::rng::SplitMix64;
 use crate::scenario::{Attack, Parameters, RunOptions, Scenario, SuppressVariant};
@@ -168,10 +168,14 @@ pub fn run_scenario_with(
         now,
         rng.fork(),
     );
-    let gas_usd = |gas: u64| gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
-    let mut arbitrage: Vec<Arbitrage> =
-        chains.iter().map(|_| Arbitrage::new(gas_usd(scenario.flow.arbitrage_gas), scenario.flow.arbitrage_edge_bps)).collect();
-    let books_before: Vec<Books> = chains.iter_mut().map(|c| Books::read(&mut c.market)).collect::<Result<_, _>>()?;
+    let gas_usd =
+        |gas: u64| gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
+    let mut arbitrage: Vec<Arbitrage> = chains
+        .iter()
+        .map(|_| Arbitrage::new(gas_usd(scenario.flow.arbitrage_gas), scenario.flow.arbitrage_edge_bps))
+        .collect();
+    let books_before: Vec<Books> =
+        chains.iter_mut().map(|c| Books::read(&mut c.market)).collect::<Result<_, _>>()?;
     for index in 0..blocks {
         let block_no = index + 1;
         for c in &mut chains {
@@ -205,7 +209,13 @@ pub fn run_scenario_with(
                 Actor::Flow => {
                     for (n, c) in chains.iter_mut().enumerate() {
                         let offset = n * pools_per_chain;
-                        drains.extend(c.flow.step(&mut c.market, block_no, offset, &mut events, &mut external)?);
+                        drains.extend(c.flow.step(
+                            &mut c.market,
+                            block_no,
+                            offset,
+                            &mut events,
+                            &mut external,
+                        )?);
                     }
                     // The scenario's one-off drains land on the first chain,
                     // after its ordinary flow.
@@ -222,21 +232,32 @@ pub fn run_scenario_with(
                         facts.shocks.push((pool, block_no, shock.usd));
                     }
                 }
-                Actor::Arbitrage => {
-                    if scenario.flow.arbitrage {
-                        for (n, c) in chains.iter_mut().enumerate() {
-                            arbitrage[n].step(&mut c.market, n * pools_per_chain, &mut external)?;
+                Actor::Arbitrage if scenario.flow.arbitrage => {
+                    for (n, c) in chains.iter_mut().enumerate() {
+                        let offset = n * pools_per_chain;
+                        if scenario.flow.arbitrage_latency_blocks == 0 {
+                            arbitrage[n].step(&mut c.market, offset, &mut external)?;
+                        } else {
+                            arbitrage[n].land(&mut c.market, block_no, offset, &mut external)?;
                         }
                     }
                 }
+                Actor::Arbitrage => {}
                 Actor::Keeper => {
                     for (n, c) in chains.iter_mut().enumerate() {
                         for pool in 0..c.market.pools.len() {
                             let action = if latency == 0 {
-                                match keeper::turn(&mut c.market, pool, params, options.poke_every_block, &mut gas)? {
+                                match keeper::turn(
+                                    &mut c.market,
+                                    pool,
+                                    params,
+                                    options.poke_every_block,
+                                    &mut gas,
+                                )? {
                                     Plan::Idle => None,
                                     Plan::Refused(name) => {
-                                        *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() += 1;
+                                        *facts.refusals.entry(format!("keeperTrade: {name}")).or_default() +=
+                                            1;
                                         None
                                     }
                                     Plan::Send(call) => Some(Pending::Trade(call)),
@@ -278,8 +299,13 @@ pub fn run_scenario_with(
                 c.treasury.step(&mut c.market, &mut gas)?;
             }
         }
-        // The keeper sees the block, and decides what lands `latency`
-        // blocks later.
+        // The arbitrageurs and the keeper see the block, and decide what
+        // lands later.
+        if scenario.flow.arbitrage && scenario.flow.arbitrage_latency_blocks > 0 {
+            for (n, c) in chains.iter_mut().enumerate() {
+                arbitrage[n].plan(&mut c.market, block_no + scenario.flow.arbitrage_latency_blocks)?;
+            }
+        }
         if latency > 0 {
             for c in &mut chains {
                 c.observe_logs(params.sustain_blocks + latency);
@@ -287,7 +313,15 @@ pub fn run_scenario_with(
                 // sustain rule counts the chain's.
                 let landing = (block_no + latency, c.market.world.block().number + latency);
                 for pool in 0..c.market.pools.len() {
-                    decide_after_block(c, pool, params, landing, options.poke_every_block, &mut gas, &mut facts)?;
+                    decide_after_block(
+                        c,
+                        pool,
+                        params,
+                        landing,
+                        options.poke_every_block,
+                        &mut gas,
+                        &mut facts,
+                    )?;
                 }
                 c.poked.clear();
             }
@@ -351,16 +385,26 @@ pub fn run_scenario_with(
         let prefix = if chains.len() > 1 { format!("{}: ", chains[n].name) } else { String::new() };
         facts.notes.push(format!("{prefix}{}", arb.describe()));
     }
-    facts.extra.insert("arbitrage_trades".to_owned(), arbitrage.iter().map(|a| a.trades).sum::<u64>().to_string());
+    facts
+        .extra
+        .insert("arbitrage_trades".to_owned(), arbitrage.iter().map(|a| a.trades).sum::<u64>().to_string());
     facts.extra.insert(
         "arbitrage_volume_usd".to_owned(),
         format!("{:.0}", arbitrage.iter().map(|a| a.volume_usd).sum::<f64>()),
     );
-    facts.extra.insert("arbitrage_pnl_usd".to_owned(), format!("{:.2}", arbitrage.iter().map(|a| a.pnl_usd).sum::<f64>()));
+    facts.extra.insert(
+        "arbitrage_pnl_usd".to_owned(),
+        format!("{:.2}", arbitrage.iter().map(|a| a.pnl_usd).sum::<f64>()),
+    );
     let bps = |ratio: f64| (ratio - 1.0) * 10_000.0;
     facts.extra.insert("xau_move_bps".to_owned(), format!("{:+.1}", bps(gold.true_ratio)));
-    facts.extra.insert("xau_range_bps".to_owned(), format!("{:+.1}..{:+.1}", bps(gold.range.0), bps(gold.range.1)));
-    facts.extra.insert("feed_reports".to_owned(), format!("{} on deviation, {} on heartbeat", gold.reports[0], gold.reports[1]));
+    facts
+        .extra
+        .insert("xau_range_bps".to_owned(), format!("{:+.1}..{:+.1}", bps(gold.range.0), bps(gold.range.1)));
+    facts.extra.insert(
+        "feed_reports".to_owned(),
+        format!("{} on deviation, {} on heartbeat", gold.reports[0], gold.reports[1]),
+    );
     facts.extra.insert("feed_max_lag_bps".to_owned(), format!("{:.1}", gold.max_lag_bps));
     facts.notes.push(format!(
         "Gold: a seeded random walk at {:.0}% a year moved {:+.1} bps over the run (range {:+.1} to {:+.1}); the XAU/USD feed ({} bps deviation, {} s heartbeat) reported {} times, lagging the true price by at most {:.1} bps. The keeper's transactions land {} L2 block(s) after the block it saw{}.",
@@ -467,8 +511,10 @@ fn decide_after_block(
                 }
             }
         } else {
-            *facts.refusals.entry("keeper: not sustained in the landing block (poked again)".to_owned()).or_default() +=
-                1;
+            *facts
+                .refusals
+                .entry("keeper: not sustained in the landing block (poked again)".to_owned())
+                .or_default() += 1;
         }
     }
     if every_block || keeper::past_threshold(&mut c.market, pool, params)? {
@@ -501,8 +547,11 @@ impl Landing<'_> {
     ) -> Result<(), SimError> {
         let (pool, block) = (self.pool, self.block);
         let first_chain = self.chain == 0;
-        let front =
-            if first_chain { attacker.front_run(&mut c.market, pool, call, block, self.events)? } else { None };
+        let front = if first_chain {
+            attacker.front_run(&mut c.market, pool, call, block, self.events)?
+        } else {
+            None
+        };
         let outcome = keeper::execute(&mut c.market, pool, self.params, call, self.gas);
         if let Some(front) = front {
             AttackState::back_run(&mut c.market, pool, front)?;
@@ -519,7 +568,10 @@ impl Landing<'_> {
                 block,
                 pool: self.offset + pool,
                 kind: EventKind::Trade,
-                label: format!("sell {:.0} USD of {symbol}", c.market.to_usd(token_in, signed(event.amountIn))),
+                label: format!(
+                    "sell {:.0} USD of {symbol}",
+                    c.market.to_usd(token_in, signed(event.amountIn))
+                ),
             });
             self.facts.trades += 1;
             if Some(token_in) == self.facts.depegged_token && block >= self.facts.depeg_block {
@@ -593,14 +645,21 @@ fn cost_of_stabilizing(
         lps += pnl_true(&c.market, &before.pools, &after.pools, &[]);
     }
     let keeper_gas: u128 = crate::metrics::KEEPER_TRANSACTIONS
-        .iter().filter_map(|name| gas.calls.get(*name)).map(|&(_, sum, _)| sum).sum();
-    let keeper_usd = keeper_gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
+        .iter()
+        .filter_map(|name| gas.calls.get(*name))
+        .map(|&(_, sum, _)| sum)
+        .sum();
+    let keeper_usd =
+        keeper_gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
     let volume: f64 = record.blocks.iter().flat_map(|b| &b.external).map(|t| t.usd as f64).sum();
     let hours = record.blocks.len() as f64 / crate::scenario::BLOCKS_PER_HOUR as f64;
     for (name, usd) in [("mesh_pnl", mesh), ("lp_pnl", lps), ("keeper_gas", keeper_usd)] {
         facts.extra.insert(format!("{name}_usd"), format!("{usd:.2}"));
-        facts.extra.insert(format!("{name}_usd_per_hour"), format!("{:.2}", usd / hours.max(f64::MIN_POSITIVE)));
-        let per_million = if volume > 0.0 { format!("{:.2}", usd / (volume / 1e6)) } else { "n/a".to_owned() };
+        facts
+            .extra
+            .insert(format!("{name}_usd_per_hour"), format!("{:.2}", usd / hours.max(f64::MIN_POSITIVE)));
+        let per_million =
+            if volume > 0.0 { format!("{:.2}", usd / (volume / 1e6)) } else { "n/a".to_owned() };
         facts.extra.insert(format!("{name}_usd_per_million_volume"), per_million);
     }
     facts.extra.insert("external_volume_usd".to_owned(), format!("{volume:.0}"));

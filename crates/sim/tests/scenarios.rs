@@ -46,6 +46,18 @@ fn short(name: &str) -> (vault_sim::RunRecord, Summary) {
     short_of(&scenario(name))
 }
 
+/// The scenario against the keeper alone: the model before the moving
+/// market (the keeper last in the block it saw, no arbitrageurs, gold
+/// fixed), so a test sees what the contracts and the keeper do to an
+/// attack with nobody else correcting the pool.
+fn keeper_alone(name: &str) -> Scenario {
+    let mut scenario = scenario(name);
+    scenario.parameters.keeper_latency_blocks = 0;
+    scenario.flow.arbitrage = false;
+    scenario.market.xau_vol_annual_bps = 0;
+    scenario
+}
+
 /// [`short`] of a scenario changed from its file.
 fn short_of(scenario: &Scenario) -> (vault_sim::RunRecord, Summary) {
     setup();
@@ -67,9 +79,10 @@ fn short_of(scenario: &Scenario) -> (vault_sim::RunRecord, Summary) {
         assert_eq!(block.reserve_headroom.len(), record.reserves.len());
         assert!(block.external.iter().all(|t| t.pool < record.pools.len() && t.usd > 0), "{block:?}");
     }
-    // Every pool's external volume is the record's external trades on it.
+    // Every pool's external volume is the record's users' trades on it
+    // (the arbitrageurs' are informed flow, out of the peg share).
     for (pool, row) in summary.pools.iter().enumerate() {
-        let trades = record.blocks.iter().flat_map(|b| &b.external).filter(|t| t.pool == pool);
+        let trades = record.blocks.iter().flat_map(|b| &b.external).filter(|t| t.pool == pool && !t.informed);
         assert_eq!(row.external_volume_usd, trades.clone().map(|t| t.usd).sum::<u64>(), "{name}: {row:?}");
         assert_eq!(row.external_trades, trades.count() as u64, "{name}: {row:?}");
         let out =
@@ -182,7 +195,7 @@ fn first_poke_forge_is_refused() {
 
 #[test]
 fn first_poke_suppress_does_not_hide_a_real_deviation() {
-    let (_, summary) = short("first-poke-suppress");
+    let (_, summary) = short_of(&keeper_alone("first-poke-suppress"));
     assert_eq!(summary.facts["attacker_pokes_recorded"], "0", "only pokers record");
     let episodes = &summary.facts["suppression_episodes"];
     assert_ne!(episodes, "0");
@@ -194,7 +207,7 @@ fn first_poke_suppress_does_not_hide_a_real_deviation() {
 fn sign_alternation_is_corrected() {
     // Every block past θ, of either sign, counts: each push is corrected in
     // its own block, and the pool ends its blocks in the band.
-    let (_, summary) = short("sign-alternation");
+    let (_, summary) = short_of(&keeper_alone("sign-alternation"));
     assert!(corrections(&summary, 0) >= SHORT_BLOCKS - 10, "{:?}", summary.pools[0]);
     assert!(summary.pools[0].share_in_band >= 0.99, "{:?}", summary.pools[0]);
     assert_eq!(summary.row("Attacker P&L").unwrap().status, "PASS");
@@ -207,7 +220,7 @@ fn band_dipping_is_corrected() {
     // the treasury rebalances the mesh the one-way corrections drain, so
     // they go on past the mesh's one-way capacity (block 193 at 10 M USD
     // deep): the pool ends its blocks in the band.
-    let (_, summary) = short("band-dipping");
+    let (_, summary) = short_of(&keeper_alone("band-dipping"));
     assert!(corrections(&summary, 0) >= SHORT_BLOCKS / 3, "{:?}", summary.pools[0]);
     assert!(summary.pools[0].share_in_band >= 0.99, "{:?}", summary.pools[0]);
     assert!(summary.facts["treasury_rebalances"].parse::<u64>().unwrap() >= 1);
@@ -220,7 +233,7 @@ fn band_dipping_without_the_treasury_meets_the_mesh_floor() {
     // one-way capacity its return falls below the Stabilizer's mesh floor,
     // every later correction is refused, and the pool alternates unchecked.
     setup();
-    let mut scenario = scenario("band-dipping");
+    let mut scenario = keeper_alone("band-dipping");
     scenario.parameters.mesh_rebalance_bps = 0;
     let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
     let (_, summary) = vault_sim::run_scenario(&scenario, &options).expect("the run completes");
@@ -263,7 +276,7 @@ fn multi_block_short() {
 
 #[test]
 fn a_depegged_stablecoin_is_never_sold() {
-    let (record, summary) = short("depeg");
+    let (record, summary) = short_of(&keeper_alone("depeg"));
     assert!(record.events.iter().any(|e| e.label.contains("depegs")));
     assert_eq!(summary.facts["sold_depegged_token"], "0");
     let refused =
@@ -291,7 +304,7 @@ fn cross_chain_short() {
 
 /// A shock file's run, shortened: its shock moved to block `at`.
 fn shock_short(name: &str, at: u64) -> (vault_sim::RunRecord, Summary, vault_sim::scenario::Shock) {
-    let mut scenario = scenario(name);
+    let mut scenario = keeper_alone(name);
     assert_eq!(scenario.shocks.len(), 1, "{name}: one shock");
     scenario.shocks[0].block = at;
     let shock = scenario.shocks[0].clone();
@@ -340,6 +353,60 @@ fn a_shock_is_applied_once_at_its_block_and_its_recovery_counted() {
             // more than the < 3 blocks of the target.
             assert!(back > 2, "{name}: {back}");
             assert_eq!(summary.row("Flash drain recovery").unwrap().status, "FAIL");
+        }
+    }
+}
+
+/// The first correction on `pool` at or after `from`, by its block.
+fn first_trade(record: &vault_sim::RunRecord, pool: usize, from: u64) -> Option<u64> {
+    record
+        .events
+        .iter()
+        .find(|e| e.pool == pool && e.block >= from && e.kind == vault_sim::record::EventKind::Trade)
+        .map(|e| e.block)
+}
+
+#[test]
+fn the_keeper_trades_a_block_after_it_decides() {
+    // A shock sold in block 120. The keeper last in its own block (latency
+    // 0) pokes in 120 and trades in 121 (N = 2). Landing a block after
+    // each decision, it pokes in 121 and 122 and trades in 123: its poke's
+    // receipt in 122 and the sustain rule for 123 decide it.
+    const AT: u64 = 120;
+    let mut same_block = keeper_alone("shock-5pct");
+    same_block.shocks[0].block = AT;
+    let mut next_block = same_block.clone();
+    next_block.parameters.keeper_latency_blocks = 1;
+    let pool = same_block.shocks[0].pool_index().expect("a public pool");
+    let (record, _) = short_of(&same_block);
+    assert_eq!(first_trade(&record, pool, AT), Some(AT + 1));
+    let (record, summary) = short_of(&next_block);
+    assert_eq!(first_trade(&record, pool, AT), Some(AT + 3), "{:?}", summary.refusals);
+    let back: u64 = summary.facts["shock_recovery_blocks"].parse().unwrap();
+    assert!(back >= 3, "out of the band until the trade lands: {back}");
+}
+
+#[test]
+fn arbitrageurs_trade_toward_gold_and_the_cost_is_reported() {
+    // Gold moves; its feed lags by up to its deviation threshold; the
+    // arbitrageurs take the public pools toward the true price, at a
+    // profit, and the cost of stabilizing is reported at the true price.
+    setup();
+    let mut scenario = scenario("baseline");
+    scenario.market.xau_vol_annual_bps = 20_000;
+    let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
+    let (record, summary) = vault_sim::run_scenario(&scenario, &options).expect("the run completes");
+    let trades: u64 = summary.facts["arbitrage_trades"].parse().unwrap();
+    let informed = record.blocks.iter().flat_map(|b| &b.external).filter(|t| t.informed).count() as u64;
+    assert!(trades > 0 && trades == informed, "{trades} trades, {informed} in the record");
+    assert!(summary.facts["arbitrage_pnl_usd"].parse::<f64>().unwrap() > 0.0, "{:?}", summary.facts);
+    assert!(
+        summary.facts["feed_reports"].starts_with(|c: char| c != '0'),
+        "200% a year moves gold 25 bps in 240 blocks"
+    );
+    for fact in ["mesh_pnl_usd", "lp_pnl_usd", "keeper_gas_usd"] {
+        for suffix in ["", "_per_hour", "_per_million_volume"] {
+            assert!(summary.facts.contains_key(&format!("{fact}{suffix}")), "{fact}{suffix}");
         }
     }
 }
