@@ -54,8 +54,8 @@ pub const POOL_LABELS: [&str; POOLS] = ["cUSDT/cUSDC", "cUSDT/XAU", "cUSDC/XAU",
 
 /// A one-off drain (`[[shocks]]`): in L2 block `block` an external seller
 /// sells `usd` USD (at the oracle price) of one side of one public pool
-/// into it, once, after the block's ordinary external flow and before the
-/// keeper. It is external flow (in the volume-weighted share, recorded
+/// into it, once, right after the block's ordinary external flow. It is
+/// external flow (in the volume-weighted share, recorded
 /// under the block's `external` as a drain) and a drain (in the drain
 /// recovery, and reported on its own as the shock's recovery). In the
 /// cross-chain scenario it hits the first chain (138).

@@ -116,7 +116,8 @@ fn every_scenario_file_is_shipped_and_parses() {
             "shock-5pct",
             "sign-alternation",
             "stress-10x",
-            "stress-5x"
+            "stress-5x",
+            "tight-feed"
         ]
     );
     for name in names {
