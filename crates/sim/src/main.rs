@@ -34,11 +34,12 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Runs scenarios over a grid of N, `MIN_BLOCKS`, k and the per-block cap (and θ, W, mesh k),
-    /// probes the cost of a triggering manipulation, chooses the defaults and writes
-    /// target/sim/sweep/sweep.{md,json}.
+    /// Runs scenarios over a grid of k and the per-block cap (and θ, N, W, `MIN_BLOCKS`, mesh k),
+    /// probes the cost of a triggering manipulation with and without arbitrageurs, chooses the
+    /// defaults and writes target/sim/sweep/sweep.{md,json}.
     Sweep {
-        /// A scenario to run for every combination (repeatable; default: baseline and stress-5x).
+        /// A scenario to run for every combination (repeatable; default: baseline, stress-5x,
+        /// shock-5pct and shock-10pct).
         #[arg(long = "scenario")]
         scenarios: Vec<PathBuf>,
         /// L2 blocks per run instead of each scenario's own length.
@@ -48,19 +49,19 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "8")]
         threshold: Vec<u64>,
         /// N values (sustain blocks).
-        #[arg(long, value_delimiter = ',', default_value = "2,3,5")]
+        #[arg(long, value_delimiter = ',', default_value = "2")]
         sustain: Vec<u64>,
         /// TWAP window W values.
         #[arg(long, value_delimiter = ',', default_value = "3")]
         twap_window: Vec<u64>,
         /// `MIN_BLOCKS` values.
-        #[arg(long, value_delimiter = ',', default_value = "1,2,35")]
+        #[arg(long, value_delimiter = ',', default_value = "1")]
         min_blocks: Vec<u64>,
         /// k values, USD per 100% deviation.
-        #[arg(long, value_delimiter = ',', default_value = "5000000,20000000")]
+        #[arg(long, value_delimiter = ',', default_value = "10000000,20000000,40000000")]
         k: Vec<u64>,
         /// Per-block cap values, USD.
-        #[arg(long, value_delimiter = ',', default_value = "25000,100000")]
+        #[arg(long, value_delimiter = ',', default_value = "25000,50000,100000")]
         cap: Vec<u64>,
         /// Mesh PMM k values, 1e18.
         #[arg(long, value_delimiter = ',', default_value = "10000000000000000")]
@@ -155,8 +156,8 @@ fn sweep(
 ) -> Result<(), vault_sim::SimError> {
     prepare(&common)?;
     let out = common.out;
-    let defaults =
-        [vault_sim::scenarios_dir().join("baseline.toml"), vault_sim::scenarios_dir().join("stress-5x.toml")];
+    let defaults = ["baseline", "stress-5x", "shock-5pct", "shock-10pct"]
+        .map(|name| vault_sim::scenarios_dir().join(format!("{name}.toml")));
     let paths = if paths.is_empty() { &defaults[..] } else { paths };
     let scenarios = paths.iter().map(|p| Scenario::load(p)).collect::<Result<Vec<_>, _>>()?;
     let started = std::time::Instant::now();
@@ -165,17 +166,23 @@ fn sweep(
     let (md, json) = vault_sim::sweep::write(&dir, &report)?;
     let passing = report.rows.iter().filter(|r| r.pass).count();
     println!(
-        "sweep: {} combinations × {} scenarios (+ probe) in {:.1} s; {passing} pass every §16 target",
+        "sweep: {} combinations × {} scenarios (+ 2 probes) in {:.1} s; {passing} pass every §16 target",
         report.rows.len(),
         scenarios.len(),
         started.elapsed().as_secs_f64()
     );
     match report.chosen {
         Some(i) => {
+            let row = &report.rows[i];
             let verdict = if report.chosen_is_default() { "equal to" } else { "differs from" };
-            println!("chosen: {} ({verdict} the code's defaults)", report.rows[i].combo);
+            let pass = if row.pass {
+                "passes every target".to_owned()
+            } else {
+                format!("FAILS {} targets", row.failed_targets())
+            };
+            println!("chosen: {} ({verdict} the code's defaults; {pass})", row.combo);
         }
-        None => println!("chosen: none (no combination passes every scenario)"),
+        None => println!("chosen: none (no combination)"),
     }
     println!("table:  {}", md.display());
     println!("json:   {}", json.display());

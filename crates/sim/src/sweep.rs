@@ -2,10 +2,15 @@
 //! manipulation that triggers a trade, and chooses the defaults.
 //!
 //! A combination passes when every scenario passes every §16 target it
-//! measures. Of the passing ones the choice holds the peg best (largest
-//! worst share of blocks in the band), then corrects fastest (lowest worst
-//! p99 latency), then makes the cheapest triggering manipulation cost the
-//! attacker most; remaining ties go to the first in grid order.
+//! measures. The choice ranks every combination, passing or not (under the
+//! moving market none may pass): fewest failed targets (summed over the
+//! scenarios), then the fastest recovery from the scenarios' one-off shocks
+//! (their worst), then the largest worst share of blocks in the band, then
+//! the lowest worst p99 latency, then the costliest triggering manipulation
+//! under the scenarios' market (the probe with arbitrageurs; one that
+//! triggers no correction ranks costliest), then the costliest without
+//! arbitrageurs; remaining ties go to the first in grid order. Costs are at
+//! gold's true price.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -161,16 +166,34 @@ pub struct ScenarioResult {
     pub latency_p99: Option<u64>,
     /// Largest drain recovery, L2 blocks.
     pub recovery_max: Option<u64>,
+    /// Each one-off shock's own recovery, L2 blocks (`[[shocks]]`).
+    #[serde(default)]
+    pub shock_recovery: Vec<u64>,
     /// Corrections.
     pub trades: u64,
+    /// The mesh's and the Stabilizers' P&L over the run, USD at gold's true
+    /// price (`mesh_pnl_usd`).
+    #[serde(default)]
+    pub mesh_pnl_usd: Option<f64>,
+    /// The public pools' LPs' P&L, USD at the true price (`lp_pnl_usd`).
+    #[serde(default)]
+    pub lp_pnl_usd: Option<f64>,
+    /// The keeper's gas over the run, USD (`keeper_gas_usd`).
+    #[serde(default)]
+    pub keeper_gas_usd: Option<f64>,
 }
 
-/// The manipulation probe of one combination: a quiet §11 market in which
-/// an attacker pushes a pool `θ + 5` bps off its peg and holds it (topping
-/// up) until the first correction it triggers, then releases: the cheapest
-/// manipulation that makes the Stabilizer trade.
+/// The manipulation probe of one combination: a quiet §11 market (no
+/// external flow, gold moving) in which an attacker pushes a pool `θ + 5`
+/// bps off its peg and holds it (topping up) until the first correction it
+/// triggers, then releases: the cheapest manipulation that makes the
+/// Stabilizer trade. It runs with the arbitrageurs of the default market
+/// and again without them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Probe {
+    /// Whether the arbitrageurs traded the pools toward the true price.
+    #[serde(default = "yes")]
+    pub arbitrage: bool,
     /// How far the attacker pushes, bps.
     pub push_bps: u64,
     /// The longest it holds, L2 blocks (it releases after the first
@@ -180,14 +203,40 @@ pub struct Probe {
     pub episodes: u64,
     /// Corrections the manipulation triggered.
     pub triggered_trades: u64,
-    /// The attacker's total cost, USD at the oracle.
+    /// The attacker's total cost over its finished episodes, USD at the
+    /// oracle.
     pub cost_usd: f64,
+    /// The attacker's total cost over the run, USD at gold's true price at
+    /// the end (minus its P&L).
+    #[serde(default)]
+    pub cost_usd_true: f64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Probe {
-    /// Cost per episode that triggered a correction (`None` when none did).
+    /// Cost per episode at the oracle, when a correction was triggered
+    /// (`None` when none was).
     pub fn cost_per_episode(&self) -> Option<f64> {
         (self.triggered_trades > 0 && self.episodes > 0).then(|| self.cost_usd / self.episodes as f64)
+    }
+
+    /// Cost per episode at the true price, triggering or not (`None`
+    /// without a finished episode).
+    pub fn cost_per_episode_true(&self) -> Option<f64> {
+        (self.episodes > 0).then(|| self.cost_usd_true / self.episodes as f64)
+    }
+
+    /// The cost ranked by the choice: per episode at the true price, and
+    /// infinite when no correction was triggered (a manipulation that
+    /// moves nothing costs without end).
+    pub fn rank_cost(&self) -> f64 {
+        if self.triggered_trades == 0 {
+            return f64::INFINITY;
+        }
+        self.cost_per_episode_true().unwrap_or(f64::INFINITY)
     }
 }
 
@@ -198,8 +247,10 @@ pub struct SweepRow {
     pub combo: Combo,
     /// Per scenario.
     pub results: Vec<ScenarioResult>,
-    /// The manipulation probe.
+    /// The manipulation probe under the scenarios' market (arbitrageurs on).
     pub probe: Probe,
+    /// The same probe without arbitrageurs.
+    pub probe_no_arbitrage: Probe,
     /// Every scenario passed.
     pub pass: bool,
 }
@@ -214,6 +265,17 @@ impl SweepRow {
     pub fn worst_share(&self) -> f64 {
         self.results.iter().map(|r| r.worst_share).fold(1.0, f64::min)
     }
+
+    /// The failed targets, summed over the scenarios.
+    pub fn failed_targets(&self) -> usize {
+        self.results.iter().map(|r| r.failed.len()).sum()
+    }
+
+    /// The slowest one-off shock's recovery over the scenarios, L2 blocks
+    /// (0 without shocks).
+    pub fn worst_shock_recovery(&self) -> u64 {
+        self.results.iter().flat_map(|r| r.shock_recovery.iter().copied()).max().unwrap_or(0)
+    }
 }
 
 /// A sweep's report.
@@ -227,7 +289,7 @@ pub struct SweepReport {
     pub grid: Grid,
     /// One row per combination.
     pub rows: Vec<SweepRow>,
-    /// The chosen row, if any passed.
+    /// The chosen row (`None` only without rows).
     pub chosen: Option<usize>,
     /// The code's defaults (`Parameters::default`), for comparison.
     pub defaults: Combo,
@@ -237,6 +299,12 @@ impl SweepReport {
     /// Whether the chosen combination is the code's default.
     pub fn chosen_is_default(&self) -> bool {
         self.chosen.is_some_and(|i| self.rows[i].combo == self.defaults)
+    }
+
+    /// Whether the chosen combination passes every target of every
+    /// scenario.
+    pub fn chosen_passes(&self) -> bool {
+        self.chosen.is_some_and(|i| self.rows[i].pass)
     }
 }
 
@@ -252,9 +320,16 @@ pub fn run_sweep(
     let codes = Codes::load()?;
     let fixtures = Fixtures::load()?;
     let combos = grid.combos();
-    // Tasks: (combo, Some(scenario)) runs, (combo, None) probes.
-    let tasks: Vec<(usize, Option<usize>)> = (0..combos.len())
-        .flat_map(|c| (0..scenarios.len()).map(move |s| (c, Some(s))).chain(std::iter::once((c, None))))
+    // Per combination: every scenario, then the probe with and without
+    // arbitrageurs.
+    let per_combo = scenarios.len() + 2;
+    let tasks: Vec<(usize, Task)> = (0..combos.len())
+        .flat_map(|c| {
+            (0..scenarios.len())
+                .map(Task::Run)
+                .chain([Task::Probe { arbitrage: true }, Task::Probe { arbitrage: false }])
+                .map(move |t| (c, t))
+        })
         .collect();
     let bar = if options.progress {
         let bar = ProgressBar::new(tasks.len() as u64);
@@ -273,12 +348,15 @@ pub fn run_sweep(
         for _ in 0..options.jobs.max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(c, s)) = tasks.get(i) else { break };
-                let outcome = match s {
-                    Some(s) => {
+                let Some(&(c, task)) = tasks.get(i) else { break };
+                let outcome = match task {
+                    Task::Run(s) => {
                         run_one(&scenarios[s], &combos[c], options, &codes, &fixtures).map(Outcome::Run)
                     }
-                    None => probe(&combos[c], options.probe_episodes, &codes, &fixtures).map(Outcome::Probe),
+                    Task::Probe { arbitrage } => {
+                        probe(&combos[c], options.probe_episodes, arbitrage, &codes, &fixtures)
+                            .map(Outcome::Probe)
+                    }
                 };
                 if let Ok(mut all) = results.lock() {
                     all[i] = Some(outcome);
@@ -292,18 +370,21 @@ pub fn run_sweep(
     let mut rows = Vec::new();
     for combo in &combos {
         let mut runs = Vec::new();
-        let mut probe_result = None;
-        for _ in 0..=scenarios.len() {
+        let (mut with, mut without) = (None, None);
+        for _ in 0..per_combo {
             match outcomes.next().flatten() {
                 Some(Ok(Outcome::Run(r))) => runs.push(r),
-                Some(Ok(Outcome::Probe(p))) => probe_result = Some(p),
+                Some(Ok(Outcome::Probe(p))) if p.arbitrage => with = Some(p),
+                Some(Ok(Outcome::Probe(p))) => without = Some(p),
                 Some(Err(e)) => return Err(e),
                 None => return Err(SimError::Chain("a sweep run did not finish".to_owned())),
             }
         }
-        let probe = probe_result.ok_or_else(|| SimError::Chain("a sweep probe did not finish".to_owned()))?;
+        let unfinished = || SimError::Chain("a sweep probe did not finish".to_owned());
+        let probe = with.ok_or_else(unfinished)?;
+        let probe_no_arbitrage = without.ok_or_else(unfinished)?;
         let pass = runs.iter().all(|r| r.pass);
-        rows.push(SweepRow { combo: *combo, results: runs, probe, pass });
+        rows.push(SweepRow { combo: *combo, results: runs, probe, probe_no_arbitrage, pass });
     }
     let chosen = choose(&rows);
     Ok(SweepReport {
@@ -316,22 +397,32 @@ pub fn run_sweep(
     })
 }
 
-/// The row the defaults should take: passing, then the largest worst peg
-/// share, then the lowest worst p99 latency, then the highest cost of the
-/// triggering manipulation (a probe that triggers none ranks highest);
-/// remaining ties go to the first in grid order.
+/// The row the defaults should take, passing or not: fewest failed targets
+/// (summed over the scenarios), then the lowest worst shock recovery, then
+/// the largest worst peg share, then the lowest worst p99 latency, then
+/// the costliest triggering manipulation with arbitrageurs, then without
+/// them ([`Probe::rank_cost`]: at the true price, a probe that triggers
+/// none ranking costliest); remaining ties go to the first in grid order.
+/// `None` only without rows.
 pub fn choose(rows: &[SweepRow]) -> Option<usize> {
-    let cost = |row: &SweepRow| row.probe.cost_per_episode().unwrap_or(f64::INFINITY);
     rows.iter()
         .enumerate()
-        .filter(|(_, row)| row.pass)
         .min_by(|(_, a), (_, b)| {
-            b.worst_share()
-                .total_cmp(&a.worst_share())
+            a.failed_targets()
+                .cmp(&b.failed_targets())
+                .then_with(|| a.worst_shock_recovery().cmp(&b.worst_shock_recovery()))
+                .then_with(|| b.worst_share().total_cmp(&a.worst_share()))
                 .then_with(|| a.worst_p99().cmp(&b.worst_p99()))
-                .then_with(|| cost(b).total_cmp(&cost(a)))
+                .then_with(|| b.probe.rank_cost().total_cmp(&a.probe.rank_cost()))
+                .then_with(|| b.probe_no_arbitrage.rank_cost().total_cmp(&a.probe_no_arbitrage.rank_cost()))
         })
         .map(|(i, _)| i)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    Run(usize),
+    Probe { arbitrage: bool },
 }
 
 enum Outcome {
@@ -360,6 +451,7 @@ fn run_one(
 /// A run's figures, from its summary.
 pub fn result_of(summary: &Summary) -> ScenarioResult {
     let fact = |name: &str| summary.facts.get(name).and_then(|v| v.parse::<u64>().ok());
+    let usd = |name: &str| summary.facts.get(name).and_then(|v| v.parse::<f64>().ok());
     let failed: Vec<String> =
         summary.targets.iter().filter(|row| row.status == "FAIL").map(|row| row.metric.clone()).collect();
     ScenarioResult {
@@ -370,12 +462,22 @@ pub fn result_of(summary: &Summary) -> ScenarioResult {
         latency_p50: fact("latency_p50"),
         latency_p99: fact("latency_p99"),
         recovery_max: fact("recovery_max"),
+        shock_recovery: summary
+            .facts
+            .get("shock_recovery_blocks")
+            .map(|v| v.split(", ").filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default(),
         trades: summary.trades,
+        mesh_pnl_usd: usd("mesh_pnl_usd"),
+        lp_pnl_usd: usd("lp_pnl_usd"),
+        keeper_gas_usd: usd("keeper_gas_usd"),
     }
 }
 
-/// The probe's scenario for `combo`.
-pub fn probe_scenario(combo: &Combo, episodes: u64) -> Scenario {
+/// The probe's scenario for `combo`: the default market (gold moving, the
+/// keeper a block late) without external flow, with or without the
+/// arbitrageurs.
+pub fn probe_scenario(combo: &Combo, episodes: u64, arbitrage: bool) -> Scenario {
     let mut parameters = Parameters::default();
     combo.apply(&mut parameters);
     let push_bps = combo.threshold_bps + 5;
@@ -388,7 +490,7 @@ pub fn probe_scenario(combo: &Combo, episodes: u64) -> Scenario {
         // The first episode starts at every/2; the last ends before the end.
         blocks: every_blocks * episodes.max(1) + every_blocks / 2,
         market: Market::default(),
-        flow: Flow { usd_per_hour: 0, drain_every_blocks: 0, ..Flow::default() },
+        flow: Flow { usd_per_hour: 0, drain_every_blocks: 0, arbitrage, ..Flow::default() },
         parameters,
         attack: Some(Attack::MultiBlock { every_blocks, push_bps, hold_blocks, release_on_trade: true }),
         cross_chain: None,
@@ -396,14 +498,21 @@ pub fn probe_scenario(combo: &Combo, episodes: u64) -> Scenario {
     }
 }
 
-fn probe(combo: &Combo, episodes: u64, codes: &Codes, fixtures: &Fixtures) -> Result<Probe, SimError> {
-    let scenario = probe_scenario(combo, episodes);
+fn probe(
+    combo: &Combo,
+    episodes: u64,
+    arbitrage: bool,
+    codes: &Codes,
+    fixtures: &Fixtures,
+) -> Result<Probe, SimError> {
+    let scenario = probe_scenario(combo, episodes, arbitrage);
     let Some(Attack::MultiBlock { push_bps, hold_blocks, .. }) = scenario.attack else {
         return Err(SimError::Scenario("the probe is a multi-block manipulation".to_owned()));
     };
     let (_, summary) = sim::run_scenario_with(&scenario, &RunOptions::default(), codes, fixtures)?;
     let fact = |name: &str| summary.facts.get(name).and_then(|v| v.parse::<f64>().ok());
     Ok(Probe {
+        arbitrage,
         push_bps,
         hold_blocks,
         episodes: summary.facts.get("manipulation_episodes").and_then(|v| v.parse().ok()).unwrap_or(0),
@@ -413,6 +522,7 @@ fn probe(combo: &Combo, episodes: u64, codes: &Codes, fixtures: &Fixtures) -> Re
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
         cost_usd: fact("manipulation_cost_usd").unwrap_or(0.0),
+        cost_usd_true: -fact("attacker_pnl_usd").unwrap_or(0.0),
     })
 }
 
@@ -425,6 +535,37 @@ fn opt(value: Option<u64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| v.to_string())
 }
 
+fn usd(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// A target's name without its explanation ("Flash drain recovery").
+fn short(metric: &str) -> &str {
+    let end = metric.find([':', '(']).unwrap_or(metric.len());
+    metric[..end].trim_end()
+}
+
+/// The probe's cell: its cost per episode at the true price, the episodes
+/// and the corrections it triggered.
+fn probe_cell(probe: &Probe) -> String {
+    let cost = usd(probe.cost_per_episode_true());
+    let cost = if probe.triggered_trades == 0 { format!("no trade ({cost} spent)") } else { cost };
+    format!("{cost} ({}, {})", probe.episodes, probe.triggered_trades)
+}
+
+fn combo_cells(c: &Combo) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        c.threshold_bps,
+        c.sustain_blocks,
+        c.twap_window,
+        c.min_blocks,
+        c.k_usd,
+        c.cap_usd,
+        c.mesh_k_e18 as f64 / 1e18
+    )
+}
+
 /// The Markdown trade-off table.
 pub fn markdown(report: &SweepReport) -> String {
     let mut md = String::new();
@@ -433,30 +574,47 @@ pub fn markdown(report: &SweepReport) -> String {
         report.blocks.map_or_else(|| "each scenario's own length".to_owned(), |b| format!("{b} L2 blocks"));
     let _ = writeln!(
         md,
-        "Scenarios: {} ({blocks} each). A combination passes when every scenario passes every §16 target it measures. Manipulation probe: in a quiet §11 market an attacker pushes a pool θ + 5 bps off its peg and holds it there (topping up) until the first correction it triggers, then releases; the cost is its mean loss per episode at the oracle; trades counts the corrections inside the attack's window (release included).\n",
+        "Scenarios: {} ({blocks} each), each in its own market (by default gold moving, the XAU/USD feed reporting on its deviation threshold or heartbeat, the keeper's and the arbitrageurs' transactions landing a block after the block they saw). A combination passes when every scenario passes every §16 target it measures.\n",
         report.scenarios.join(", ")
     );
+    let _ = writeln!(
+        md,
+        "Manipulation probe: in a quiet §11 market (no external flow, gold moving) an attacker pushes a pool θ + 5 bps off its peg and holds it there (topping up) until the first correction it triggers, then releases; once with the default market's arbitrageurs and once without them. The cost is the attacker's loss per episode at gold's true price; trades counts the corrections inside the attack's window (release included); \"no trade\" means the manipulation triggered no correction.\n"
+    );
+    let _ = writeln!(
+        md,
+        "Choice, over every combination, passing or not: fewest failed targets (summed over the scenarios), then the lowest worst shock recovery, then the largest worst peg share, then the lowest worst p99 latency, then the costliest triggering manipulation with arbitrageurs, then without (no trade ranks costliest), then the first in grid order.\n"
+    );
+    let first = report.rows.first();
+    let shocked: Vec<usize> = first
+        .map(|row| {
+            row.results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.shock_recovery.is_empty())
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default();
     let mut header = "| θ bps | N | W | MIN_BLOCKS | k USD | cap USD | mesh k |".to_owned();
     let mut rule = "|---:|---:|---:|---:|---:|---:|---:|".to_owned();
     for name in &report.scenarios {
         let _ = write!(header, " {name}: worst share | p50 / p99 | drain max |");
         rule.push_str("---:|---:|---:|");
     }
-    header.push_str(" probe: cost per episode, USD (episodes, trades) | §16 |");
-    rule.push_str("---:|---|");
+    if !shocked.is_empty() {
+        let names: Vec<&str> =
+            shocked.iter().filter_map(|&i| report.scenarios.get(i)).map(String::as_str).collect();
+        let _ = write!(header, " shock recovery, blocks ({}) |", names.join(" / "));
+        rule.push_str("---:|");
+    }
+    header.push_str(
+        " failed targets | probe with arbitrageurs: USD per episode (episodes, trades) | probe without arbitrageurs | §16 |",
+    );
+    rule.push_str("---:|---:|---:|---|");
     let _ = writeln!(md, "{header}\n{rule}");
     for (i, row) in report.rows.iter().enumerate() {
-        let c = &row.combo;
-        let mut line = format!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            c.threshold_bps,
-            c.sustain_blocks,
-            c.twap_window,
-            c.min_blocks,
-            c.k_usd,
-            c.cap_usd,
-            c.mesh_k_e18 as f64 / 1e18
-        );
+        let mut line = combo_cells(&row.combo);
         for r in &row.results {
             let _ = write!(
                 line,
@@ -467,28 +625,115 @@ pub fn markdown(report: &SweepReport) -> String {
                 opt(r.recovery_max)
             );
         }
-        let cost = row.probe.cost_per_episode().map_or_else(|| "no trade".to_owned(), |c| format!("{c:.2}"));
-        let verdict = match (row.pass, report.chosen == Some(i)) {
-            (true, true) => "PASS, **chosen**",
-            (true, false) => "PASS",
-            (false, _) => "FAIL",
-        };
+        if !shocked.is_empty() {
+            let cells: Vec<String> = shocked
+                .iter()
+                .map(|&s| {
+                    row.results.get(s).map_or_else(
+                        || "–".to_owned(),
+                        |r| r.shock_recovery.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+                    )
+                })
+                .collect();
+            let _ = write!(line, " {} |", cells.join(" / "));
+        }
+        let chosen = if report.chosen == Some(i) { ", **chosen**" } else { "" };
+        let verdict = if row.pass { "PASS" } else { "FAIL" };
         let _ = writeln!(
             md,
-            "{line} {cost} ({}, {}) | {verdict} |",
-            row.probe.episodes, row.probe.triggered_trades
+            "{line} {} | {} | {} | {verdict}{chosen} |",
+            row.failed_targets(),
+            probe_cell(&row.probe),
+            probe_cell(&row.probe_no_arbitrage)
         );
+    }
+    cost_table(&mut md, report);
+    failures(&mut md, report);
+    md
+}
+
+/// The cost of stabilizing, per combination and scenario.
+fn cost_table(md: &mut String, report: &SweepReport) {
+    let _ = writeln!(
+        *md,
+        "\n## Cost of stabilizing\n\nOver each run, USD at gold's true price at the end: the mesh's and the Stabilizers' P&L (without the treasury's flows), the public pools' LPs' P&L, and the keeper's gas.\n"
+    );
+    let mut header = "| θ bps | N | W | MIN_BLOCKS | k USD | cap USD | mesh k |".to_owned();
+    let mut rule = "|---:|---:|---:|---:|---:|---:|---:|".to_owned();
+    for name in &report.scenarios {
+        let _ = write!(header, " {name}: mesh P&L | LP P&L | keeper gas |");
+        rule.push_str("---:|---:|---:|");
+    }
+    let _ = writeln!(*md, "{header}\n{rule}");
+    for row in &report.rows {
+        let mut line = combo_cells(&row.combo);
+        for r in &row.results {
+            let _ = write!(
+                line,
+                " {} | {} | {} |",
+                usd(r.mesh_pnl_usd),
+                usd(r.lp_pnl_usd),
+                usd(r.keeper_gas_usd)
+            );
+        }
+        let _ = writeln!(*md, "{line}");
+    }
+}
+
+/// The failed targets over the rows, and the choice.
+fn failures(md: &mut String, report: &SweepReport) {
+    let _ = writeln!(*md, "\n## Failed targets\n");
+    let mut any = false;
+    for (s, name) in report.scenarios.iter().enumerate() {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for metric in report.rows.iter().filter_map(|row| row.results.get(s)).flat_map(|r| &r.failed) {
+            match counts.iter_mut().find(|(m, _)| *m == short(metric)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((short(metric), 1)),
+            }
+        }
+        if !counts.is_empty() {
+            any = true;
+            let list: Vec<String> =
+                counts.iter().map(|(m, n)| format!("{m} ({n} of {})", report.rows.len())).collect();
+            let _ = writeln!(*md, "- {name}: {}", list.join(", "));
+        }
+    }
+    if !any {
+        let _ = writeln!(*md, "None.");
     }
     match report.chosen {
         Some(i) => {
+            let row = &report.rows[i];
             let verdict = if report.chosen_is_default() { "are" } else { "are NOT" };
-            let _ = writeln!(md, "\nChosen: {}. The code's defaults {verdict} it.", report.rows[i].combo);
+            let _ = writeln!(*md, "\nChosen: {}. The code's defaults {verdict} it.", row.combo);
+            if row.pass {
+                let _ = writeln!(*md, "It passes every target of every scenario.");
+            } else {
+                let failed: Vec<String> = row
+                    .results
+                    .iter()
+                    .filter(|r| !r.failed.is_empty())
+                    .map(|r| {
+                        format!(
+                            "{}: {}",
+                            r.scenario,
+                            r.failed.iter().map(|m| short(m)).collect::<Vec<_>>().join(", ")
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    *md,
+                    "It FAILS {} targets ({}): no combination passes every scenario.",
+                    row.failed_targets(),
+                    failed.join("; ")
+                );
+            }
         }
         None => {
-            let _ = writeln!(md, "\nNo combination passes every scenario.");
+            let _ = writeln!(*md, "\nNo combination was run.");
         }
     }
-    md
 }
 
 /// Writes `sweep.md` and `sweep.json` into `dir`.
