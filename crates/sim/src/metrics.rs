@@ -90,8 +90,11 @@ pub struct Facts {
     pub depeg_block: u64,
     /// Trades that sold the depegged token from its depeg on (required 0).
     pub sold_depegged: u64,
-    /// The attacker's P&L in USD at the oracle prices, if there is one.
+    /// The attacker's P&L in USD at gold's true price, if there is one.
     pub attacker_pnl_usd: Option<f64>,
+    /// `(token, raw amount)` the scenario's LP withdrew from the mesh (an
+    /// outflow, not the mesh's trading).
+    pub mesh_withdrawn: Vec<(usize, alloy_primitives::U256)>,
     /// Attack episodes (multi-block).
     pub attack_episodes: Vec<String>,
     /// The attacker's cost of each finished multi-block episode, USD.
@@ -524,7 +527,7 @@ pub fn summarize(
     match facts.attacker_pnl_usd {
         None => rows.push(na("Attacker P&L", "≤ 0", "no attacker in this scenario")),
         Some(pnl) => rows.push(TargetRow {
-            metric: "Attacker P&L (USD at the oracle prices)".to_owned(),
+            metric: "Attacker P&L (USD at gold's true price at the end; stablecoins at their oracle)".to_owned(),
             target: "≤ 0".to_owned(),
             value: format!("{pnl:.2}"),
             status: status(pnl <= 0.0),

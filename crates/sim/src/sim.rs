@@ -627,7 +627,7 @@ fn pnl_true(market: &Market, before: &[U256], after: &[U256], put_in: &[I256]) -
 
 /// The cost of stabilizing, at gold's true price at the end: the
 /// protocol's P&L (the mesh and the Stabilizers' floats, without what the
-/// treasury put in or took out), the public pools' LPs' P&L, and the
+/// treasury put in or took out, or the scenario's LP withdrew), the public pools' LPs' P&L, and the
 /// keeper's gas at the scenario's gas price; each also per hour and per
 /// 1 M USD of external volume.
 fn cost_of_stabilizing(
@@ -639,9 +639,15 @@ fn cost_of_stabilizing(
     facts: &mut Facts,
 ) -> Result<(), SimError> {
     let (mut mesh, mut lps) = (0.0, 0.0);
-    for (c, before) in chains.iter_mut().zip(before) {
+    for (n, (c, before)) in chains.iter_mut().zip(before).enumerate() {
         let after = Books::read(&mut c.market)?;
-        mesh += pnl_true(&c.market, &before.protocol, &after.protocol, &c.treasury.net);
+        // What the treasury put in, less what the scenario's LP took out
+        // (on the first chain): neither is the mesh's trading.
+        let mut put_in = c.treasury.net.clone();
+        for &(t, amount) in facts.mesh_withdrawn.iter().filter(|_| n == 0) {
+            put_in[t] -= signed(amount);
+        }
+        mesh += pnl_true(&c.market, &before.protocol, &after.protocol, &put_in);
         lps += pnl_true(&c.market, &before.pools, &after.pools, &[]);
     }
     let keeper_gas: u128 = crate::metrics::KEEPER_TRANSACTIONS
@@ -1250,7 +1256,9 @@ impl AttackState {
                     mesh::withdrawCall { token: asset, tokenAmount: amount, xauAmount: U256::ZERO, to: LP };
                 let mesh_address = market.mesh;
                 let out = market.world.call(LP, mesh_address, &withdraw.abi_encode(), U256::ZERO);
-                if !out.success {
+                if out.success {
+                    facts.mesh_withdrawn.push((t, amount));
+                } else {
                     facts.notes.push(format!(
                         "block {block}: the mesh refused the LP withdrawal of {outflow_usd} USD of {token} (0x{}); the outflow is recorded only",
                         alloy_primitives::hex::encode(&out.return_data)
