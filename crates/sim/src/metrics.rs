@@ -527,7 +527,8 @@ pub fn summarize(
     match facts.attacker_pnl_usd {
         None => rows.push(na("Attacker P&L", "≤ 0", "no attacker in this scenario")),
         Some(pnl) => rows.push(TargetRow {
-            metric: "Attacker P&L (USD at gold's true price at the end; stablecoins at their oracle)".to_owned(),
+            metric: "Attacker P&L (USD at gold's true price at the end; stablecoins at their oracle)"
+                .to_owned(),
             target: "≤ 0".to_owned(),
             value: format!("{pnl:.2}"),
             status: status(pnl <= 0.0),
