@@ -69,6 +69,11 @@ enum Command {
         /// Manipulation episodes per probe.
         #[arg(long, default_value_t = 4)]
         probe_episodes: u64,
+        /// Runs every scenario without arbitrageurs (`[flow] arbitrage = false`; the scenarios are
+        /// named "… without arbitrage"), to show what the cap and k do when nobody else trades the
+        /// pools back. The probes run with and without them as always.
+        #[arg(long)]
+        no_arbitrage: bool,
         /// Runs in parallel (default: the machine's cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -119,6 +124,7 @@ fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
             cap,
             mesh_k,
             probe_episodes,
+            no_arbitrage,
             jobs,
             common,
         } => {
@@ -134,7 +140,7 @@ fn run(cli: Cli) -> Result<(), vault_sim::SimError> {
             let jobs = jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
             let options = SweepOptions { blocks, probe_episodes, jobs, progress: !common.quiet };
-            sweep(&scenarios, &grid, &options, common)
+            sweep(&scenarios, &grid, &options, no_arbitrage, common)
         }
     }
 }
@@ -152,6 +158,7 @@ fn sweep(
     paths: &[PathBuf],
     grid: &Grid,
     options: &SweepOptions,
+    no_arbitrage: bool,
     common: Common,
 ) -> Result<(), vault_sim::SimError> {
     prepare(&common)?;
@@ -159,7 +166,13 @@ fn sweep(
     let defaults = ["baseline", "stress-5x", "shock-5pct", "shock-10pct"]
         .map(|name| vault_sim::scenarios_dir().join(format!("{name}.toml")));
     let paths = if paths.is_empty() { &defaults[..] } else { paths };
-    let scenarios = paths.iter().map(|p| Scenario::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let mut scenarios = paths.iter().map(|p| Scenario::load(p)).collect::<Result<Vec<_>, _>>()?;
+    if no_arbitrage {
+        for scenario in &mut scenarios {
+            scenario.flow.arbitrage = false;
+            scenario.name.push_str(" without arbitrage");
+        }
+    }
     let started = std::time::Instant::now();
     let report = vault_sim::sweep::run_sweep(&scenarios, grid, options)?;
     let dir = out.unwrap_or_else(vault_sim::sweep::default_dir);

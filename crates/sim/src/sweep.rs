@@ -9,8 +9,9 @@
 //! the lowest worst p99 latency, then the costliest triggering manipulation
 //! under the scenarios' market (the probe with arbitrageurs; one that
 //! triggers no correction ranks costliest), then the costliest without
-//! arbitrageurs; remaining ties go to the first in grid order. Costs are at
-//! gold's true price.
+//! arbitrageurs; remaining ties go to the code's defaults when they are
+//! among them (a default moves only on a measured difference), else to the
+//! first in grid order. Costs are at gold's true price.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -386,14 +387,15 @@ pub fn run_sweep(
         let pass = runs.iter().all(|r| r.pass);
         rows.push(SweepRow { combo: *combo, results: runs, probe, probe_no_arbitrage, pass });
     }
-    let chosen = choose(&rows);
+    let defaults = Combo::of(&Parameters::default());
+    let chosen = choose(&rows, &defaults);
     Ok(SweepReport {
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
         blocks: options.blocks,
         grid: grid.clone(),
         rows,
         chosen,
-        defaults: Combo::of(&Parameters::default()),
+        defaults,
     })
 }
 
@@ -402,21 +404,25 @@ pub fn run_sweep(
 /// the largest worst peg share, then the lowest worst p99 latency, then
 /// the costliest triggering manipulation with arbitrageurs, then without
 /// them ([`Probe::rank_cost`]: at the true price, a probe that triggers
-/// none ranking costliest); remaining ties go to the first in grid order.
-/// `None` only without rows.
-pub fn choose(rows: &[SweepRow]) -> Option<usize> {
+/// none ranking costliest); remaining ties go to `defaults` when tied,
+/// else to the first in grid order. `None` only without rows.
+pub fn choose(rows: &[SweepRow], defaults: &Combo) -> Option<usize> {
     rows.iter()
         .enumerate()
-        .min_by(|(_, a), (_, b)| {
-            a.failed_targets()
-                .cmp(&b.failed_targets())
-                .then_with(|| a.worst_shock_recovery().cmp(&b.worst_shock_recovery()))
-                .then_with(|| b.worst_share().total_cmp(&a.worst_share()))
-                .then_with(|| a.worst_p99().cmp(&b.worst_p99()))
-                .then_with(|| b.probe.rank_cost().total_cmp(&a.probe.rank_cost()))
-                .then_with(|| b.probe_no_arbitrage.rank_cost().total_cmp(&a.probe_no_arbitrage.rank_cost()))
-        })
+        .min_by(|(_, a), (_, b)| rank(a, b).then_with(|| (b.combo == *defaults).cmp(&(a.combo == *defaults))))
         .map(|(i, _)| i)
+}
+
+/// The rule's order of two rows, before the defaults and grid order
+/// (`Less`: `a` is the better).
+pub fn rank(a: &SweepRow, b: &SweepRow) -> std::cmp::Ordering {
+    a.failed_targets()
+        .cmp(&b.failed_targets())
+        .then_with(|| a.worst_shock_recovery().cmp(&b.worst_shock_recovery()))
+        .then_with(|| b.worst_share().total_cmp(&a.worst_share()))
+        .then_with(|| a.worst_p99().cmp(&b.worst_p99()))
+        .then_with(|| b.probe.rank_cost().total_cmp(&a.probe.rank_cost()))
+        .then_with(|| b.probe_no_arbitrage.rank_cost().total_cmp(&a.probe_no_arbitrage.rank_cost()))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -583,7 +589,7 @@ pub fn markdown(report: &SweepReport) -> String {
     );
     let _ = writeln!(
         md,
-        "Choice, over every combination, passing or not: fewest failed targets (summed over the scenarios), then the lowest worst shock recovery, then the largest worst peg share, then the lowest worst p99 latency, then the costliest triggering manipulation with arbitrageurs, then without (no trade ranks costliest), then the first in grid order.\n"
+        "Choice, over every combination, passing or not: fewest failed targets (summed over the scenarios), then the lowest worst shock recovery, then the largest worst peg share, then the lowest worst p99 latency, then the costliest triggering manipulation with arbitrageurs, then without (no trade ranks costliest), then the code's defaults, then the first in grid order.\n"
     );
     let first = report.rows.first();
     let shocked: Vec<usize> = first
@@ -707,6 +713,19 @@ fn failures(md: &mut String, report: &SweepReport) {
             let row = &report.rows[i];
             let verdict = if report.chosen_is_default() { "are" } else { "are NOT" };
             let _ = writeln!(*md, "\nChosen: {}. The code's defaults {verdict} it.", row.combo);
+            let tied = report.rows.iter().filter(|r| rank(r, row).is_eq()).count();
+            if tied > 1 {
+                let _ = writeln!(
+                    *md,
+                    "It ties with {} other combinations on every ranked figure: the tie goes to {}.",
+                    tied - 1,
+                    if report.chosen_is_default() {
+                        "the code's defaults"
+                    } else {
+                        "the first in grid order"
+                    }
+                );
+            }
             if row.pass {
                 let _ = writeln!(*md, "It passes every target of every scenario.");
             } else {

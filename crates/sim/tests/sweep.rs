@@ -58,36 +58,48 @@ fn row(failed: usize, shock: u64, share: f64, p99: u64, costs: (Option<f64>, Opt
 fn the_choice_fails_fewest_then_recovers_from_shocks_then_holds_the_peg_then_corrects_fastest_then_costs_most(
 ) {
     let cost = |c: f64| (Some(c), Some(c));
+    // The rows' combination is not the defaults here: ties go to grid order.
+    let elsewhere = Combo { k_usd: 1, ..Combo::of(&Parameters::default()) };
+    let choose = |rows: &[SweepRow]| sweep::choose(rows, &elsewhere);
     // A failing row is never chosen over a passing one, however good its
     // figures.
-    assert_eq!(sweep::choose(&[row(1, 1, 1.0, 1, (None, None)), row(0, 5, 0.99, 4, cost(5.0))]), Some(1));
+    assert_eq!(choose(&[row(1, 1, 1.0, 1, (None, None)), row(0, 5, 0.99, 4, cost(5.0))]), Some(1));
     // When none passes, a row is still chosen: the fewest failed targets.
     let rows =
         [row(3, 1, 1.0, 1, (None, None)), row(2, 5, 0.5, 9, cost(1.0)), row(4, 1, 1.0, 1, (None, None))];
-    assert_eq!(sweep::choose(&rows), Some(1));
+    assert_eq!(choose(&rows), Some(1));
     assert!(!rows[1].pass);
     // At equal failures, the faster shock recovery wins over the peg share.
-    assert_eq!(sweep::choose(&[row(1, 3, 1.0, 1, cost(9.0)), row(1, 2, 0.99, 4, cost(5.0))]), Some(1));
+    assert_eq!(choose(&[row(1, 3, 1.0, 1, cost(9.0)), row(1, 2, 0.99, 4, cost(5.0))]), Some(1));
     // At equal recovery, the larger worst peg share wins over latency and cost.
-    assert_eq!(sweep::choose(&[row(0, 1, 0.995, 1, cost(9.0)), row(0, 1, 0.999, 4, cost(5.0))]), Some(1));
+    assert_eq!(choose(&[row(0, 1, 0.995, 1, cost(9.0)), row(0, 1, 0.999, 4, cost(5.0))]), Some(1));
     // At equal share, the lower p99 latency, then the costlier manipulation
     // with arbitrageurs.
-    assert_eq!(sweep::choose(&[row(0, 1, 1.0, 3, cost(9.0)), row(0, 1, 1.0, 2, cost(6.0))]), Some(1));
-    assert_eq!(sweep::choose(&[row(0, 1, 1.0, 2, cost(6.0)), row(0, 1, 1.0, 2, cost(7.0))]), Some(1));
+    assert_eq!(choose(&[row(0, 1, 1.0, 3, cost(9.0)), row(0, 1, 1.0, 2, cost(6.0))]), Some(1));
+    assert_eq!(choose(&[row(0, 1, 1.0, 2, cost(6.0)), row(0, 1, 1.0, 2, cost(7.0))]), Some(1));
     // A manipulation that triggers no correction ranks costliest, whatever
     // it spent (100 USD an episode here, against 150 that triggered one).
     assert_eq!(
-        sweep::choose(&[row(0, 1, 1.0, 2, (Some(150.0), Some(6.0))), row(0, 1, 1.0, 2, (None, Some(6.0)))]),
+        choose(&[row(0, 1, 1.0, 2, (Some(150.0), Some(6.0))), row(0, 1, 1.0, 2, (None, Some(6.0)))]),
         Some(1)
     );
     // With arbitrageurs tied (no trade in either), the costlier without them.
     assert_eq!(
-        sweep::choose(&[row(0, 1, 1.0, 2, (None, Some(12.0))), row(0, 1, 1.0, 2, (None, Some(12.5)))]),
+        choose(&[row(0, 1, 1.0, 2, (None, Some(12.0))), row(0, 1, 1.0, 2, (None, Some(12.5)))]),
         Some(1)
     );
-    // A full tie goes to the first row; no rows, no choice.
-    assert_eq!(sweep::choose(&[row(2, 3, 0.9, 3, (None, None)), row(2, 3, 0.9, 3, (None, None))]), Some(0));
-    assert_eq!(sweep::choose(&[]), None);
+    // A full tie goes to the first row, unless the defaults are among the
+    // tied: then to them. No rows, no choice.
+    let tie = [row(2, 3, 0.9, 3, (None, None)), row(2, 3, 0.9, 3, (None, None))];
+    assert_eq!(choose(&tie), Some(0));
+    let mut moved = tie.clone();
+    moved[0].combo = elsewhere;
+    assert_eq!(sweep::choose(&moved, &Combo::of(&Parameters::default())), Some(1));
+    assert!(sweep::rank(&moved[0], &moved[1]).is_eq());
+    // ... but a measured difference moves the default.
+    moved[0].results[0].worst_share = 0.95;
+    assert_eq!(sweep::choose(&moved, &Combo::of(&Parameters::default())), Some(0));
+    assert_eq!(choose(&[]), None);
     // The row's figures summed and worst over its scenarios.
     let mut two = row(2, 3, 0.999, 2, cost(1.0));
     let mut second = two.results[0].clone();
@@ -178,7 +190,7 @@ fn a_short_sweep_runs_every_combination_and_probes_the_manipulation_with_and_wit
     }
     // Passing or not, a row is chosen, by the rule.
     assert!(report.chosen.is_some());
-    assert_eq!(report.chosen, sweep::choose(&report.rows));
+    assert_eq!(report.chosen, sweep::choose(&report.rows, &report.defaults));
     assert_eq!(report.chosen_passes(), report.rows.iter().any(|r| r.pass));
     let md = sweep::markdown(&report);
     assert!(md.contains("| 8 | 2 | 3 | 1 | 5000000 | 25000 | 0.01 |"), "{md}");
