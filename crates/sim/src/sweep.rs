@@ -182,6 +182,10 @@ pub struct ScenarioResult {
     /// The keeper's gas over the run, USD (`keeper_gas_usd`).
     #[serde(default)]
     pub keeper_gas_usd: Option<f64>,
+    /// The attacker's P&L, USD at the true price (`attacker_pnl_usd`; `None`
+    /// without an attacker).
+    #[serde(default)]
+    pub attacker_pnl_usd: Option<f64>,
 }
 
 /// The manipulation probe of one combination: a quiet §11 market (no
@@ -477,6 +481,7 @@ pub fn result_of(summary: &Summary) -> ScenarioResult {
         mesh_pnl_usd: usd("mesh_pnl_usd"),
         lp_pnl_usd: usd("lp_pnl_usd"),
         keeper_gas_usd: usd("keeper_gas_usd"),
+        attacker_pnl_usd: usd("attacker_pnl_usd"),
     }
 }
 
@@ -662,18 +667,27 @@ pub fn markdown(report: &SweepReport) -> String {
 fn cost_table(md: &mut String, report: &SweepReport) {
     let _ = writeln!(
         *md,
-        "\n## Cost of stabilizing\n\nOver each run, USD at gold's true price at the end: the mesh's and the Stabilizers' P&L (without the treasury's flows), the public pools' LPs' P&L, and the keeper's gas.\n"
+        "\n## Cost of stabilizing\n\nOver each run, USD at gold's true price at the end: the mesh's and the Stabilizers' P&L (without the treasury's flows), the public pools' LPs' P&L, the keeper's gas, and the attacker's P&L in a scenario with one.\n"
     );
+    let attacked: Vec<bool> = (0..report.scenarios.len())
+        .map(|s| {
+            report.rows.iter().any(|row| row.results.get(s).is_some_and(|r| r.attacker_pnl_usd.is_some()))
+        })
+        .collect();
     let mut header = "| θ bps | N | W | MIN_BLOCKS | k USD | cap USD | mesh k |".to_owned();
     let mut rule = "|---:|---:|---:|---:|---:|---:|---:|".to_owned();
-    for name in &report.scenarios {
+    for (name, &attacker) in report.scenarios.iter().zip(&attacked) {
         let _ = write!(header, " {name}: mesh P&L | LP P&L | keeper gas |");
         rule.push_str("---:|---:|---:|");
+        if attacker {
+            header.push_str(" attacker P&L |");
+            rule.push_str("---:|");
+        }
     }
     let _ = writeln!(*md, "{header}\n{rule}");
     for row in &report.rows {
         let mut line = combo_cells(&row.combo);
-        for r in &row.results {
+        for (r, &attacker) in row.results.iter().zip(&attacked) {
             let _ = write!(
                 line,
                 " {} | {} | {} |",
@@ -681,6 +695,9 @@ fn cost_table(md: &mut String, report: &SweepReport) {
                 usd(r.lp_pnl_usd),
                 usd(r.keeper_gas_usd)
             );
+            if attacker {
+                let _ = write!(line, " {} |", usd(r.attacker_pnl_usd));
+            }
         }
         let _ = writeln!(*md, "{line}");
     }

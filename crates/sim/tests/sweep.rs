@@ -47,6 +47,7 @@ fn row(failed: usize, shock: u64, share: f64, p99: u64, costs: (Option<f64>, Opt
             mesh_pnl_usd: None,
             lp_pnl_usd: None,
             keeper_gas_usd: None,
+            attacker_pnl_usd: None,
         }],
         probe: probe(true, costs.0),
         probe_no_arbitrage: probe(false, costs.1),
@@ -134,7 +135,8 @@ fn a_run_gives_the_sweep_its_failed_targets_shock_recoveries_and_costs() {
             "recovery_max": "4",
             "latency_p99": "4",
             "mesh_pnl_usd": "-12.50",
-            "keeper_gas_usd": "0.25"
+            "keeper_gas_usd": "0.25",
+            "attacker_pnl_usd": "-3.10"
         },
         "notes": []
     }))
@@ -148,6 +150,7 @@ fn a_run_gives_the_sweep_its_failed_targets_shock_recoveries_and_costs() {
         (result.mesh_pnl_usd, result.lp_pnl_usd, result.keeper_gas_usd),
         (Some(-12.5), None, Some(0.25))
     );
+    assert_eq!(result.attacker_pnl_usd, Some(-3.1));
 }
 
 #[test]
