@@ -123,6 +123,14 @@ pub struct Market {
     pub eth_usd: u64,
 }
 
+impl Market {
+    /// What `gas` costs in USD at the market's gas price and ETH price.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn gas_usd(&self, gas: u128) -> f64 {
+        gas as f64 * self.gas_price_wei as f64 * self.eth_usd as f64 / 1e18
+    }
+}
+
 impl Default for Market {
     fn default() -> Self {
         Self {

@@ -168,12 +168,9 @@ pub fn run_scenario_with(
         now,
         rng.fork(),
     );
-    let gas_usd =
-        |gas: u64| gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
-    let mut arbitrage: Vec<Arbitrage> = chains
-        .iter()
-        .map(|_| Arbitrage::new(gas_usd(scenario.flow.arbitrage_gas), scenario.flow.arbitrage_edge_bps))
-        .collect();
+    let arbitrage_gas_usd = scenario.market.gas_usd(u128::from(scenario.flow.arbitrage_gas));
+    let mut arbitrage: Vec<Arbitrage> =
+        chains.iter().map(|_| Arbitrage::new(arbitrage_gas_usd, scenario.flow.arbitrage_edge_bps)).collect();
     let books_before: Vec<Books> =
         chains.iter_mut().map(|c| Books::read(&mut c.market)).collect::<Result<_, _>>()?;
     for index in 0..blocks {
@@ -655,8 +652,7 @@ fn cost_of_stabilizing(
         .filter_map(|name| gas.calls.get(*name))
         .map(|&(_, sum, _)| sum)
         .sum();
-    let keeper_usd =
-        keeper_gas as f64 * scenario.market.gas_price_wei as f64 * scenario.market.eth_usd as f64 / 1e18;
+    let keeper_usd = scenario.market.gas_usd(keeper_gas);
     let volume: f64 = record.blocks.iter().flat_map(|b| &b.external).map(|t| t.usd as f64).sum();
     let hours = record.blocks.len() as f64 / crate::scenario::BLOCKS_PER_HOUR as f64;
     for (name, usd) in [("mesh_pnl", mesh), ("lp_pnl", lps), ("keeper_gas", keeper_usd)] {
