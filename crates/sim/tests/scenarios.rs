@@ -233,11 +233,9 @@ fn band_dipping_without_the_treasury_meets_the_mesh_floor() {
     // The same run with no rebalancing: once the mesh has taken its
     // one-way capacity its return falls below the Stabilizer's mesh floor,
     // every later correction is refused, and the pool alternates unchecked.
-    setup();
     let mut scenario = keeper_alone("band-dipping");
     scenario.parameters.mesh_rebalance_bps = 0;
-    let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
-    let (_, summary) = vault_sim::run_scenario(&scenario, &options).expect("the run completes");
+    let (_, summary) = short_of(&scenario);
     assert_eq!(summary.facts["treasury_rebalances"], "0");
     assert!(summary.refusals.keys().any(|k| k.contains("BelowMinAmountOut")), "{:?}", summary.refusals);
     assert!(summary.pools[0].share_in_band < 0.99, "{:?}", summary.pools[0]);
@@ -392,11 +390,9 @@ fn arbitrageurs_trade_toward_gold_and_the_cost_is_reported() {
     // Gold moves; its feed lags by up to its deviation threshold; the
     // arbitrageurs take the public pools toward the true price, at a
     // profit, and the cost of stabilizing is reported at the true price.
-    setup();
     let mut scenario = scenario("baseline");
     scenario.market.xau_vol_annual_bps = 20_000;
-    let options = RunOptions { blocks: Some(SHORT_BLOCKS), ..RunOptions::default() };
-    let (record, summary) = vault_sim::run_scenario(&scenario, &options).expect("the run completes");
+    let (record, summary) = short_of(&scenario);
     let trades: u64 = summary.facts["arbitrage_trades"].parse().unwrap();
     let informed = record.blocks.iter().flat_map(|b| &b.external).filter(|t| t.informed).count() as u64;
     assert!(trades > 0 && trades == informed, "{trades} trades, {informed} in the record");
